@@ -1,0 +1,27 @@
+# The two commands a newcomer needs: `make lab` and `make test`. Each sets itself up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: lab test lint bench clean-lab
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("labkit needs Python 3.10 or newer") if sys.version_info < (3, 10) else None'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)
+	$(BIN)/ruff check labkit tests bench
+	$(BIN)/python -m pytest tests
+
+bench: $(STAMP)
+	$(BIN)/python bench/core_scenario.py
+
+clean-lab: $(STAMP)
+	$(BIN)/labkit clean

@@ -1,0 +1,135 @@
+"""The `labkit` console script: docker, replay, clean, images, doctor."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from labkit.result import CommandError, Result
+
+
+def _emit(result: Result) -> None:
+    sys.stdout.write(result.stdout)
+    sys.stdout.flush()
+    sys.stderr.write(result.stderr)
+    sys.stderr.flush()
+
+
+def _engine(name: str | None):
+    from labkit import engines
+
+    return engines.choose(name)[0]
+
+
+def cmd_docker(args: argparse.Namespace) -> int:
+    """`labkit docker …`: one docker command on the engine, printed like the CLI."""
+    from labkit.commands import run_command
+
+    engine = _engine(args.engine)
+    result = run_command(engine, ["docker", *args.words])
+    _emit(result)
+    return result.exit_code
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    """`labkit replay FILE`: run a transcript; print each result (or one JSON object per command)."""
+    from labkit.transcript import read_transcript, replay
+
+    read_transcript(args.file)  # reports an unreadable file before any engine is contacted
+    engine = _engine(args.engine)
+    for result in replay(args.file, engine=engine):
+        if args.json:
+            print(result.to_json(), flush=True)
+        else:
+            print(f"$ {result.cmd}", flush=True)
+            _emit(result)
+            if result.exit_code:
+                print(f"[exit {result.exit_code}]", flush=True)
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """`labkit clean`: remove every labkit container, then network; nothing else."""
+    from labkit.clean import clean
+
+    clean(_engine(args.engine), say=lambda s: print(s, flush=True))
+    return 0
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    """`labkit images [--offline]`: the course's base images; build missing stand-ins offline."""
+    from labkit import images
+
+    engine = _engine(args.engine)
+    if args.offline:
+        images.ensure_offline(engine, say=lambda s: print(s, flush=True), force=args.force)
+        return 0
+    for name, state in images.report(engine):
+        print(f"{name}: {state}")
+    missing = [n for n, s in images.report(engine) if s == "missing"]
+    if missing:
+        print("build the missing ones without a registry: labkit images --offline")
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """`labkit doctor`: which engine, its version, the course images, leftover labkit resources."""
+    from labkit.doctor import diagnose
+
+    ok = True
+    for line, good in diagnose(args.engine):
+        print(line, flush=True)
+        ok = ok and good
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the labkit console script."""
+    parser = argparse.ArgumentParser(prog="labkit", description="The container-networking course's lab tool.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def engine_opt(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--engine", choices=["auto", "docker", "sim"], default=None,
+                       help="engine to use (default: LABKIT_ENGINE or auto)")
+
+    p = sub.add_parser("docker", help="run one docker command", add_help=False)
+    p.add_argument("words", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_docker, engine=None)
+    p = sub.add_parser("replay", help="run a transcript file")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true", help="one JSON object per command")
+    engine_opt(p)
+    p.set_defaults(func=cmd_replay)
+    p = sub.add_parser("clean", help="remove labkit's containers and networks")
+    engine_opt(p)
+    p.set_defaults(func=cmd_clean)
+    p = sub.add_parser("images", help="the course's base images")
+    p.add_argument("--offline", action="store_true", help="build missing stand-ins from Debian packages")
+    p.add_argument("--force", action="store_true", help="rebuild stand-ins even if present")
+    engine_opt(p)
+    p.set_defaults(func=cmd_images)
+    p = sub.add_parser("doctor", help="check the engine, images and leftovers")
+    engine_opt(p)
+    p.set_defaults(func=cmd_doctor)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "engine", None):
+        os.environ["LABKIT_ENGINE"] = args.engine
+    try:
+        return args.func(args)
+    except CommandError as err:
+        sys.stdout.write(err.stdout)
+        sys.stderr.write(err.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("labkit: interrupted; anything half-made carries the labkit label: `labkit clean` removes it\n")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""Parse docker CLI command lines the way the docker CLI (cobra) does, with its error wording.
+
+Only the course's subset of commands and flags is known; anything else is rejected with the
+same message and exit code the docker CLI gives for an unknown command or flag.
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+
+from labkit.result import CommandError
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag of a command: its names, whether it takes a value, whether it repeats."""
+
+    long: str
+    short: str | None = None
+    value: bool = False
+    repeat: bool = False
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One docker subcommand: usage line, flags and how many positional arguments it takes."""
+
+    path: tuple[str, ...]
+    usage: str
+    flags: tuple[Flag, ...] = ()
+    min_args: int = 0
+    max_args: int | None = 0
+    interspersed: bool = True  # False: flags stop at the first positional (run, exec)
+
+
+B = Flag
+V = lambda long, short=None, repeat=False: Flag(long, short, True, repeat)  # noqa: E731
+
+SPECS: dict[tuple[str, ...], Spec] = {
+    s.path: s
+    for s in [
+        Spec(("version",), "docker version [OPTIONS]"),
+        Spec(
+            ("network", "create"),
+            "docker network create [OPTIONS] NETWORK",
+            (V("driver", "d"), B("internal"), V("subnet", repeat=True), V("label", repeat=True)),
+            1,
+            1,
+        ),
+        Spec(("network", "ls"), "docker network ls [OPTIONS]", (B("quiet", "q"),)),
+        Spec(("network", "inspect"), "docker network inspect [OPTIONS] NETWORK [NETWORK...]", (), 1, None),
+        Spec(("network", "rm"), "docker network rm NETWORK [NETWORK...]", (B("force", "f"),), 1, None),
+        Spec(
+            ("network", "connect"),
+            "docker network connect [OPTIONS] NETWORK CONTAINER",
+            (V("alias", repeat=True),),
+            2,
+            2,
+        ),
+        Spec(
+            ("network", "disconnect"),
+            "docker network disconnect [OPTIONS] NETWORK CONTAINER",
+            (B("force", "f"),),
+            2,
+            2,
+        ),
+        Spec(
+            ("build",),
+            "docker build [OPTIONS] PATH | URL | -",
+            (V("tag", "t", repeat=True), V("file", "f"), V("build-arg", repeat=True), B("quiet", "q")),
+            1,
+            1,
+        ),
+        Spec(("images",), "docker images [OPTIONS] [REPOSITORY[:TAG]]", (B("quiet", "q"),), 0, 1),
+        Spec(("image", "ls"), "docker image ls [OPTIONS] [REPOSITORY[:TAG]]", (B("quiet", "q"),), 0, 1),
+        Spec(
+            ("run",),
+            "docker run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+            (
+                B("detach", "d"),
+                B("interactive", "i"),
+                B("tty", "t"),
+                B("rm"),
+                V("name"),
+                V("network"),
+                V("net"),
+                V("network-alias", repeat=True),
+                V("publish", "p", repeat=True),
+                V("env", "e", repeat=True),
+                V("expose", repeat=True),
+                V("hostname", "h"),
+            ),
+            1,
+            None,
+            interspersed=False,
+        ),
+        Spec(("ps",), "docker ps [OPTIONS]", (B("all", "a"), B("quiet", "q"))),
+        Spec(("logs",), "docker logs [OPTIONS] CONTAINER", (), 1, 1),
+        Spec(
+            ("exec",),
+            "docker exec [OPTIONS] CONTAINER COMMAND [ARG...]",
+            (B("interactive", "i"), B("tty", "t"), B("detach", "d"), V("env", "e", repeat=True)),
+            2,
+            None,
+            interspersed=False,
+        ),
+        Spec(("stop",), "docker stop [OPTIONS] CONTAINER [CONTAINER...]", (V("time", "t"),), 1, None),
+        Spec(("start",), "docker start [OPTIONS] CONTAINER [CONTAINER...]", (), 1, None),
+        Spec(("restart",), "docker restart [OPTIONS] CONTAINER [CONTAINER...]", (V("time", "t"),), 1, None),
+        Spec(("rm",), "docker rm [OPTIONS] CONTAINER [CONTAINER...]", (B("force", "f"),), 1, None),
+        Spec(("inspect",), "docker inspect [OPTIONS] NAME|ID [NAME|ID...]", (), 1, None),
+        Spec(("port",), "docker port CONTAINER [PRIVATE_PORT[/PROTO]]", (), 1, 2),
+        Spec(("compose", "up"), "docker compose up [OPTIONS] [SERVICE...]", (B("detach", "d"),), 0, None),
+        Spec(("compose", "ps"), "docker compose ps [OPTIONS] [SERVICE...]", (B("all", "a"),), 0, None),
+        Spec(("compose", "down"), "docker compose down [OPTIONS] [SERVICES]", (), 0, None),
+    ]
+}
+
+GROUPS = {"network", "image", "compose"}
+# Commands whose argument-count error says "See" rather than "Run" (cobra's RequiresMinArgs).
+_SEE_STYLE = {("rm",), ("exec",), ("run",), ("stop",), ("start",), ("restart",), ("inspect",),
+              ("network", "inspect"), ("network", "rm")}
+
+
+@dataclass
+class Parsed:
+    """A parsed docker command line: which subcommand, its flag values and positionals."""
+
+    path: tuple[str, ...]
+    opts: dict[str, object] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    compose_file: str | None = None
+    compose_project: str | None = None
+
+    def flag(self, name: str):
+        """The value of a flag (bool, str, list or None)."""
+        return self.opts.get(name)
+
+
+def _usage_error(spec: Spec, message: str, code: int = 125) -> CommandError:
+    cmd = "docker " + " ".join(spec.path)
+    return CommandError(
+        f"{message}\n\nUsage:  {spec.usage}\n\nRun '{cmd} --help' for more information\n", code
+    )
+
+
+def _args_error(spec: Spec, n: int) -> CommandError:
+    cmd = "docker " + " ".join(spec.path)
+    lo, hi = spec.min_args, spec.max_args
+    if hi is None:
+        what = f"at least {lo} argument" + ("s" if lo != 1 else "")
+    elif lo == hi:
+        what = f"{lo} argument" + ("s" if lo != 1 else "")
+    else:
+        what = f"at least {lo} and at most {hi} arguments"
+    word = "See" if spec.path in _SEE_STYLE else "Run"
+    return CommandError(
+        f"docker: '{cmd}' requires {what}\n\nUsage:  {spec.usage}\n\n{word} '{cmd} --help' for more information\n",
+        1,
+    )
+
+
+def split(line: str) -> list[str]:
+    """Split a command line into words like a POSIX shell does (quotes, escapes)."""
+    try:
+        return shlex.split(line, comments=False, posix=True)
+    except ValueError as err:
+        raise CommandError(f"labkit: cannot read this command line ({err}); check its quotes\n", 1) from None
+
+
+def _unknown_command(words: list[str], group: str | None) -> CommandError:
+    shown = " ".join(["docker", *words])
+    if group:
+        return CommandError(
+            f"docker: unknown command: {shown}\n\nUsage:  docker {group}\n\n"
+            f"Run 'docker {group} --help' for more information\n",
+            1,
+        )
+    return CommandError(f"docker: unknown command: {shown}\n\nRun 'docker --help' for more information\n", 1)
+
+
+def parse(words: list[str]) -> Parsed:
+    """Parse the words after `docker` into a Parsed command or raise the CLI's error."""
+    if not words:
+        raise CommandError("labkit: give a docker command, for example: docker ps\n", 1)
+    compose_file = project = None
+    if words[0] == "compose":
+        rest = list(words[1:])
+        while rest and rest[0].startswith("-"):
+            opt = rest.pop(0)
+            name, eq, val = opt.partition("=")
+            if name in ("-f", "--file", "-p", "--project-name"):
+                if not eq:
+                    if not rest:
+                        raise CommandError(f"flag needs an argument: {name}\n", 1)
+                    val = rest.pop(0)
+                if name in ("-f", "--file"):
+                    compose_file = val
+                else:
+                    project = val
+            else:
+                raise CommandError(f"unknown flag: {name}\n", 1)
+        if not rest:
+            raise CommandError("labkit: say what compose should do: up -d, ps or down\n", 1)
+        words = ["compose", *rest]
+    if words[0] == "image" and len(words) > 1 and words[1] == "list":
+        words = ["image", "ls", *words[2:]]
+    if words[0] == "network" and len(words) > 1 and words[1] == "list":
+        words = ["network", "ls", *words[2:]]
+    if words[0] == "container" and len(words) > 1:
+        words = words[1:]  # docker container ls/run/... are aliases of the top-level verbs
+        if words[0] == "ls":
+            words = ["ps", *words[1:]]
+    if words[0] in GROUPS:
+        if len(words) < 2 or words[1].startswith("-"):
+            raise _unknown_command(words, words[0])
+        path = (words[0], words[1])
+        rest = words[2:]
+        if path not in SPECS:
+            raise _unknown_command(words[:2], words[0])
+    else:
+        path = (words[0],)
+        rest = words[1:]
+        if path not in SPECS:
+            raise _unknown_command(words[:1], None)
+    spec = SPECS[path]
+    parsed = Parsed(path, compose_file=compose_file, compose_project=project)
+    by_long = {f.long: f for f in spec.flags}
+    by_short = {f.short: f for f in spec.flags if f.short}
+
+    def put(flag: Flag, value) -> None:
+        key = "network" if flag.long == "net" else flag.long
+        if flag.repeat:
+            parsed.opts.setdefault(key, []).append(value)
+        else:
+            parsed.opts[key] = value
+
+    i = 0
+    positional_only = False
+    while i < len(rest):
+        w = rest[i]
+        i += 1
+        if positional_only or w == "-" or not w.startswith("-"):
+            parsed.args.append(w)
+            if not spec.interspersed:
+                parsed.args.extend(rest[i:])
+                break
+            continue
+        if w == "--":
+            positional_only = True
+            continue
+        if w.startswith("--"):
+            name, eq, val = w[2:].partition("=")
+            flag = by_long.get(name)
+            if flag is None:
+                raise _usage_error(spec, f"unknown flag: --{name}")
+            if flag.value:
+                if not eq:
+                    if i >= len(rest):
+                        raise _usage_error(spec, f"flag needs an argument: --{name}")
+                    val = rest[i]
+                    i += 1
+                put(flag, val)
+            else:
+                if eq and val.lower() not in ("true", "false", "1", "0"):
+                    raise _usage_error(spec, f'invalid argument "{val}" for "--{name}" flag: '
+                                       f'strconv.ParseBool: parsing "{val}": invalid syntax')
+                put(flag, not eq or val.lower() in ("true", "1"))
+            continue
+        letters = w[1:]
+        j = 0
+        while j < len(letters):
+            ch = letters[j]
+            flag = by_short.get(ch)
+            if flag is None:
+                raise _usage_error(spec, f"unknown shorthand flag: '{ch}' in -{letters[j:]}")
+            if flag.value:
+                val = letters[j + 1:]
+                if val.startswith("="):
+                    val = val[1:]
+                if not val:
+                    if i >= len(rest):
+                        raise _usage_error(spec, f"flag needs an argument: '{ch}' in -{ch}")
+                    val = rest[i]
+                    i += 1
+                put(flag, val)
+                break
+            put(flag, True)
+            j += 1
+    n = len(parsed.args)
+    if n < spec.min_args or (spec.max_args is not None and n > spec.max_args):
+        raise _args_error(spec, n)
+    return parsed

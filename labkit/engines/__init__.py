@@ -1,0 +1,57 @@
+"""Engines behind the command contract, and the choice between them (LABKIT_ENGINE)."""
+
+from __future__ import annotations
+
+import os
+
+from labkit.result import CommandError
+
+_current = None
+_reason = ""
+
+
+def requested() -> str:
+    """The engine asked for by LABKIT_ENGINE: auto (default), docker or sim."""
+    value = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
+    if value not in ("auto", "docker", "sim"):
+        raise CommandError(f"labkit: LABKIT_ENGINE={value!r} is not an engine; use auto, docker or sim\n", 1)
+    return value
+
+
+def choose(name: str | None = None):
+    """Pick the engine (docker, sim or auto) and return it with a one-line reason."""
+    from labkit.connect import ping, unreachable_message
+
+    name = name or requested()
+    if name == "sim":
+        raise CommandError(
+            "labkit: the embedded engine (sim) is not available in this version; "
+            "use a Docker engine (LABKIT_ENGINE=docker)\n", 1)
+    from labkit.engines.docker_engine import DockerEngine
+
+    if name == "docker":
+        return DockerEngine(), "docker (asked for by LABKIT_ENGINE=docker)"
+    ok, address = ping(2.0)
+    if ok:
+        return DockerEngine(), f"docker (a daemon answered at {address})"
+    raise CommandError(unreachable_message(address) + "\n", 1)
+
+
+def current():
+    """The engine of this process, chosen once."""
+    global _current, _reason
+    if _current is None:
+        _current, _reason = choose()
+    return _current
+
+
+def reason() -> str:
+    """Why the current engine was chosen, in one line."""
+    current()
+    return f"labkit engine: {_reason}"
+
+
+def reset() -> None:
+    """Forget the chosen engine (tests, or after LABKIT_ENGINE changed)."""
+    global _current, _reason
+    _current, _reason = None, ""

@@ -1,0 +1,283 @@
+"""The docker engine: the command contract's backend on a real Docker Engine, via the Docker SDK.
+
+Every method speaks Engine API shapes (the dicts the API returns) and raises ApiError with the
+daemon's own message; commands.py turns them into CLI output with the shared renderer.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from labkit import readiness
+from labkit.connect import connect, engine_address, unreachable_message
+from labkit.engines.base import ApiError
+from labkit.result import CommandError
+
+
+def _api_error(err) -> ApiError:
+    import docker
+
+    if isinstance(err, docker.errors.APIError):
+        status = err.response.status_code if err.response is not None else 500
+        msg = err.explanation or str(err)
+        if isinstance(msg, bytes):
+            msg = msg.decode(errors="replace")
+        return ApiError(status, str(msg).strip())
+    return ApiError(500, str(err))
+
+
+class DockerEngine:
+    """A Backend over docker.APIClient (low-level: one API call per operation)."""
+
+    name = "docker"
+
+    def __init__(self) -> None:
+        self.address, _ = engine_address()
+        self._api = None
+
+    @property
+    def api(self):
+        """The SDK client, connected on first use."""
+        if self._api is None:
+            self._api = connect()
+        return self._api
+
+    def _call(self, fn, *args, **kwargs):
+        import docker
+        import requests
+
+        try:
+            return fn(*args, **kwargs)
+        except docker.errors.APIError as err:
+            raise _api_error(err) from None
+        except (requests.exceptions.ConnectionError, docker.errors.DockerException) as err:
+            raise CommandError(unreachable_message(self.address, err) + "\n", 1) from None
+
+    # -- engine ---------------------------------------------------------------------------
+    def version(self) -> dict:
+        """The engine's /version document."""
+        return self._call(self.api.version)
+
+    def client_info(self) -> dict[str, str]:
+        """What the client side is: labkit and the SDK, the API version, the address."""
+        import platform
+
+        import docker
+
+        from labkit import __version__
+
+        return {
+            "Version": f"labkit {__version__} (docker SDK {docker.__version__})",
+            "API version": str(self.api.api_version),
+            "Python version": platform.python_version(),
+            "OS/Arch": f"{platform.system().lower()}/{platform.machine()}",
+            "Context": os.environ.get("DOCKER_CONTEXT") or ("DOCKER_HOST" if os.environ.get("DOCKER_HOST") else "default"),
+            "Engine": f"docker at {self.address}",
+        }
+
+    # -- networks -------------------------------------------------------------------------
+    def list_networks(self, filters: dict | None = None) -> list[dict]:
+        """GET /networks."""
+        return self._call(self.api.networks, filters=filters)
+
+    def inspect_network(self, name: str) -> dict:
+        """GET /networks/NAME (raises 404 'network NAME not found')."""
+        return self._call(self.api.inspect_network, name)
+
+    def create_network(self, name: str, driver: str, internal: bool, subnets: list[str],
+                       labels: dict[str, str]) -> str:
+        """POST /networks/create; the new network's ID."""
+        import docker
+
+        ipam = None
+        if subnets:
+            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=s) for s in subnets])
+        res = self._call(self.api.create_network, name, driver=driver, internal=internal, ipam=ipam,
+                         labels=labels, check_duplicate=True)
+        return res["Id"]
+
+    def remove_network(self, name: str) -> None:
+        """DELETE /networks/NAME."""
+        self._call(self.api.remove_network, name)
+
+    def connect_network(self, network: str, container: str, aliases: list[str]) -> None:
+        """POST /networks/NET/connect."""
+        self._call(self.api.connect_container_to_network, container, network, aliases=aliases or None)
+
+    def disconnect_network(self, network: str, container: str, force: bool) -> None:
+        """POST /networks/NET/disconnect."""
+        self._call(self.api.disconnect_container_from_network, container, network, force=force)
+
+    # -- images ---------------------------------------------------------------------------
+    def list_images(self) -> list[dict]:
+        """GET /images/json."""
+        return self._call(self.api.images)
+
+    def inspect_image(self, name: str) -> dict:
+        """GET /images/NAME/json."""
+        return self._call(self.api.inspect_image, name)
+
+    def build(self, context: BinaryIO, tag: str | None, dockerfile: str, buildargs: dict[str, str],
+              labels: dict[str, str]) -> Iterator[dict]:
+        """POST /build with a tar of the context; yields the engine's stream chunks."""
+        stream = self._call(self.api.build, fileobj=context, custom_context=True, tag=tag, dockerfile=dockerfile, buildargs=buildargs,
+                            labels=labels, rm=True, decode=True, pull=False)
+        while True:
+            try:
+                chunk = self._call(next, stream)
+            except StopIteration:
+                return
+            yield chunk
+
+    def tag_image(self, image: str, tag: str) -> None:
+        """POST /images/IMAGE/tag."""
+        repo, _, version = tag.rpartition(":") if ":" in tag.rsplit("/", 1)[-1] else (tag, "", "latest")
+        self._call(self.api.tag, image, repo, version)
+
+    def import_image(self, tar_path: str, repository: str, tag: str, changes: list[str]) -> None:
+        """POST /images/create?fromSrc=- with a root filesystem tarball."""
+        self._call(self.api.import_image_from_file, tar_path, repository=repository, tag=tag, changes=changes)
+
+    # -- containers -----------------------------------------------------------------------
+    def list_containers(self, all: bool = False, filters: dict | None = None) -> list[dict]:
+        """GET /containers/json."""
+        return self._call(self.api.containers, all=all, filters=filters)
+
+    def inspect_container(self, name: str) -> dict:
+        """GET /containers/NAME/json."""
+        return self._call(self.api.inspect_container, name)
+
+    def create_container(self, *, image: str, command: list[str] | None, name: str | None,
+                         env: list[str], exposed: list[str], bindings: dict[str, list[tuple[str, str]]],
+                         network: str | None, aliases: list[str], labels: dict[str, str], tty: bool,
+                         stdin_open: bool, auto_remove: bool, hostname: str | None) -> str:
+        """POST /containers/create; the new container's ID."""
+        port_bindings = {k: [(ip, int(hp) if hp else None) if ip else (int(hp) if hp else None)
+                             for ip, hp in v] for k, v in bindings.items()}
+        host_config = self.api.create_host_config(
+            port_bindings=port_bindings or None, network_mode=network or None, auto_remove=auto_remove
+        )
+        networking = None
+        if network and aliases and not network.startswith("container:") and network not in ("none", "host"):
+            networking = self.api.create_networking_config(
+                {network: self.api.create_endpoint_config(aliases=aliases)}
+            )
+        res = self._call(
+            self.api.create_container,
+            image,
+            command=command or None,
+            name=name,
+            environment=env or None,
+            ports=[(int(p.split("/")[0]), p.split("/")[1]) if "/" in p else int(p) for p in exposed] or None,
+            host_config=host_config,
+            networking_config=networking,
+            labels=labels,
+            tty=tty,
+            stdin_open=stdin_open,
+            hostname=hostname,
+        )
+        return res["Id"]
+
+    def start(self, cid: str) -> None:
+        """POST /containers/ID/start."""
+        self._call(self.api.start, cid)
+
+    def stop(self, cid: str, timeout: int | None = None) -> None:
+        """POST /containers/ID/stop."""
+        if timeout is None:
+            self._call(self.api.stop, cid)
+        else:
+            self._call(self.api.stop, cid, timeout=timeout)
+
+    def restart(self, cid: str, timeout: int | None = None) -> None:
+        """POST /containers/ID/restart."""
+        if timeout is None:
+            self._call(self.api.restart, cid)
+        else:
+            self._call(self.api.restart, cid, timeout=timeout)
+
+    def remove_container(self, cid: str, force: bool = False) -> None:
+        """DELETE /containers/ID."""
+        self._call(self.api.remove_container, cid, force=force)
+
+    def wait(self, cid: str) -> int:
+        """POST /containers/ID/wait: the exit code."""
+        res = self._call(self.api.wait, cid, timeout=None)
+        return int(res.get("StatusCode", 0))
+
+    def logs(self, cid: str) -> tuple[str, str]:
+        """The container's stdout and stderr so far."""
+        out = self._call(self.api.logs, cid, stdout=True, stderr=False)
+        err = self._call(self.api.logs, cid, stdout=False, stderr=True)
+        return out.decode(errors="replace"), err.decode(errors="replace")
+
+    def exec_run(self, cid: str, cmd: list[str], tty: bool, env: list[str], detach: bool = False
+                 ) -> tuple[int, str, str]:
+        """Run cmd inside the container; its exit code, stdout and stderr."""
+        ex = self._call(self.api.exec_create, cid, cmd, tty=tty, environment=env or None)
+        if detach:
+            self._call(self.api.exec_start, ex["Id"], detach=True)
+            return 0, "", ""
+        out = self._call(self.api.exec_start, ex["Id"], tty=tty, demux=True)
+        code = self._call(self.api.exec_inspect, ex["Id"]).get("ExitCode")
+        stdout, stderr = out if isinstance(out, tuple) else (out, b"")
+        return (code if code is not None else 0), (stdout or b"").decode(errors="replace"), \
+            (stderr or b"").decode(errors="replace")
+
+    # -- readiness ------------------------------------------------------------------------
+    def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:
+        """Return when the container listens on a served port, has exited, or is not a server."""
+        info = self.inspect_container(cid)
+        config = info.get("Config") or {}
+        if not readiness.looks_like_server(config):
+            return
+        ports = readiness.served_ports(config)
+        probe = self._host_probe(info) or self._exec_probe(cid)
+
+        def ready() -> bool:
+            found = probe()
+            return found is None or bool(found & ports)
+
+        readiness.poll_until(ready, deadline_s)
+
+    def _host_probe(self, info: dict):
+        """Read the container's sockets from this host's /proc when the daemon is local."""
+        pid = (info.get("State") or {}).get("Pid") or 0
+        if not pid:
+            return lambda: None
+        base = f"/proc/{pid}"
+        try:
+            with open(f"{base}/cmdline", "rb") as f:
+                argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
+        except OSError:
+            return None
+        expected = [info.get("Path", "")] + list(info.get("Args") or [])
+        if not argv or os.path.basename(argv[0]) != os.path.basename(expected[0]):
+            return None
+
+        def probe() -> set[int] | None:
+            try:
+                text = ""
+                for name in ("tcp", "tcp6"):
+                    with open(f"{base}/net/{name}") as f:
+                        text += f.read()
+                return readiness.listening_ports(text)
+            except OSError:
+                return None  # the process is gone: it exited
+
+        return probe
+
+    def _exec_probe(self, cid: str):
+        """Read the container's sockets with `cat /proc/net/tcp*` inside it (remote daemons)."""
+        def probe() -> set[int] | None:
+            try:
+                code, out, _ = self.exec_run(cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], False, [])
+            except (ApiError, CommandError):
+                return None  # not running any more
+            if code not in (0, 1):
+                return None
+            return readiness.listening_ports(out)
+
+        return probe

@@ -1,0 +1,40 @@
+"""IPython magics: `%docker …` for one command, `%%docker` for one command per line."""
+
+from __future__ import annotations
+
+import sys
+
+from labkit.result import Result
+
+
+def show(result: Result) -> None:
+    """Print a result the way a terminal shows it: stdout, then stderr."""
+    if result.stdout:
+        sys.stdout.write(result.stdout)
+        sys.stdout.flush()
+    if result.stderr:
+        sys.stderr.write(result.stderr)
+        sys.stderr.flush()
+
+
+def docker_line(line: str) -> None:
+    """`%docker ps`: run one docker command and print its output."""
+    import labkit
+
+    show(labkit.docker(line))
+
+
+def docker_cell(line: str, cell: str) -> None:
+    """`%%docker`: run each non-blank, non-comment line of the cell as a docker command."""
+    import labkit
+
+    for raw in cell.splitlines():
+        text = raw.strip()
+        if text and not text.startswith("#"):
+            show(labkit.docker(text))
+
+
+def register(ipython) -> None:
+    """Register the magics on an IPython shell."""
+    ipython.register_magic_function(docker_line, "line", "docker")
+    ipython.register_magic_function(docker_cell, "cell", "docker")

@@ -1,0 +1,232 @@
+"""Render Engine API data the way the docker CLI prints it. Every engine uses this one module."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Sequence
+
+_RUN_HELP = "\n\nRun 'docker run --help' for more information\n"
+
+
+def human_duration(seconds: float) -> str:
+    """Go-units HumanDuration: '3 seconds', 'About a minute', '2 hours' …"""
+    s = int(seconds)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{int(seconds / 3600) // 24 // 365} years"
+
+
+def ago(created: float, now: float | None = None) -> str:
+    """'5 seconds ago' for a UNIX timestamp, as the CLI's CREATED column shows it."""
+    return human_duration((now if now is not None else time.time()) - created) + " ago"
+
+
+def human_size(size: float) -> str:
+    """Go-units HumanSizeWithPrecision(size, 3): decimal units, e.g. '172MB'."""
+    units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
+    i = 0
+    while size >= 1000 and i < len(units) - 1:
+        size /= 1000.0
+        i += 1
+    return f"{size:.3g}{units[i]}"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """A tabwriter table (minwidth 10, padding 3) as the CLI prints ps, network ls and images."""
+    all_rows = [list(headers), *[list(r) for r in rows]]
+    widths = [0] * len(headers)
+    for r in all_rows:
+        for i, cell in enumerate(r[:-1]):
+            widths[i] = max(widths[i], max(10, len(cell) + 3))
+    lines = []
+    for r in all_rows:
+        line = "".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + r[-1]
+        lines.append(line.rstrip() if not r[-1] else line)
+    return "\n".join(lines) + "\n"
+
+
+def ellipsis(text: str, maxlen: int) -> str:
+    """Shorten text to maxlen characters with a trailing '…', as the CLI does."""
+    return text if len(text) <= maxlen else text[: maxlen - 1] + "…"
+
+
+def short_id(full: str) -> str:
+    """The 12-character ID the CLI shows (without any 'sha256:' prefix)."""
+    return full.split(":", 1)[-1][:12]
+
+
+def _join_host_port(ip: str, port: int | str) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def ports_column(ports: list[dict]) -> str:
+    """The PORTS column of `docker ps` (the CLI's DisplayablePorts)."""
+    ports = sorted(
+        ports,
+        key=lambda p: (p.get("PrivatePort", 0), p.get("IP", ""), p.get("PublicPort", 0), p.get("Type", "")),
+    )
+    groups: dict[str, list[int]] = {}
+    order: list[str] = []
+    result: list[str] = []
+    mappings: list[str] = []
+    for p in ports:
+        current = p.get("PrivatePort", 0)
+        key = p.get("Type", "tcp")
+        ip = p.get("IP", "")
+        if ip:
+            if p.get("PublicPort") != current:
+                mappings.append(f"{_join_host_port(ip, p.get('PublicPort'))}->{current}/{p.get('Type')}")
+                continue
+            key = f"{ip}/{p.get('Type')}"
+        g = groups.get(key)
+        if g is None:
+            groups[key] = [current, current]
+            order.append(key)
+            continue
+        if current == g[1] + 1:
+            g[1] = current
+            continue
+        result.append(_form_group(key, g[0], g[1]))
+        g[0] = g[1] = current
+    for key in order:
+        g = groups[key]
+        result.append(_form_group(key, g[0], g[1]))
+    return ", ".join(result + mappings)
+
+
+def _form_group(key: str, first: int, last: int) -> str:
+    ip, _, proto = key.rpartition("/")
+    group = str(first) if first == last else f"{first}-{last}"
+    if ip:
+        group = f"{_join_host_port(ip, group)}->{group}"
+    return f"{group}/{proto}"
+
+
+def ps_table(containers: list[dict], quiet: bool = False, now: float | None = None) -> str:
+    """`docker ps` output for the API's container list (newest first, as the daemon sends it)."""
+    if quiet:
+        return "".join(short_id(c["Id"]) + "\n" for c in containers)
+    rows = []
+    for c in containers:
+        command = c.get("Command", "")
+        rows.append(
+            [
+                short_id(c["Id"]),
+                c.get("Image", ""),
+                '"' + ellipsis(command, 20) + '"',
+                ago(c.get("Created", 0), now),
+                c.get("Status", ""),
+                ports_column(c.get("Ports") or []),
+                ",".join(n.lstrip("/") for n in c.get("Names") or []),
+            ]
+        )
+    return table(["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"], rows)
+
+
+def network_table(networks: list[dict], quiet: bool = False) -> str:
+    """`docker network ls` output, sorted by name like the CLI."""
+    networks = sorted(networks, key=lambda n: n["Name"])
+    if quiet:
+        return "".join(short_id(n["Id"]) + "\n" for n in networks)
+    rows = [[short_id(n["Id"]), n["Name"], n.get("Driver", ""), n.get("Scope", "local")] for n in networks]
+    return table(["NETWORK ID", "NAME", "DRIVER", "SCOPE"], rows)
+
+
+def images_table(images: list[dict], quiet: bool = False, now: float | None = None) -> str:
+    """`docker images` output: one row per repository tag, newest image first."""
+    images = sorted(images, key=lambda i: i.get("Created", 0), reverse=True)
+    if quiet:
+        return "".join(short_id(i["Id"]) + "\n" for i in images)
+    rows = []
+    for img in images:
+        tags = [t for t in (img.get("RepoTags") or []) if t != "<none>:<none>"] or ["<none>:<none>"]
+        for tag in tags:
+            repo, _, version = tag.rpartition(":")
+            rows.append([repo, version, short_id(img["Id"]), ago(img.get("Created", 0), now),
+                         human_size(img.get("Size", 0))])
+    return table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows)
+
+
+def inspect_json(objects: list[dict]) -> str:
+    """`docker inspect` output: the engine's JSON, indented by 4, HTML-escaped like Go."""
+    if not objects:
+        return "[]\n"
+    text = json.dumps(objects, indent=4, ensure_ascii=False)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text + "\n"
+
+
+def port_lines(container: dict) -> str:
+    """`docker port NAME` output from a container's inspect data."""
+    lines = []
+    bindings = (container.get("NetworkSettings") or {}).get("Ports") or {}
+    for private in sorted(bindings, key=lambda k: (int(k.split("/")[0]), k)):
+        for b in bindings[private] or []:
+            lines.append(f"{private} -> {_join_host_port(b.get('HostIp') or '0.0.0.0', b.get('HostPort'))}")
+    return "".join(line + "\n" for line in lines)
+
+
+def daemon_error(message: str) -> str:
+    """A daemon error line as most commands print it."""
+    return f"Error response from daemon: {message}\n"
+
+
+def run_error(message: str) -> str:
+    """A failed `docker run` as the CLI prints it (exit 125)."""
+    return f"docker: Error response from daemon: {message}{_RUN_HELP}"
+
+
+def build_line(chunk: dict) -> str:
+    """One chunk of the engine's build stream, as the classic builder prints it."""
+    if "stream" in chunk:
+        return chunk["stream"]
+    if "status" in chunk:
+        return chunk["status"] + "\n"
+    return ""
+
+
+def version_text(client: dict[str, str], server: dict) -> str:
+    """`docker version` output: the client section, then the engine's components."""
+    lines = ["Client:"]
+    for key, val in client.items():
+        lines.append(f" {key + ':':<18} {val}")
+    lines += ["", f"Server: {server.get('Platform', {}).get('Name', '')}".rstrip()]
+    for comp in server.get("Components") or []:
+        lines.append(f" {comp['Name']}:")
+        details = comp.get("Details") or {}
+        rows = [("Version", comp.get("Version", ""))]
+        if comp["Name"] == "Engine":
+            rows += [
+                ("API version", f"{details.get('ApiVersion', '')} (minimum version {details.get('MinAPIVersion', '')})"),
+                ("Go version", details.get("GoVersion", "")),
+                ("Git commit", details.get("GitCommit", "")),
+                ("Built", details.get("BuildTime", "")),
+                ("OS/Arch", f"{details.get('Os', '')}/{details.get('Arch', '')}"),
+                ("Experimental", details.get("Experimental", "false")),
+            ]
+        else:
+            rows += [("GitCommit", details.get("GitCommit", ""))]
+        for key, val in rows:
+            lines.append(f"  {key + ':':<17} {val}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,66 @@
+"""Run lines of the lab: docker command lines on the engine, other lines on the host side.
+
+A transcript file holds one command per line; `#` starts a comment and blank lines are ignored.
+Relative paths (a build context, a compose file) are taken from the transcript's own folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+
+from labkit.result import CommandError, Result
+
+HOST_TIMEOUT = float(os.environ.get("LABKIT_HOST_TIMEOUT", "60"))
+
+
+def read_transcript(path: str) -> list[str]:
+    """The command lines of a transcript file (comments and blank lines dropped)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as err:
+        raise CommandError(f"labkit: cannot read transcript {path}: {err.strerror}; check the path\n", 1) from None
+    lines = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    return lines
+
+
+def is_docker_line(line: str) -> bool:
+    """True when the line is a docker command (it starts with the word docker)."""
+    return line.split(None, 1)[0] == "docker" if line.strip() else False
+
+
+def run_host(line: str, cwd: str | None = None) -> Result:
+    """Run a host-side line with /bin/sh on this machine (the docker engine's host)."""
+    try:
+        proc = subprocess.run(["/bin/sh", "-c", line], cwd=cwd, capture_output=True, text=True,
+                              timeout=HOST_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return Result(line, 124, "", f"labkit: host command timed out after {HOST_TIMEOUT:g} s\n")
+    return Result(line, proc.returncode, proc.stdout, proc.stderr)
+
+
+def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
+    """Run one line: docker lines through the command contract, others on the host side."""
+    from labkit import engines
+    from labkit.commands import run_command
+
+    if not is_docker_line(line):
+        return run_host(line, cwd)
+    try:
+        eng = engine or engines.current()
+    except CommandError as err:
+        return Result(line, err.exit_code, err.stdout, err.stderr)
+    return run_command(eng, line, cwd)
+
+
+def replay(path: str, engine=None) -> Iterator[Result]:
+    """Run every line of a transcript, in order, from the transcript's folder."""
+    base = os.path.dirname(os.path.abspath(path))
+    for line in read_transcript(path):
+        yield run_line(line, cwd=base, engine=engine)
