@@ -122,8 +122,8 @@ class DockerEngine:
     def build(self, context: BinaryIO, tag: str | None, dockerfile: str, buildargs: dict[str, str],
               labels: dict[str, str]) -> Iterator[dict]:
         """POST /build with a tar of the context; yields the engine's stream chunks."""
-        stream = self._call(self.api.build, fileobj=context, custom_context=True, tag=tag, dockerfile=dockerfile, buildargs=buildargs,
-                            labels=labels, rm=True, decode=True, pull=False)
+        stream = self._call(self.api.build, fileobj=context, custom_context=True, tag=tag, dockerfile=dockerfile,
+                            buildargs=buildargs, labels=labels, rm=True, decode=True, pull=False)
         while True:
             try:
                 chunk = self._call(next, stream)
