@@ -8,15 +8,15 @@ from labkit.engines.base import ApiError, Backend
 from labkit.ownership import SESSION_LABEL
 
 
-def leftovers(engine: Backend) -> tuple[list[dict], list[dict]]:
-    """The labelled containers and networks in the engine."""
-    f = {"label": [SESSION_LABEL]}
+def leftovers(engine: Backend, session: str | None = None) -> tuple[list[dict], list[dict]]:
+    """The labelled containers and networks in the engine (of one session, if given)."""
+    f = {"label": [f"{SESSION_LABEL}={session}" if session else SESSION_LABEL]}
     return engine.list_containers(all=True, filters=f), engine.list_networks(filters=f)
 
 
-def clean(engine: Backend, say: Callable[[str], None] = print) -> int:
+def clean(engine: Backend, say: Callable[[str], None] = print, session: str | None = None) -> int:
     """Remove every labkit-labelled container, then network; narrate one line each. Count removed."""
-    containers, networks = leftovers(engine)
+    containers, networks = leftovers(engine, session)
     removed = 0
     for c in containers:
         name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")

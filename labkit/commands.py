@@ -76,7 +76,9 @@ def _kv(items: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-_PORT_RE = re.compile(r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+):)?(?:(?P<host>\d*):)?(?P<port>\d+)(?:/(?P<proto>tcp|udp|sctp))?$")
+_PORT_RE = re.compile(
+    r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(?P<host>\d*):)?(?P<port>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
+)
 
 
 def parse_publish(spec: str) -> tuple[str, str, str]:
@@ -450,8 +452,7 @@ def _port(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     ports = (info.get("NetworkSettings") or {}).get("Ports") or {}
     if not ports.get(want):
         raise CommandError(f"Error: No public port '{want}' published for {p.args[0]}\n", 1)
-    text = render.port_lines({"NetworkSettings": {"Ports": {want: ports[want]}}})
-    o.out("".join(line.split(" -> ", 1)[1] + "\n" for line in text.splitlines()))
+    o.out(render.port_lines(info, only=want))
 
 
 def _compose(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterable, Sequence
 
@@ -177,14 +178,22 @@ def inspect_json(objects: list[dict]) -> str:
     return text + "\n"
 
 
-def port_lines(container: dict) -> str:
-    """`docker port NAME` output from a container's inspect data."""
+def natural_key(text: str) -> list:
+    """Sort key comparing digit runs as numbers (the CLI's sortorder.NaturalLess)."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text)]
+
+
+def port_lines(container: dict, only: str | None = None) -> str:
+    """`docker port NAME [PORT]` output from a container's inspect data, naturally sorted."""
     lines = []
     bindings = (container.get("NetworkSettings") or {}).get("Ports") or {}
-    for private in sorted(bindings, key=lambda k: (int(k.split("/")[0]), k)):
-        for b in bindings[private] or []:
-            lines.append(f"{private} -> {_join_host_port(b.get('HostIp') or '0.0.0.0', b.get('HostPort'))}")
-    return "".join(line + "\n" for line in lines)
+    for private, frontends in bindings.items():
+        if only is not None and private != only:
+            continue
+        for b in frontends or []:
+            addr = _join_host_port(b.get("HostIp") or "0.0.0.0", b.get("HostPort"))
+            lines.append(addr if only is not None else f"{private} -> {addr}")
+    return "".join(line + "\n" for line in sorted(lines, key=natural_key))
 
 
 def daemon_error(message: str) -> str:

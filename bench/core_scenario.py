@@ -1,0 +1,349 @@
+"""Benchmark: the course's core scenario, raw docker-py (A) against labkit command lines (B).
+
+The scenario, timed end to end for each variant:
+
+  1. create a bridge network;
+  2. run a server container (detached) from lkbench-day8 on it;
+  3. run a client container (curlimages/curl:8.14.1 running `sleep 300`) on it;
+  4. from the client, `curl -sS -m 2 http://SERVER:3000` until it answers
+     "Hello from inside the container" (retry with a deadline, short poll interval on failure);
+  5. force-remove both containers and remove the network.
+
+Variant A uses docker-py's low-level docker.APIClient directly (the honest fastest equivalent);
+variant B goes through `labkit.docker("...")` command lines only. The variants are interleaved
+round by round (A B A B ...) so that drift of the machine affects both alike, after one untimed
+warm-up round of each. Every resource is named `lkbench-<run id>-...`; only those are ever
+touched, and they are removed even on Ctrl-C or error.
+
+    .venv/bin/python bench/core_scenario.py [--rounds N] [--max-ratio R]
+
+Writes bench/results/core_scenario.json and exits 1 when --max-ratio is given and the median
+ratio B/A exceeds it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import docker
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "core_scenario.json"
+DAY8_ASSETS = REPO / "notebooks" / "assets" / "day8"
+SERVER_IMAGE = "lkbench-day8"
+CLIENT_IMAGE = "curlimages/curl:8.14.1"
+BASE_IMAGE = "python:3.13-slim"
+PREFIX = "lkbench-"
+EXPECTED = "Hello from inside the container"
+CURL_DEADLINE_S = 30.0
+CURL_POLL_S = 0.05
+STEPS = ("network", "server", "client", "curl", "cleanup")
+
+
+class BenchError(RuntimeError):
+    """A step of the scenario failed (the message says which and why)."""
+
+
+class Registry:
+    """The names of every resource this run created, so that cleanup touches only those."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.containers: list[str] = []
+        self.networks: list[str] = []
+
+    def name(self, variant: str, round_no: int | str, kind: str) -> str:
+        """A unique, lkbench- prefixed name for one resource of one round."""
+        return f"{PREFIX}{self.run_id}-{variant}{round_no}-{kind}"
+
+    def cleanup(self, api: docker.APIClient) -> list[str]:
+        """Force-remove every recorded container and network still present; the names removed."""
+        removed = []
+        for name in self.containers:
+            assert name.startswith(PREFIX)
+            try:
+                api.remove_container(name, force=True)
+                removed.append(name)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as err:
+                print(f"cleanup: could not remove container {name}: {err.explanation}", file=sys.stderr)
+        for name in self.networks:
+            assert name.startswith(PREFIX)
+            try:
+                api.remove_network(name)
+                removed.append(name)
+            except docker.errors.NotFound:
+                pass
+            except docker.errors.APIError as err:
+                print(f"cleanup: could not remove network {name}: {err.explanation}", file=sys.stderr)
+        return removed
+
+
+def build_server_image(api: docker.APIClient) -> str:
+    """Build lkbench-day8: the day8 lesson server, bound to 0.0.0.0 instead of 127.0.0.1; its image id."""
+    api.inspect_image(BASE_IMAGE)  # fails fast (no pull) when the base image is missing
+    with tempfile.TemporaryDirectory(prefix="lkbench-day8-") as tmp:
+        ctx = Path(tmp) / "day8"
+        shutil.copytree(DAY8_ASSETS, ctx)
+        server = ctx / "server.py"
+        server.write_text(server.read_text().replace("127.0.0.1", "0.0.0.0"))
+        image_id = None
+        for chunk in api.build(path=str(ctx), tag=SERVER_IMAGE, rm=True, pull=False, decode=True):
+            if "error" in chunk:
+                raise BenchError(f"building {SERVER_IMAGE} failed: {chunk['error'].strip()}")
+            aux = chunk.get("aux")
+            if isinstance(aux, dict) and aux.get("ID"):
+                image_id = aux["ID"]
+    return image_id or api.inspect_image(SERVER_IMAGE)["Id"]
+
+
+def _timed(steps: dict[str, float], step: str, fn: Callable[[], object]) -> object:
+    t0 = time.perf_counter()
+    try:
+        return fn()
+    finally:
+        steps[step] = steps.get(step, 0.0) + time.perf_counter() - t0
+
+
+def _curl_until_hello(attempt: Callable[[], tuple[int, str, str]]) -> int:
+    """Call attempt() until its stdout holds the greeting; the number of attempts (BenchError on deadline)."""
+    end = time.monotonic() + CURL_DEADLINE_S
+    tries = 0
+    last = ""
+    while True:
+        tries += 1
+        code, out, err = attempt()
+        if code == 0 and EXPECTED in out:
+            return tries
+        last = f"exit {code}: {(out + err).strip()[:200]}"
+        if time.monotonic() >= end:
+            raise BenchError(f"the server never answered within {CURL_DEADLINE_S:g} s ({tries} tries; last {last})")
+        time.sleep(CURL_POLL_S)
+
+
+def scenario_raw(api: docker.APIClient, reg: Registry, round_no: int | str) -> dict:
+    """Variant A: the core scenario with docker.APIClient calls only; step timings and curl attempts."""
+    net, server, client = (reg.name("a", round_no, k) for k in ("net", "server", "client"))
+    steps: dict[str, float] = {}
+    reg.networks.append(net)
+    _timed(steps, "network", lambda: api.create_network(net, driver="bridge"))
+
+    def run(name: str, image: str, command: list[str] | None) -> None:
+        reg.containers.append(name)
+        host_config = api.create_host_config(network_mode=net)
+        cid = api.create_container(image, command=command, name=name, host_config=host_config, detach=True)["Id"]
+        api.start(cid)
+
+    _timed(steps, "server", lambda: run(server, SERVER_IMAGE, None))
+    _timed(steps, "client", lambda: run(client, CLIENT_IMAGE, ["sleep", "300"]))
+
+    def attempt() -> tuple[int, str, str]:
+        ex = api.exec_create(client, ["curl", "-sS", "-m", "2", f"http://{server}:3000"], stdout=True, stderr=True)
+        out, err = api.exec_start(ex["Id"], demux=True)
+        code = api.exec_inspect(ex["Id"])["ExitCode"]
+        return code, (out or b"").decode(errors="replace"), (err or b"").decode(errors="replace")
+
+    tries = _timed(steps, "curl", lambda: _curl_until_hello(attempt))
+
+    def cleanup() -> None:
+        api.remove_container(server, force=True)
+        api.remove_container(client, force=True)
+        api.remove_network(net)
+
+    _timed(steps, "cleanup", cleanup)
+    return {"steps": steps, "curl_tries": tries}
+
+
+def scenario_labkit(reg: Registry, round_no: int | str) -> dict:
+    """Variant B: the core scenario through labkit.docker("...") command lines only; step timings and curl attempts."""
+    import labkit
+
+    net, server, client = (reg.name("b", round_no, k) for k in ("net", "server", "client"))
+    steps: dict[str, float] = {}
+    calls: list[dict] = []
+
+    def docker_line(line: str, check: bool = True):
+        t0 = time.perf_counter()
+        r = labkit.docker(line)
+        calls.append({"line": line, "s": time.perf_counter() - t0, "exit_code": r.exit_code})
+        if check and r.exit_code != 0:
+            raise BenchError(f"labkit: `docker {line}` exited {r.exit_code}: {(r.stderr or r.stdout).strip()[:300]}")
+        return r
+
+    reg.networks.append(net)
+    _timed(steps, "network", lambda: docker_line(f"network create {net}"))
+    reg.containers.append(server)
+    _timed(steps, "server", lambda: docker_line(f"run -d --name {server} --network {net} {SERVER_IMAGE}"))
+    reg.containers.append(client)
+    _timed(steps, "client", lambda: docker_line(f"run -d --name {client} --network {net} {CLIENT_IMAGE} sleep 300"))
+
+    def attempt() -> tuple[int, str, str]:
+        r = docker_line(f"exec {client} curl -sS -m 2 http://{server}:3000", check=False)
+        return r.exit_code, r.stdout, r.stderr
+
+    tries = _timed(steps, "curl", lambda: _curl_until_hello(attempt))
+
+    def cleanup() -> None:
+        docker_line(f"rm -f {server} {client}")
+        docker_line(f"network rm {net}")
+
+    _timed(steps, "cleanup", cleanup)
+    return {"steps": steps, "curl_tries": tries, "calls": calls}
+
+
+def summarize(times: list[float]) -> dict:
+    """Median, mean, min, max and population stdev of a list of seconds."""
+    return {
+        "median_s": statistics.median(times),
+        "mean_s": statistics.fmean(times),
+        "min_s": min(times),
+        "max_s": max(times),
+        "stdev_s": statistics.pstdev(times) if len(times) > 1 else 0.0,
+        "n": len(times),
+    }
+
+
+def step_medians(rounds: list[dict]) -> dict[str, float]:
+    """Per step, the median over rounds of its seconds."""
+    return {s: statistics.median(r["steps"].get(s, 0.0) for r in rounds) for s in STEPS}
+
+
+def print_table(a: dict, b: dict, ratio: float, steps_a: dict, steps_b: dict) -> None:
+    """Print the per-variant summary and the per-step medians."""
+    print()
+    print(f"{'variant':<22}{'median ms':>11}{'mean ms':>11}{'min ms':>10}{'max ms':>10}{'n':>4}")
+    for label, s in (("A raw docker.APIClient", a), ("B labkit.docker", b)):
+        print(f"{label:<22}{s['median_s'] * 1e3:>11.1f}{s['mean_s'] * 1e3:>11.1f}"
+              f"{s['min_s'] * 1e3:>10.1f}{s['max_s'] * 1e3:>10.1f}{s['n']:>4}")
+    print(f"ratio B/A (median): {ratio:.3f}")
+    print()
+    print(f"{'step (median ms)':<22}{'A':>9}{'B':>9}{'B-A':>9}")
+    for step in STEPS:
+        print(f"{step:<22}{steps_a[step] * 1e3:>9.1f}{steps_b[step] * 1e3:>9.1f}"
+              f"{(steps_b[step] - steps_a[step]) * 1e3:>9.1f}")
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command-line options."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rounds", type=int, default=5, help="timed rounds per variant (default 5)")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed warm-up rounds per variant (default 1)")
+    ap.add_argument("--max-ratio", type=float, default=None,
+                    help="exit 1 when the median ratio B/A exceeds this (the project's target is 1.15)")
+    ap.add_argument("--output", type=Path, default=RESULTS, help=f"JSON result path (default {RESULTS.relative_to(REPO)})")
+    args = ap.parse_args(argv)
+    if args.rounds < 1:
+        ap.error("--rounds must be at least 1")
+    if args.warmup < 0:
+        ap.error("--warmup must not be negative")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; the exit status (0, or 1 when --max-ratio is exceeded, 2 on failure, 130 on Ctrl-C)."""
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    os.environ.setdefault("LABKIT_ENGINE", "docker")
+    import labkit
+    from labkit.connect import connect
+
+    api = connect()  # the same engine labkit talks to (DOCKER_HOST / context honoured)
+    reg = Registry(uuid.uuid4().hex[:8])
+    a_rounds: list[dict] = []
+    b_rounds: list[dict] = []
+    try:
+        print(f"building {SERVER_IMAGE} from {DAY8_ASSETS.relative_to(REPO)} (bound to 0.0.0.0) ...", flush=True)
+        image_id = build_server_image(api)
+        api.inspect_image(CLIENT_IMAGE)
+        labkit.docker("version")  # labkit picks and connects its engine once per process: not part of the scenario
+        for w in range(args.warmup):
+            scenario_raw(api, reg, f"w{w}")
+            scenario_labkit(reg, f"w{w}")
+        print(f"run {reg.run_id}: {args.warmup} warm-up + {args.rounds} timed rounds, A B interleaved", flush=True)
+        for i in range(args.rounds):
+            for variant, sink in (("A", a_rounds), ("B", b_rounds)):
+                t0 = time.perf_counter()
+                res = scenario_raw(api, reg, i) if variant == "A" else scenario_labkit(reg, i)
+                res["total_s"] = time.perf_counter() - t0
+                sink.append(res)
+                print(f"  round {i + 1}/{args.rounds} {variant}: {res['total_s'] * 1e3:8.1f} ms"
+                      f"  (curl tries {res['curl_tries']})", flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted; cleaning up", file=sys.stderr)
+        return 130
+    except (BenchError, docker.errors.APIError, docker.errors.DockerException) as err:
+        print(f"benchmark failed: {err}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup
+        left = reg.cleanup(api)
+        if left:
+            print(f"cleanup removed leftovers: {', '.join(left)}", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    a = summarize([r["total_s"] for r in a_rounds])
+    b = summarize([r["total_s"] for r in b_rounds])
+    ratio = b["median_s"] / a["median_s"]
+    steps_a, steps_b = step_medians(a_rounds), step_medians(b_rounds)
+    print_table(a, b, ratio, steps_a, steps_b)
+    passed = args.max_ratio is None or ratio <= args.max_ratio
+
+    version = api.version()
+    result = {
+        "benchmark": "core_scenario",
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": reg.run_id,
+        "rounds": args.rounds,
+        "warmup": args.warmup,
+        "order": "A B interleaved per round",
+        "scenario": ["network create", f"run -d {SERVER_IMAGE}", f"run -d {CLIENT_IMAGE} sleep 300",
+                     f"exec curl until '{EXPECTED}'", "rm -f both, network rm"],
+        "curl_poll_interval_s": CURL_POLL_S,
+        "A": {"label": "docker.APIClient (raw)", **a, "step_median_s": steps_a,
+              "rounds": [{"total_s": r["total_s"], "steps": r["steps"], "curl_tries": r["curl_tries"]} for r in a_rounds]},
+        "B": {"label": "labkit.docker", **b, "step_median_s": steps_b,
+              "rounds": [{"total_s": r["total_s"], "steps": r["steps"], "curl_tries": r["curl_tries"], "calls": r["calls"]}
+                         for r in b_rounds]},
+        "ratio_median_b_over_a": ratio,
+        "max_ratio": args.max_ratio,
+        "passed": passed,
+        "environment": {
+            "python": platform.python_version(),
+            "docker_sdk": docker.__version__,
+            "labkit": labkit.__version__,
+            "engine": version.get("Version"),
+            "engine_api": version.get("ApiVersion"),
+            "server_image_id": image_id,
+            "host": platform.node(),
+            "cpus": os.cpu_count(),
+        },
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {args.output}")
+    if not passed:
+        print(f"FAIL: median ratio {ratio:.3f} exceeds --max-ratio {args.max_ratio:g}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

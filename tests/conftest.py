@@ -1,0 +1,97 @@
+"""Shared fixtures: the engine under test and a lab that cleans up after each test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSETS = ROOT / "notebooks" / "assets" / "day8"
+
+
+def _engine_or_skip():
+    from labkit import engines
+    from labkit.result import CommandError
+
+    wanted = engines.requested()
+    try:
+        engine, _ = engines.choose()
+    except CommandError as err:
+        if wanted == "auto":
+            pytest.skip(f"no container engine answers ({err.stderr.strip()})")
+        raise
+    return engine
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The engine the suite runs against; skips engine tests when none answers (auto)."""
+    eng = _engine_or_skip()
+    from labkit import images
+
+    missing = [name for name, state in images.report(eng) if state == "missing"]
+    if missing:
+        msg = f"course base images missing ({', '.join(missing)}); run `labkit images --offline`"
+        if os.environ.get("LABKIT_ENGINE") == "docker":
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return eng
+
+
+class Lab:
+    """Runs command lines on the engine and remembers nothing: cleanup is by session label."""
+
+    def __init__(self, engine, tmp: Path):
+        self.engine = engine
+        self.tmp = tmp
+
+    def __call__(self, line: str, cwd: str | Path | None = None):
+        from labkit.transcript import run_line
+
+        return run_line(line, cwd=str(cwd or self.tmp), engine=self.engine)
+
+    def ok(self, line: str, cwd: str | Path | None = None):
+        """Run a line and require exit 0."""
+        r = self(line, cwd)
+        assert r.exit_code == 0, f"{line!r} exited {r.exit_code}: {r.stderr}"
+        return r
+
+
+@pytest.fixture
+def lab(engine, tmp_path):
+    """A lab for one test: everything this test session's labkit created is removed afterwards."""
+    from labkit.clean import clean
+    from labkit.ownership import session_id
+
+    clean(engine, say=lambda s: None, session=session_id())
+    yield Lab(engine, tmp_path)
+    clean(engine, say=lambda s: None, session=session_id())
+
+
+def server_dir(tmp: Path, bind: str = "127.0.0.1", delay: float = 0.0, name: str = "day8") -> Path:
+    """A copy of the lesson's server build folder, bound to `bind`, optionally slow to start."""
+    d = tmp / f"{name}-{bind.replace('.', '_')}"
+    shutil.copytree(ASSETS, d, dirs_exist_ok=True)
+    src = (d / "server.py").read_text().replace('("127.0.0.1", 3000)', f'("{bind}", 3000)')
+    if delay:
+        src = src.replace("server = HTTPServer(", f"import time; time.sleep({delay})\nserver = HTTPServer(", 1)
+    (d / "server.py").write_text(src)
+    return d
+
+
+@pytest.fixture(scope="session")
+def images_built(engine, tmp_path_factory):
+    """Build the lesson images once: lktest-day8:loopback (127.0.0.1) and lktest-day8:fixed (0.0.0.0)."""
+    from labkit.commands import run_command
+
+    tmp = tmp_path_factory.mktemp("images")
+    for tag, bind in (("lktest-day8:loopback", "127.0.0.1"), ("lktest-day8:fixed", "0.0.0.0")):
+        r = run_command(engine, f"docker build -t {tag} {server_dir(tmp, bind)}")
+        assert r.exit_code == 0, r.stderr
+    return {"loopback": "lktest-day8:loopback", "fixed": "lktest-day8:fixed"}
+
+
+CURL = "curlimages/curl:8.14.1"
