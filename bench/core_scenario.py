@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except (BenchError, docker.errors.APIError, docker.errors.DockerException) as err:
         print(f"benchmark failed: {err}", file=sys.stderr)
+        print("(if a container vanished mid-round, something else removed it, e.g. an unfiltered `labkit clean` "
+              "run concurrently on the same daemon; rerun)", file=sys.stderr)
         return 2
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup

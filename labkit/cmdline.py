@@ -113,7 +113,7 @@ SPECS: dict[tuple[str, ...], Spec] = {
         Spec(("port",), "docker port CONTAINER [PRIVATE_PORT[/PROTO]]", (), 1, 2),
         Spec(("compose", "up"), "docker compose up [OPTIONS] [SERVICE...]", (B("detach", "d"),), 0, None),
         Spec(("compose", "ps"), "docker compose ps [OPTIONS] [SERVICE...]", (B("all", "a"),), 0, None),
-        Spec(("compose", "down"), "docker compose down [OPTIONS] [SERVICES]", (), 0, None),
+        Spec(("compose", "down"), "docker compose down [OPTIONS] [SERVICES]", (V("timeout", "t"),), 0, None),
     ]
 }
 

@@ -111,7 +111,10 @@ def run(engine, p, o, cwd: str) -> None:
     elif verb == "ps":
         _ps(engine, project, o, bool(p.flag("all")))
     else:
-        _down(engine, project, data, o)
+        timeout = p.flag("timeout")
+        if timeout is not None and not str(timeout).isdigit():
+            raise CommandError(f'invalid argument "{timeout}" for "-t, --timeout" flag: give whole seconds\n', 1)
+        _down(engine, project, o, int(timeout) if timeout is not None else 10)
 
 
 def _project_containers(engine, project: str, all: bool = True) -> list[dict]:
@@ -204,7 +207,7 @@ def _ps(engine, project: str, o, all: bool) -> None:
     o.out(render.table(["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"], rows))
 
 
-def _down(engine, project: str, data: dict, o) -> None:
+def _down(engine, project: str, o, timeout: int) -> None:
     for c in _project_containers(engine, project):
         name = c["Names"][0].lstrip("/")
         if not ownership.is_owned(c):
@@ -212,7 +215,7 @@ def _down(engine, project: str, data: dict, o) -> None:
             continue
         if c.get("State") == "running":
             o.err(f" Container {name}  Stopping\n")
-            engine.stop(c["Id"], timeout=10)
+            engine.stop(c["Id"], timeout=timeout)
             o.err(f" Container {name}  Stopped\n")
         o.err(f" Container {name}  Removing\n")
         engine.remove_container(c["Id"], force=True)

@@ -9,6 +9,7 @@ not waited for at all. Waiting polls with a deadline; it never sleeps a fixed ti
 from __future__ import annotations
 
 import os
+import shlex
 import time
 from collections.abc import Callable
 
@@ -35,20 +36,34 @@ def main_command(config: dict) -> list[str]:
     return list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
 
 
+_SHELLS = ("sh", "bash", "ash", "dash")
+
+
+def _argv_is_client(argv: list[str]) -> bool:
+    """True when argv evidently runs a non-server (sleep, curl, an idle shell …)."""
+    words = [w for w in argv if not w.startswith("-")]
+    if not words:
+        return False
+    first = os.path.basename(words[0])
+    if first in _SHELLS:
+        if "-c" not in argv[1:3]:
+            return True  # an interactive or idle shell
+        script = argv[argv.index("-c") + 1] if argv.index("-c") + 1 < len(argv) else ""
+        try:
+            inner = shlex.split(script)
+        except ValueError:
+            return False
+        return _argv_is_client(inner)
+    if first.endswith(".sh") and len(words) > 1:  # entrypoint wrappers hand over to their arguments
+        return _argv_is_client(argv[argv.index(words[0]) + 1:])
+    return first in NOT_SERVERS
+
+
 def looks_like_server(config: dict) -> bool:
     """False when the container evidently is not a server: no served port, or a known client command."""
     if not served_ports(config):
         return False
-    argv = main_command(config)
-    words = [os.path.basename(w) for w in argv[:2] if not w.startswith("-")]
-    if words and words[0] in NOT_SERVERS and words[0] not in ("sh", "bash", "ash", "dash"):
-        return False
-    if words and words[0] in ("sh", "bash", "ash", "dash") and "-c" not in argv[:3]:
-        return False
-    # entrypoint wrappers (curl image's /entrypoint.sh) hand over to their first argument
-    if len(words) > 1 and words[0].endswith(".sh") and words[1] in NOT_SERVERS:
-        return False
-    return True
+    return not _argv_is_client(main_command(config))
 
 
 def listening_ports(proc_net_text: str) -> set[int]:
