@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test lint bench clean-lab
+.PHONY: setup lab test bench clean-lab
+
+setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("labkit needs Python 3.10 or newer") if sys.version_info < (3, 10) else None'

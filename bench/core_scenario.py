@@ -260,6 +260,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; the exit status (0, or 1 when --max-ratio is exceeded, 2 on failure, 130 on Ctrl-C)."""
     args = parse_args(argv)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (cmd &)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.environ.setdefault("LABKIT_ENGINE", "docker")
     import labkit
@@ -295,11 +296,14 @@ def main(argv: list[str] | None = None) -> int:
               "run concurrently on the same daemon; rerun)", file=sys.stderr)
         return 2
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not stop the cleanup
+        # a second Ctrl-C (or a TERM) must not stop the cleanup
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         left = reg.cleanup(api)
         if left:
             print(f"cleanup removed leftovers: {', '.join(left)}", file=sys.stderr)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _raise_interrupt)
 
     a = summarize([r["total_s"] for r in a_rounds])
     b = summarize([r["total_s"] for r in b_rounds])
