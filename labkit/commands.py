@@ -294,28 +294,6 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     env = [f"{k}={v}" for k, v in _kv(p.flag("env"), "env").items()]
     detach, tty, rm = bool(p.flag("detach")), bool(p.flag("tty")), bool(p.flag("rm"))
     try:
-        engine.inspect_image(image)
-    except ApiError:
-        ref = _image_ref(image)
-        raise CommandError(
-            f"Unable to find image '{ref}' locally\n" + render.run_error(f"No such image: {ref}")
-            + "labkit: labkit never pulls from a registry; build it (`docker build -t "
-            f"{image} DIR`) or run `labkit images --offline` for the course's base images\n", 125
-        ) from None
-    if name:
-        try:
-            existing = engine.inspect_container(name)
-        except ApiError:
-            existing = None
-        if existing is not None:
-            msg = (f'Conflict. The container name "/{name}" is already in use by container '
-                   f'"{existing["Id"]}". You have to remove (or rename) that container to be able to '
-                   f"reuse that name.")
-            o.err(render.run_error(msg), 125)
-            if not ownership.is_owned(existing):
-                o.err(ownership.not_owned_message("container", name, f"docker rm -f {name}"))
-            return
-    try:
         cid = engine.create_container(
             image=image, command=command or None, name=name, env=env, exposed=exposed, bindings=bindings,
             network=network, aliases=p.flag("network-alias") or [], labels=ownership.labels(), tty=tty,
@@ -323,7 +301,7 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
             hostname=p.flag("hostname"),
         )
     except ApiError as err:
-        o.err(render.run_error(err.message), 125)
+        _create_failed(engine, err, image, name, o)
         return
     try:
         engine.start(cid)
@@ -348,6 +326,23 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     o.err(err, code)
     if rm:
         _quiet_remove(engine, cid)
+
+
+def _create_failed(engine: Backend, err: ApiError, image: str, name: str | None, o: Out) -> None:
+    """Explain a failed create: a missing image (labkit never pulls) or a name clash (whose is it?)."""
+    if err.status == 404 and err.message.startswith("No such image"):
+        ref = _image_ref(image)
+        o.err(f"Unable to find image '{ref}' locally\n" + render.run_error(f"No such image: {ref}")
+              + "labkit: labkit never pulls from a registry; build it (`docker build -t "
+              f"{image} DIR`) or run `labkit images --offline` for the course's base images\n", 125)
+        return
+    o.err(render.run_error(err.message), 125)
+    if err.status == 409 and name:
+        try:
+            if not ownership.is_owned(engine.inspect_container(name)):
+                o.err(ownership.not_owned_message("container", name, f"docker rm -f {name}"))
+        except ApiError:
+            pass
 
 
 def _quiet_remove(engine: Backend, cid: str, stop_only: bool = False) -> None:
