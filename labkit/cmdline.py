@@ -148,17 +148,55 @@ def _usage_error(spec: Spec, message: str, code: int = 125) -> CommandError:
 def _args_error(spec: Spec, n: int) -> CommandError:
     cmd = "docker " + " ".join(spec.path)
     lo, hi = spec.min_args, spec.max_args
-    if hi is None:
-        what = f"at least {lo} argument" + ("s" if lo != 1 else "")
-    elif lo == hi:
-        what = f"{lo} argument" + ("s" if lo != 1 else "")
-    else:
-        what = f"at least {lo} and at most {hi} arguments"
     word = "See" if spec.path in _SEE_STYLE else "Run"
-    return CommandError(
-        f"docker: '{cmd}' requires {what}\n\nUsage:  {spec.usage}\n\n{word} '{cmd} --help' for more information\n",
-        1,
-    )
+    if hi == 0:
+        first = f"docker: '{cmd}' accepts no arguments"
+    elif lo == 0:
+        first = f"docker: '{cmd}' requires at most {hi} argument" + ("s" if hi != 1 else "")
+        word = "SRun"  # sic: docker CLI 28 prints this stray S for RequiresMaxArgs
+    elif hi is None:
+        first = f"docker: '{cmd}' requires at least {lo} argument" + ("s" if lo != 1 else "")
+    elif lo == hi:
+        first = f"docker: '{cmd}' requires {lo} argument" + ("s" if lo != 1 else "")
+    else:
+        first = f"docker: '{cmd}' requires at least {lo} and at most {hi} arguments"
+    return CommandError(f"{first}\n\nUsage:  {spec.usage}\n\n{word} '{cmd} --help' for more information\n", 1)
+
+
+GROUP_HELP = {
+    "network": ("Manage networks", [
+        ("connect", "Connect a container to a network"),
+        ("create", "Create a network"),
+        ("disconnect", "Disconnect a container from a network"),
+        ("inspect", "Display detailed information on one or more networks"),
+        ("ls", "List networks"),
+        ("prune", "Remove all unused networks"),
+        ("rm", "Remove one or more networks"),
+    ]),
+    "image": ("Manage images", [
+        ("build", "Build an image from a Dockerfile"),
+        ("history", "Show the history of an image"),
+        ("import", "Import the contents from a tarball to create a filesystem image"),
+        ("inspect", "Display detailed information on one or more images"),
+        ("load", "Load an image from a tar archive or STDIN"),
+        ("ls", "List images"),
+        ("prune", "Remove unused images"),
+        ("pull", "Download an image from a registry"),
+        ("push", "Upload an image to a registry"),
+        ("rm", "Remove one or more images"),
+        ("save", "Save one or more images to a tar archive (streamed to STDOUT by default)"),
+        ("tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
+    ]),
+}
+
+
+def group_help(group: str) -> str:
+    """What the docker CLI prints for a bare `docker network` / `docker image` (on stderr, exit 0)."""
+    title, commands = GROUP_HELP[group]
+    lines = [f"Usage:  docker {group} COMMAND", "", title, "", "Commands:"]
+    lines += [f"  {name:<11} {text}" for name, text in commands]
+    lines += ["", f"Run 'docker {group} COMMAND --help' for more information on a command."]
+    return "\n".join(lines) + "\n"
 
 
 def split(line: str) -> list[str]:
@@ -212,6 +250,8 @@ def parse(words: list[str]) -> Parsed:
         words = words[1:]  # docker container ls/run/... are aliases of the top-level verbs
         if words[0] == "ls":
             words = ["ps", *words[1:]]
+    if words[0] in GROUP_HELP and len(words) == 1:
+        raise CommandError(group_help(words[0]), 0)
     if words[0] in GROUPS:
         if len(words) < 2 or words[1].startswith("-"):
             raise _unknown_command(words, words[0])

@@ -239,7 +239,8 @@ def _build(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
             ) from None
     tags = p.flag("tag") or []
     tar, df_name, size = build_context(context, p.flag("file") and dockerfile)
-    o.out(f"Sending build context to Docker daemon  {_size4(size)}\n")
+    # the CLI's progress line: "%8v" of the size, then "\r" and a final "\r\n"
+    o.out(f"Sending build context to Docker daemon {_size4(size):>8}\r\r\n")
     image_id = None
     for chunk in engine.build(tar, tags[0] if tags else None, df_name, buildargs, {}):
         if "error" in chunk:
@@ -443,10 +444,15 @@ def _port(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     if len(p.args) == 1:
         o.out(render.port_lines(info))
         return
-    want = p.args[1] if "/" in p.args[1] else p.args[1] + "/tcp"
+    typed = p.args[1]
+    port, _, proto = typed.partition("/")
+    if not port.isdigit() or int(port) > 65535:
+        why = "value out of range" if port.isdigit() else "invalid syntax"
+        raise CommandError(f'Error: invalid port ({port}): strconv.ParseUint: parsing "{port}": {why}\n', 1)
+    want = f"{int(port)}/{proto or 'tcp'}"
     ports = (info.get("NetworkSettings") or {}).get("Ports") or {}
     if not ports.get(want):
-        raise CommandError(f"Error: No public port '{want}' published for {p.args[0]}\n", 1)
+        raise CommandError(f"Error: No public port '{typed}' published for {p.args[0]}\n", 1)
     o.out(render.port_lines(info, only=want))
 
 

@@ -124,6 +124,20 @@ def _form_group(key: str, first: int, last: int) -> str:
     return f"{group}/{proto}"
 
 
+def image_column(container: dict) -> str:
+    """The IMAGE column of `docker ps` (the CLI's ContainerContext.Image)."""
+    image = container.get("Image") or ""
+    if not image:
+        return "<no image>"
+    if container.get("ImageID") and short_id(container["ImageID"]) == short_id(image):
+        return short_id(image)
+    image = image.split("@", 1)[0]
+    for prefix in ("docker.io/library/", "docker.io/"):
+        if image.startswith(prefix):
+            return image[len(prefix):]
+    return image
+
+
 def ps_table(containers: list[dict], quiet: bool = False, now: float | None = None) -> str:
     """`docker ps` output for the API's container list (newest first, as the daemon sends it)."""
     if quiet:
@@ -134,7 +148,7 @@ def ps_table(containers: list[dict], quiet: bool = False, now: float | None = No
         rows.append(
             [
                 short_id(c["Id"]),
-                c.get("Image", ""),
+                image_column(c),
                 '"' + ellipsis(command, 20) + '"',
                 ago(c.get("Created", 0), now),
                 c.get("Status", ""),

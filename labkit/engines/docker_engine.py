@@ -238,7 +238,9 @@ class DockerEngine:
 
         def ready() -> bool:
             found = probe()
-            return found is None or bool(found & ports)
+            if found is None:  # the process is gone: ready once the engine reports it exited
+                return not (self.inspect_container(cid).get("State") or {}).get("Running")
+            return bool(found & ports)
 
         readiness.poll_until(ready, deadline_s)
 

@@ -29,6 +29,7 @@ import labkit
 ROOT = Path(__file__).resolve().parents[2]
 DAY8 = ROOT / "notebooks" / "assets" / "day8"
 CURL = "curlimages/curl:8.14.1"
+CLI_SERIES = "28."  # the CLI release whose exact wording labkit reproduces
 RUN = f"lkpar-{uuid.uuid4().hex[:8]}"  # every resource of this module starts with this
 
 
@@ -43,6 +44,10 @@ def _daemon_problem() -> str | None:
         return f"the docker CLI did not answer ({err})"
     if proc.returncode != 0 or not proc.stdout.strip():
         return f"no Docker daemon answers the docker CLI ({proc.stderr.strip() or 'no server version'})"
+    client = subprocess.run(["docker", "version", "--format", "{{.Client.Version}}"], capture_output=True,
+                            text=True, timeout=20, stdin=subprocess.DEVNULL).stdout.strip()
+    if not client.startswith(CLI_SERIES):
+        return f"labkit's wording follows docker CLI {CLI_SERIES}x; the docker on PATH is {client or 'unknown'}"
     return None
 
 
@@ -171,7 +176,8 @@ def _ok(line: str, cwd=None) -> labkit.Result:
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """Through labkit: an image, a network, a running server on -p 18080:3000, a curl client,
-    an exited container and a created one (its start failed). All removed afterwards."""
+    an exited container, a created one (its start failed) and one run by image ID.
+    All removed afterwards, also when setup or a test fails."""
     from labkit import engines
 
     api = engines.current().api

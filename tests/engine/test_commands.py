@@ -118,7 +118,7 @@ def test_run_flags(lab, images_built):
     assert "3000/tcp -> 127.0.0.1:18081" in port and "3000/tcp -> 0.0.0.0:18082" in port
     assert lab.ok("docker port lk-web 3000").stdout.splitlines()[:2] == ["0.0.0.0:18082", "127.0.0.1:18081"]
     r = lab("docker port lk-web 4000")
-    assert (r.exit_code, r.stderr) == (1, "Error: No public port '4000/tcp' published for lk-web\n")
+    assert (r.exit_code, r.stderr) == (1, "Error: No public port '4000' published for lk-web\n")
     # host-side lines reach published ports on the host
     assert lab("curl -sS http://127.0.0.1:18081").stdout == "Hello from inside the container\n"
     # --rm foreground: output, exit code, and the container is gone afterwards
