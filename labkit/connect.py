@@ -38,13 +38,13 @@ def engine_address() -> tuple[str, dict]:
 
 def unreachable_message(address: str, err: BaseException | None = None) -> str:
     """One line naming why the daemon at address cannot be reached and what to do."""
-    tail = "or run the course without Docker: LABKIT_ENGINE=sim"
+    tail = "or point labkit at another engine with DOCKER_HOST or `docker context use`"
     if address.startswith("unix://"):
         path = address[len("unix://"):]
         if not os.path.exists(path):
             return (f"labkit: cannot reach Docker: no socket at {path} (Docker is not installed or not "
                     f"running); start Docker (e.g. `sudo systemctl start docker` or open Docker Desktop), "
-                    f"set DOCKER_HOST, {tail}")
+                    f"{tail}")
         if not os.access(path, os.R_OK | os.W_OK):
             return (f"labkit: cannot reach Docker: permission denied on {path}; add yourself to the "
                     f"docker group (`sudo usermod -aG docker $USER`, then log in again), {tail}")

@@ -23,7 +23,7 @@ def test_no_socket(tmp_path):
     assert r.returncode == 1 and r.stdout == ""
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert r.stderr.startswith(f"labkit: cannot reach Docker: no socket at {sock}")
-    assert "LABKIT_ENGINE=sim" in r.stderr
+    assert "sudo systemctl start docker" in r.stderr and "DOCKER_HOST" in r.stderr
 
 
 def test_socket_without_daemon(tmp_path):
