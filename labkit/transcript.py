@@ -50,12 +50,15 @@ def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
     from labkit import engines
     from labkit.commands import run_command
 
-    if not is_docker_line(line):
-        return run_host(line, cwd)
     try:
         eng = engine or engines.current()
     except CommandError as err:
         return Result(line, err.exit_code, err.stdout, err.stderr)
+    if not is_docker_line(line):
+        if hasattr(eng, "host"):  # the embedded engine has a simulated host
+            code, out, err = eng.host(line)
+            return Result(line, code, out, err)
+        return run_host(line, cwd)
     return run_command(eng, line, cwd)
 
 

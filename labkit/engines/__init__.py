@@ -18,15 +18,26 @@ def requested() -> str:
     return value
 
 
+_sim = None
+
+
+def sim_engine():
+    """The embedded engine of this process (created on first use)."""
+    global _sim
+    if _sim is None:
+        from labkit.sim.engine import SimEngine
+
+        _sim = SimEngine()
+    return _sim
+
+
 def choose(name: str | None = None):
     """Pick the engine (docker, sim or auto) and return it with a one-line reason."""
-    from labkit.connect import ping, unreachable_message
+    from labkit.connect import ping
 
     name = name or requested()
     if name == "sim":
-        raise CommandError(
-            "labkit: the embedded engine (sim) is not available in this version; "
-            "use a Docker engine (LABKIT_ENGINE=docker)\n", 1)
+        return sim_engine(), "sim (asked for by LABKIT_ENGINE=sim)"
     from labkit.engines.docker_engine import DockerEngine
 
     if name == "docker":
@@ -34,7 +45,7 @@ def choose(name: str | None = None):
     ok, address = ping(2.0)
     if ok:
         return DockerEngine(), f"docker (a daemon answered at {address})"
-    raise CommandError(unreachable_message(address) + "\n", 1)
+    return sim_engine(), f"sim (no Docker daemon answered at {address} within 2 s)"
 
 
 def current():

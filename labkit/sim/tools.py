@@ -1,0 +1,602 @@
+"""Programs inside the embedded engine's containers: the course's tools, and real Python.
+
+`python3 …` runs the learner's real program (through the socket shim, as a real process). The
+small tools the lessons use (curl, nslookup, getent, ping, cat, hostname, sleep, sh -c …) are
+implemented here over the same network model, printing what the course images print.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from labkit.sim.netmodel import HOST_LOOPBACK, Topology
+
+CURL_VERSION = "8.14.1"
+
+
+@dataclass
+class Ctx:
+    """Where a program runs: which container (None for the host), its files, env and output."""
+
+    engine: object
+    cid: str | None
+    cwd: str
+    env: dict[str, str]
+    tools: set[str]
+    out: list[str] = field(default_factory=list)
+    err: list[str] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+    stdin_open: bool = False
+    on_process: object = None  # callback(Popen) so stop/kill can reach a real process
+    logs: tuple[str, str] | None = None  # (stdout path, stderr path) for a main process
+
+    def write(self, text: str) -> None:
+        self.out.append(text)
+
+    def error(self, text: str) -> None:
+        self.err.append(text)
+
+
+class NotFound(Exception):
+    """The program does not exist in this image (exit 127, OCI runtime wording)."""
+
+
+def run(ctx: Ctx, argv: list[str]) -> int:
+    """Run argv in ctx; the exit code."""
+    if not argv:
+        return 0
+    name = os.path.basename(argv[0])
+    if argv[0] == "/entrypoint.sh":
+        rest = argv[1:]
+        if not rest or rest[0].startswith("-") or os.path.basename(rest[0]) not in ctx.tools:
+            rest = ["curl", *rest]
+        return run(ctx, rest)
+    if ctx.cid is not None and name not in ctx.tools:
+        raise NotFound(argv[0])
+    fn = TOOLS.get(name)
+    if fn is None:
+        raise NotFound(argv[0])
+    return fn(ctx, argv)
+
+
+# -- python: the real program -------------------------------------------------------------
+def python(ctx: Ctx, argv: list[str]) -> int:
+    """Run the learner's Python as a real process inside the container's network model."""
+    env = dict(ctx.env)
+    env.update(ctx.engine.process_env(ctx.cid))
+    cmd = [sys.executable, "-m", "labkit.sim.shim", "--", *argv]
+    if ctx.logs is not None:
+        with open(ctx.logs[0], "ab") as out, open(ctx.logs[1], "ab") as err:
+            proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                    start_new_session=True, preexec_fn=_die_with_parent)
+        if ctx.on_process:
+            ctx.on_process(proc)
+        return _exit_code(proc.wait())
+    proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+    if ctx.on_process:
+        ctx.on_process(proc)
+    out, err = proc.communicate()
+    ctx.write(out.decode(errors="replace"))
+    ctx.error(err.decode(errors="replace"))
+    return _exit_code(proc.returncode)
+
+
+def _die_with_parent() -> None:
+    """In the child: be killed when the engine's process dies (no orphans), Linux only."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _exit_code(code: int) -> int:
+    return 128 - code if code < 0 else code
+
+
+# -- shell --------------------------------------------------------------------------------
+def sh(ctx: Ctx, argv: list[str]) -> int:
+    """`sh -c SCRIPT` with ;, &&, ||, $VAR, exit N and >&2; a bare sh reads its (empty) stdin."""
+    if "-c" not in argv[1:2]:
+        if ctx.stdin_open:
+            ctx.stop.wait()
+            return 137
+        return 0
+    script = argv[2] if len(argv) > 2 else ""
+    shell_vars = {"0": argv[3] if len(argv) > 3 else argv[0]}
+    return run_script(ctx, script, shell_vars)
+
+
+def run_script(ctx: Ctx, script: str, shell_vars: dict[str, str]) -> int:
+    """Interpret a small POSIX shell script."""
+    lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|>")
+    lexer.whitespace_split = True
+    try:
+        tokens = list(lexer)
+    except ValueError:
+        ctx.error("sh: syntax error: unterminated quoted string\n")
+        return 2
+    status = 0
+    skip = False
+    words: list[str] = []
+
+    def flush(words: list[str]) -> int:
+        nonlocal status
+        if not words:
+            return status
+        expanded = [_expand(w, ctx.env, shell_vars, status) for w in words]
+        to_err = False
+        quiet = False
+        clean = []
+        i = 0
+        while i < len(expanded):
+            w = expanded[i]
+            if w == ">" and i + 1 < len(expanded):
+                target = expanded[i + 1]
+                if target == "&2":
+                    to_err = True
+                elif target == "/dev/null":
+                    quiet = True
+                i += 2
+                continue
+            if w in (">&2", "1>&2"):
+                to_err = True
+            elif w == "2>/dev/null":
+                pass
+            else:
+                clean.append(w)
+            i += 1
+        if clean and clean[0] == "exit":
+            raise _Exit(int(clean[1]) if len(clean) > 1 else status)
+        sub = Ctx(ctx.engine, ctx.cid, ctx.cwd, ctx.env, ctx.tools, stop=ctx.stop, on_process=ctx.on_process)
+        try:
+            status = run(sub, clean)
+        except NotFound:
+            sub.error(f"sh: {clean[0]}: not found\n")
+            status = 127
+        text = "".join(sub.out)
+        if quiet:
+            text = ""
+        (ctx.error if to_err else ctx.write)(text)
+        ctx.error("".join(sub.err))
+        return status
+
+    try:
+        for tok in tokens + [";"]:
+            if tok in (";", "&&", "||"):
+                if not skip:
+                    flush(words)
+                words = []
+                if tok == ";":
+                    skip = False
+                elif tok == "&&":
+                    skip = status != 0
+                else:
+                    skip = status == 0
+            else:
+                words.append(tok)
+    except _Exit as e:
+        return e.code
+    return status
+
+
+class _Exit(Exception):
+    def __init__(self, code: int):
+        self.code = code
+
+
+def _expand(word: str, env: dict[str, str], shell_vars: dict[str, str], status: int) -> str:
+    def sub(m: re.Match) -> str:
+        key = m.group(1) or m.group(2)
+        if key == "?":
+            return str(status)
+        return shell_vars.get(key, env.get(key, ""))
+
+    return re.sub(r"\$\{(\w+|\?)\}|\$(\w+|\?)", sub, word)
+
+
+# -- small tools ----------------------------------------------------------------------------
+def sleep(ctx: Ctx, argv: list[str]) -> int:
+    """sleep N (a stop interrupts it, as SIGKILL would)."""
+    try:
+        seconds = float(argv[1]) if len(argv) > 1 else 0.0
+    except ValueError:
+        ctx.error(f"sleep: invalid number '{argv[1]}'\n")
+        return 1
+    return 137 if ctx.stop.wait(seconds) else 0
+
+
+def echo(ctx: Ctx, argv: list[str]) -> int:
+    """echo ARGS."""
+    args = argv[1:]
+    newline = True
+    if args and args[0] == "-n":
+        newline, args = False, args[1:]
+    ctx.write(" ".join(args) + ("\n" if newline else ""))
+    return 0
+
+
+def true(ctx: Ctx, argv: list[str]) -> int:
+    """true."""
+    return 0
+
+
+def false(ctx: Ctx, argv: list[str]) -> int:
+    """false."""
+    return 1
+
+
+def env_tool(ctx: Ctx, argv: list[str]) -> int:
+    """env: the environment."""
+    ctx.write("".join(f"{k}={v}\n" for k, v in ctx.env.items()))
+    return 0
+
+
+def pwd(ctx: Ctx, argv: list[str]) -> int:
+    """pwd: the working directory inside the container."""
+    ctx.write((ctx.env.get("PWD") or "/") + "\n")
+    return 0
+
+
+def id_tool(ctx: Ctx, argv: list[str]) -> int:
+    """id -un / id: the container's user."""
+    user = ctx.env.get("LABKIT_USER") or "root"
+    if "-un" in argv or "-nu" in argv:
+        ctx.write(user + "\n")
+    else:
+        uid = 0 if user == "root" else 100
+        ctx.write(f"uid={uid}({user}) gid={uid}({user}) groups={uid}({user})\n")
+    return 0
+
+
+def cat(ctx: Ctx, argv: list[str]) -> int:
+    """cat FILE…: /etc/hosts, /etc/resolv.conf, /etc/hostname, or files in the image."""
+    code = 0
+    for path in argv[1:]:
+        text = ctx.engine.read_file(ctx.cid, path)
+        if text is None:
+            ctx.error(f"cat: {path}: No such file or directory\n")
+            code = 1
+        else:
+            ctx.write(text)
+    return code
+
+
+def hostname(ctx: Ctx, argv: list[str]) -> int:
+    """hostname [-i]."""
+    info = ctx.engine.container_view(ctx.cid)
+    if "-i" in argv[1:]:
+        ips = [n["ip"] for n in info["networks"].values()]
+        ctx.write(" ".join(ips) + "\n" if ips else "\n")
+    else:
+        ctx.write(info["hostname"] + "\n")
+    return 0
+
+
+def getent(ctx: Ctx, argv: list[str]) -> int:
+    """getent hosts NAME."""
+    if len(argv) < 3 or argv[1] not in ("hosts", "ahosts"):
+        ctx.error("Unknown database\n" if len(argv) > 1 else "Usage: getent [OPTION...] database [key ...]\n")
+        return 1
+    code = 0
+    for name in argv[2:]:
+        ips = _resolve_all(ctx, name)
+        if not ips:
+            code = 2
+            continue
+        for ip in ips[:1] if argv[1] == "hosts" else ips:
+            ctx.write(f"{ip:<15} {name}\n")
+    return code
+
+
+def nslookup(ctx: Ctx, argv: list[str]) -> int:
+    """busybox nslookup NAME [SERVER]."""
+    args = [a for a in argv[1:] if not a.startswith("-")]
+    if not args:
+        ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] "
+                  "[-debug] HOST [DNS_SERVER]\n")
+        return 1
+    name = args[0]
+    server = args[1] if len(args) > 1 else ctx.engine.nameserver(ctx.cid)
+    ctx.write(f"Server:\t\t{server}\nAddress:\t{server}:53\n\n")
+    try:
+        ip = ipaddress.ip_address(name)
+        ctx.write(f"** server can't find {ip.reverse_pointer}: NXDOMAIN\n\n")
+        return 1
+    except ValueError:
+        pass
+    ips = Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name) if ctx.cid else []
+    if not ips:
+        ctx.write(f"** server can't find {name}: NXDOMAIN\n\n** server can't find {name}: NXDOMAIN\n\n")
+        return 1
+    ctx.write("Non-authoritative answer:\n")
+    for ip in ips:
+        ctx.write(f"Name:\t{name}\nAddress: {ip}\n")
+    ctx.write("\nNon-authoritative answer:\n\n")
+    return 0
+
+
+def ping(ctx: Ctx, argv: list[str]) -> int:
+    """busybox ping -c N [-W S] NAME: ICMP modelled as reachability in the topology."""
+    count, wait, target = 1, 10.0, None
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-c", "-W", "-w") and i + 1 < len(args):
+            if a == "-c":
+                count = int(args[i + 1])
+            else:
+                wait = float(args[i + 1])
+            i += 2
+            continue
+        target = a
+        i += 1
+    if target is None:
+        ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n")
+        return 1
+    ips = _resolve_all(ctx, target)
+    if not ips:
+        ctx.error(f"ping: bad address '{target}'\n")
+        return 1
+    ip = ips[0]
+    kind, _ = _route(ctx, ip)
+    ctx.write(f"PING {target} ({ip}): 56 data bytes\n")
+    received = 0
+    times = []
+    for seq in range(count):
+        if kind == "real":
+            t = 0.05
+            times.append(t)
+            received += 1
+            ctx.write(f"64 bytes from {ip}: seq={seq} ttl=64 time={t:.3f} ms\n")
+        else:
+            if ctx.stop.wait(wait if count == 1 else 1.0):
+                break
+    loss = int(round(100 * (count - received) / count)) if count else 0
+    ctx.write(f"\n--- {target} ping statistics ---\n{count} packets transmitted, {received} packets received, "
+              f"{loss}% packet loss\n")
+    if times:
+        avg = sum(times) / len(times)
+        ctx.write(f"round-trip min/avg/max = {min(times):.3f}/{avg:.3f}/{max(times):.3f} ms\n")
+    return 0 if received else 1
+
+
+def _resolve_all(ctx: Ctx, name: str) -> list[str]:
+    try:
+        ipaddress.ip_address(name)
+        return [name]
+    except ValueError:
+        pass
+    if name == "localhost":
+        return ["127.0.0.1"]
+    if ctx.cid is None:
+        return []
+    view = ctx.engine.container_view(ctx.cid)
+    if name == view["hostname"]:
+        ips = [n["ip"] for n in view["networks"].values()]
+        return ips[:1] or ["127.0.0.1"]
+    return Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name)
+
+
+def _route(ctx: Ctx, ip: str) -> tuple[str, str | None]:
+    if ctx.cid is None:  # the host reaches container addresses over the bridges
+        if ipaddress.ip_address(ip).is_loopback:
+            return "real", HOST_LOOPBACK
+        owner = Topology.load(ctx.engine.topology_file).owner_of_ip(ip)
+        if owner is not None:
+            topo = Topology.load(ctx.engine.topology_file)
+            c = topo.containers[owner[0]]
+            return ("real", c["iface"]) if c["running"] else ("timeout", None)
+        return "timeout", None
+    return Topology.load(ctx.engine.topology_file).route(ctx.cid, ip)
+
+
+# -- curl -----------------------------------------------------------------------------------
+class _CurlError(Exception):
+    def __init__(self, code: int, message: str):
+        self.code = code
+        self.message = message
+
+
+def curl(ctx: Ctx, argv: list[str]) -> int:
+    """curl URL with -s -S -v -i -I -m --connect-timeout -o -w -f, over the network model."""
+    opts = {"silent": False, "show_error": False, "include": False, "head": False, "max_time": None,
+            "connect_timeout": None, "output": None, "write_out": None, "fail": False, "verbose": False}
+    url = None
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("--version", "-V"):
+            ctx.write(f"curl {CURL_VERSION} (x86_64-pc-linux-gnu) libcurl/{CURL_VERSION}\n")
+            return 0
+        if a.startswith("--"):
+            name = a[2:]
+            if name in ("max-time", "connect-timeout", "output", "write-out"):
+                val = args[i + 1] if i + 1 < len(args) else None
+                if val is None:
+                    ctx.error(f"curl: option {a}: requires parameter\n")
+                    return 2
+                opts[name.replace("-", "_")] = val
+                i += 2
+                continue
+            flag = {"silent": "silent", "show-error": "show_error", "include": "include", "head": "head",
+                    "fail": "fail", "verbose": "verbose"}.get(name)
+            if flag is None:
+                ctx.error(f"curl: option {a}: is unknown\n")
+                return 2
+            opts[flag] = True
+            i += 1
+            continue
+        if a.startswith("-") and len(a) > 1:
+            letters = a[1:]
+            j = 0
+            while j < len(letters):
+                ch = letters[j]
+                if ch in "mow":
+                    val = letters[j + 1:] or (args[i + 1] if i + 1 < len(args) else None)
+                    if not letters[j + 1:]:
+                        i += 1
+                    key = {"m": "max_time", "o": "output", "w": "write_out"}[ch]
+                    opts[key] = val
+                    break
+                key = {"s": "silent", "S": "show_error", "i": "include", "I": "head", "f": "fail", "v": "verbose"}.get(ch)
+                if key is None:
+                    ctx.error(f"curl: option -{ch}: is unknown\n")
+                    return 2
+                opts[key] = True
+                j += 1
+            i += 1
+            continue
+        url = a
+        i += 1
+    if url is None:
+        ctx.error("curl: no URL specified\n")
+        return 2
+    start = time.monotonic()
+    try:
+        status, headers, body = _http(ctx, url, opts, start)
+    except _CurlError as err:
+        if not opts["silent"] or opts["show_error"]:
+            ctx.error(f"curl: ({err.code}) {err.message}\n")
+        if opts["write_out"] is not None:
+            ctx.write(_write_out(opts["write_out"], 0))
+        return err.code
+    text = (headers if opts["include"] or opts["head"] else "") + ("" if opts["head"] else body)
+    if opts["fail"] and status >= 400:
+        if not opts["silent"] or opts["show_error"]:
+            ctx.error(f"curl: (22) The requested URL returned error: {status}\n")
+        return 22
+    if opts["output"] and opts["output"] != "-":
+        if opts["output"] != "/dev/null":
+            with open(os.path.join(ctx.cwd, opts["output"]), "w", encoding="utf-8") as f:
+                f.write(text)
+    else:
+        ctx.write(text)
+    if opts["write_out"] is not None:
+        ctx.write(_write_out(opts["write_out"], status))
+    return 0
+
+
+def _write_out(fmt: str, status: int) -> str:
+    out = fmt.replace("%{http_code}", f"{status:03d}").replace("%{response_code}", f"{status:03d}")
+    return out.replace("\\n", "\n")
+
+
+_URL = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[^\]]+\]|[^/:?#]+)(?::(?P<port>\d+))?(?P<path>[^#]*)")
+
+
+def _http(ctx: Ctx, url: str, opts: dict, start: float) -> tuple[int, str, str]:
+    m = _URL.match(url)
+    if not m:
+        raise _CurlError(3, "URL rejected: Malformed input to a URL function")
+    scheme = m.group("scheme") or "http"
+    if scheme != "http":
+        raise _CurlError(1, f'Protocol "{scheme}" not supported')
+    host = m.group("host").strip("[]")
+    port = int(m.group("port") or 80)
+    path = m.group("path") or "/"
+    ips = _resolve_all(ctx, host)
+    if not ips:
+        raise _CurlError(6, f"Could not resolve host: {host}")
+    ip = ips[0]
+    limit = min(x for x in (_num(opts["max_time"]), _num(opts["connect_timeout"]), 300.0) if x is not None)
+    kind, real = _route(ctx, ip)
+
+    def elapsed() -> int:
+        return int((time.monotonic() - start) * 1000)
+
+    if kind == "timeout":
+        ctx.stop.wait(limit)
+        raise _CurlError(28, f"Connection timed out after {elapsed()} milliseconds")
+    if kind in ("refused", "unreachable"):
+        raise _CurlError(7, f"Failed to connect to {host} port {port} after {elapsed()} ms: Could not connect to server")
+    view = ctx.engine.container_view(ctx.cid) if ctx.cid else None
+    source = HOST_LOOPBACK if view is None else (view["loopback"] if real == view["loopback"] else view["iface"])
+    sock = _connect(real, port, source, view)
+    if sock is None:
+        raise _CurlError(7, f"Failed to connect to {host} port {port} after {elapsed()} ms: Could not connect to server")
+    host_header = host if port == 80 else f"{host}:{port}"
+    method = "HEAD" if opts["head"] else "GET"
+    request = (f"{method} {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: curl/{CURL_VERSION}\r\n"
+               "Accept: */*\r\n\r\n")
+    sock.settimeout(max(0.001, (_num(opts["max_time"]) or 300.0) - (time.monotonic() - start)))
+    try:
+        sock.sendall(request.encode())
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            if _complete(data, method):
+                break
+    except ConnectionResetError:
+        raise _CurlError(56, "Recv failure: Connection reset by peer") from None
+    except TimeoutError:
+        raise _CurlError(28, f"Operation timed out after {elapsed()} milliseconds with {len(data)} bytes received") \
+            from None
+    finally:
+        sock.close()
+    if not data:
+        raise _CurlError(52, "Empty reply from server")
+    head, _, body = data.partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+    try:
+        status = int(status_line.split()[1])
+    except (IndexError, ValueError):
+        raise _CurlError(1, "Received HTTP/0.9 when not allowed") from None
+    return status, head.decode(errors="replace").replace("\r\n", "\r\n") + "\r\n\r\n", body.decode(errors="replace")
+
+
+def _complete(data: bytes, method: str) -> bool:
+    head, sep, body = data.partition(b"\r\n\r\n")
+    if not sep:
+        return False
+    if method == "HEAD":
+        return True
+    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+    return bool(m) and len(body) >= int(m.group(1))
+
+
+def _connect(real: str, port: int, source: str, view: dict | None) -> socket.socket | None:
+    targets = [real]
+    if view is not None and real == view["loopback"] and view["networks"]:
+        targets.append(view["iface"])  # a 0.0.0.0 listener also serves the container's 127.0.0.1
+    for target in targets:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind((source, 0))
+            s.settimeout(5)
+            s.connect((target, port))
+            return s
+        except OSError:
+            s.close()
+    return None
+
+
+def _num(value) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+TOOLS = {
+    "python3": python, "python": python, "sh": sh, "bash": sh, "ash": sh, "sleep": sleep, "echo": echo,
+    "true": true, "false": false, "env": env_tool, "pwd": pwd, "id": id_tool, "cat": cat,
+    "hostname": hostname, "getent": getent, "nslookup": nslookup, "ping": ping, "curl": curl,
+}
