@@ -74,7 +74,9 @@ STANDINS = [
 
 
 def status(engine, standin: StandIn) -> str:
-    """'missing', 'stand-in' (ours, current recipe), 'old stand-in' or 'real' for one image."""
+    """'missing', 'stand-in' (ours, current recipe), 'old stand-in', 'real' or 'built in' (sim) for one image."""
+    if getattr(engine, "name", "") == "sim":
+        return "built in"
     try:
         info = engine.inspect_image(standin.name)
     except ApiError:
@@ -119,7 +121,7 @@ def ensure_offline(engine, say: Callable[[str], None] = print, force: bool = Fal
     built = 0
     for standin in STANDINS:
         state = status(engine, standin)
-        if state in ("stand-in", "real") and not force:
+        if state in ("stand-in", "real", "built in") and not force:
             say(f"{standin.name}: present ({state}), nothing to do")
             continue
         say(f"{standin.name}: building a stand-in from Debian {SUITE} packages")

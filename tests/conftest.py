@@ -41,6 +41,14 @@ def engine():
     return eng
 
 
+@pytest.fixture
+def docker_only(engine):
+    """Skip on the embedded engine: the test needs a daemon shared between processes or the SDK."""
+    if engine.name != "docker":
+        pytest.skip("needs a real Docker engine (the embedded engine lives inside one Python process)")
+    return engine
+
+
 class Lab:
     """Runs command lines on the engine and remembers nothing: cleanup is by session label."""
 

@@ -165,7 +165,7 @@ class SimEngine:
         self.images: list[simimages.SimImage] = simimages.base_images()
         self.build_cache: dict[str, str] = {}
         self.next_index = 1
-        self.next_subnet = 18
+        self.pool_cursor = 1
         self._add_network(SimNetwork(_new_id(), "bridge", "bridge", "172.17.0.0/16", "172.17.0.1", user=False,
                                      options={"com.docker.network.bridge.default_bridge": "true",
                                               "com.docker.network.bridge.enable_icc": "true",
@@ -280,18 +280,23 @@ class SimEngine:
                     if n.subnet and ipaddress.ip_network(n.subnet).overlaps(ipaddress.ip_network(subnet)):
                         raise ApiError(403, "Pool overlaps with other one on this address space")
             else:
-                used = {n.subnet for n in self.networks.values()}
-                while f"172.{self.next_subnet}.0.0/16" in used:
-                    self.next_subnet += 1
-                if self.next_subnet > 31:
-                    raise ApiError(400, "could not find an available, non-overlapping IPv4 address pool among "
-                                        "the defaults to assign to the network")
-                subnet = f"172.{self.next_subnet}.0.0/16"
-                self.next_subnet += 1
+                subnet = self._next_pool()
             gateway = str(next(ipaddress.ip_network(subnet).hosts()))
             net = SimNetwork(_new_id(), name, driver, subnet, gateway, internal, dict(labels))
             self._add_network(net)
             return net.id
+
+    def _next_pool(self) -> str:
+        """Docker's default address pools, handed out in turn (wrapping round) and never overlapping."""
+        pools = [f"172.{n}.0.0/16" for n in range(17, 32)] + [f"192.168.{16 * n}.0/20" for n in range(16)]
+        used = [ipaddress.ip_network(n.subnet) for n in self.networks.values() if n.subnet]
+        for step in range(len(pools)):
+            candidate = pools[(self.pool_cursor + step) % len(pools)]
+            if not any(ipaddress.ip_network(candidate).overlaps(u) for u in used):
+                self.pool_cursor = (self.pool_cursor + step + 1) % len(pools)
+                return candidate
+        raise ApiError(400, "could not find an available, non-overlapping IPv4 address pool among the defaults to "
+                            "assign to the network")
 
     def remove_network(self, name: str) -> None:
         """DELETE /networks/NAME."""

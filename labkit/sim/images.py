@@ -151,8 +151,8 @@ def build(context_dir: str, dockerfile: str, buildargs: dict[str, str], find_ima
             base = find_image(name)
             if base is None:
                 raise BuildError(f"pull access denied for {name.split(':')[0]}, repository does not exist")
-            image = SimImage("", [], json.loads(json.dumps(base.config)), set(base.tools), files, parent=base.id,
-                             size=base.size)
+            image = SimImage(base.id, [], json.loads(json.dumps(base.config)), set(base.tools), files,
+                             parent=base.id, size=base.size)
             if base.files:
                 shutil.copytree(base.files, files, dirs_exist_ok=True, symlinks=True)
             say(f" ---> {base.id.split(':')[1][:12]}\n")
@@ -207,12 +207,14 @@ def build(context_dir: str, dockerfile: str, buildargs: dict[str, str], find_ima
             labels = cfg.get("Labels") or {}
             labels.update(dict(_env_pairs(rest)))
             cfg["Labels"] = labels
+        elif op == "ARG":
+            pass
         elif op == "RUN":
             cfg.setdefault("Labels", {})
             say(" ---> labkit: RUN is recorded, not executed, by the embedded engine\n")
         else:
             raise BuildError(f"dockerfile parse error line {n}: unknown instruction: {op}")
-        key = _step_key(image.id or image.parent, op, rest, context_dir)
+        key = _step_key(image.id, op, rest, context_dir)
         if key in cache:
             say(" ---> Using cache\n")
         else:

@@ -67,8 +67,7 @@ class Topology:
         if c is None:
             return None
         owner = self.containers.get(c.get("ns") or cid, c)
-        return Peer(cid, c["name"], c["running"], owner["loopback"], owner["iface"], c["hostname"],
-                    owner["networks"] if owner.get("running", False) or owner is c else owner["networks"])
+        return Peer(cid, c["name"], c["running"], owner["loopback"], owner["iface"], c["hostname"], owner["networks"])
 
     def resolve(self, asker: str, name: str) -> list[str]:
         """Addresses a name resolves to through the asking container's embedded DNS (127.0.0.11)."""
@@ -98,14 +97,6 @@ class Topology:
             for net, info in c["networks"].items():
                 if info["ip"] == ip:
                     return cid, net
-        return None
-
-    def gateway_net(self, ip: str) -> str | None:
-        """The network whose gateway this address is."""
-        for cid, c in self.containers.items():
-            for net, info in c["networks"].items():
-                if info.get("gateway") == ip:
-                    return net
         return None
 
     def route(self, asker: str, ip: str) -> tuple[str, str | None]:
@@ -148,7 +139,7 @@ class Topology:
         if real == me.iface:
             first = next(iter(me.networks.values()), None)
             return first["ip"] if first else real
-        for cid, c in self.containers.items():
+        for c in self.containers.values():
             if c.get("iface") == real and not c.get("ns"):
                 for net, info in c["networks"].items():
                     if net in me.networks:

@@ -139,25 +139,33 @@ def run_script(ctx: Ctx, script: str, shell_vars: dict[str, str]) -> int:
         expanded = [_expand(w, ctx.env, shell_vars, status) for w in words]
         to_err = False
         quiet = False
-        clean = []
+        err_quiet = False
+        clean: list[str] = []
         i = 0
         while i < len(expanded):
             w = expanded[i]
-            if w == ">" and i + 1 < len(expanded):
-                target = expanded[i + 1]
-                if target == "&2":
-                    to_err = True
-                elif target == "/dev/null":
-                    quiet = True
+            nxt = expanded[i + 1] if i + 1 < len(expanded) else None
+            if w in (">&", "1>&") and nxt == "2":
+                to_err = True
                 i += 2
                 continue
-            if w in (">&2", "1>&2"):
-                to_err = True
-            elif w == "2>/dev/null":
-                pass
-            else:
-                clean.append(w)
+            if w in (">", ">>") and nxt is not None:
+                if clean and clean[-1] == "2":
+                    clean.pop()
+                    err_quiet = True
+                elif nxt == "&2":
+                    to_err = True
+                else:
+                    quiet = True  # redirected away from the terminal
+                i += 2
+                continue
+            clean.append(w)
             i += 1
+        if clean and clean[:2] == ["command", "-v"]:
+            found = [w for w in clean[2:] if w in ctx.tools or w in TOOLS and ctx.cid is None]
+            ctx.write("".join(f"{_tool_path(w)}\n" for w in found))
+            status = 0 if found and len(found) == len(clean[2:]) else 127
+            return status
         if clean and clean[0] == "exit":
             raise _Exit(int(clean[1]) if len(clean) > 1 else status)
         sub = Ctx(ctx.engine, ctx.cid, ctx.cwd, ctx.env, ctx.tools, stop=ctx.stop, on_process=ctx.on_process)
@@ -170,7 +178,8 @@ def run_script(ctx: Ctx, script: str, shell_vars: dict[str, str]) -> int:
         if quiet:
             text = ""
         (ctx.error if to_err else ctx.write)(text)
-        ctx.error("".join(sub.err))
+        if not err_quiet:
+            ctx.error("".join(sub.err))
         return status
 
     try:
@@ -190,6 +199,16 @@ def run_script(ctx: Ctx, script: str, shell_vars: dict[str, str]) -> int:
     except _Exit as e:
         return e.code
     return status
+
+
+BUSYBOX_APPLETS = {"nslookup", "ping", "ping6", "netstat", "wget", "nc", "ps", "which"}
+
+
+def _tool_path(name: str) -> str:
+    """Where a program lives in the course images (busybox applets are linked into /usr/local/bin)."""
+    if name in BUSYBOX_APPLETS or name in ("python", "python3"):
+        return f"/usr/local/bin/{name}"
+    return f"/usr/bin/{name}"
 
 
 class _Exit(Exception):

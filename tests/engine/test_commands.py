@@ -90,8 +90,11 @@ def test_build_errors(lab, tmp_path):
     assert r.exit_code == 1 and "labkit never pulls" in r.stderr and r.stderr.count("\n") == 1
     (tmp_path / "b" / "Dockerfile").write_text("FROM python:3.13-slim\nRUN exit 3\n")
     r = lab("docker build -t lk-x b")
-    assert r.exit_code == 1
-    assert "returned a non-zero code: 3" in r.stderr
+    if lab.engine.name == "sim":  # the embedded engine records RUN and says it did not execute it
+        assert r.exit_code == 0 and "RUN is recorded, not executed" in r.stdout
+    else:
+        assert r.exit_code == 1
+        assert "returned a non-zero code: 3" in r.stderr
 
 
 def test_images_and_image_ls(lab):

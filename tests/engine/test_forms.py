@@ -47,7 +47,7 @@ def test_magics_print_exactly_the_cli_output(lab, capsys):
     assert capsys.readouterr().out == "lk-m1\n"
 
 
-def test_shell_docker_command(lab):
+def test_shell_docker_command(lab, docker_only):
     r = _labkit("docker", "network", "create", "lk-sh")
     assert r.returncode == 0 and len(r.stdout.strip()) == 64
     r = _labkit("docker", "network", "create", "lk-sh")

@@ -15,9 +15,9 @@ from tests.conftest import CURL
 
 
 @pytest.fixture
-def foreign(engine):
+def foreign(docker_only):
     """A container and a network made directly through the SDK, without labkit's labels."""
-    api = engine.api
+    api = docker_only.api
     for name in ("lk-foreign",):
         try:
             api.remove_container(name, force=True)
@@ -67,14 +67,14 @@ def test_clean_removes_all_labelled_and_nothing_else(lab, foreign):
     assert foreign.inspect_network("lk-foreign-net")["Name"] == "lk-foreign-net"
 
 
-def test_clean_cli_narrates(lab):
+def test_clean_cli_narrates(lab, docker_only):
     lab.ok("docker network create lk-narrate")
     out = subprocess.run([sys.executable, "-m", "labkit", "clean"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0
     assert "removed network lk-narrate" in out.stdout.splitlines()
 
 
-def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_built):
+def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_built, docker_only):
     env = dict(os.environ, LABKIT_ENGINE="docker")
     proc = subprocess.Popen([sys.executable, "-m", "labkit", "docker", "run", "--name", "lk-int", images_built["fixed"]],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)

@@ -62,7 +62,8 @@ def test_non_server_commands_in_a_server_image_do_not_wait(lab, images_built, po
     assert polls in ([], [1])
 
 
-def test_exec_probe_works_like_the_host_probe(lab, engine, images_built):
+def test_exec_probe_works_like_the_host_probe(lab, docker_only, images_built):
+    engine = docker_only
     """The probe used for remote daemons (exec inside the container) sees the same listener."""
     lab.ok(f"docker run -d --name lk-probe {images_built['loopback']}")
     [c] = json.loads(lab.ok("docker inspect lk-probe").stdout)

@@ -56,13 +56,23 @@ def test_python_api_returns_the_error_as_a_result(tmp_path, monkeypatch):
     from labkit import engines
 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
-    monkeypatch.setenv("LABKIT_ENGINE", "auto")
+    monkeypatch.setenv("LABKIT_ENGINE", "docker")
     engines.reset()
     try:
         r = labkit.docker("ps")
     finally:
         engines.reset()
     assert r.exit_code == 1 and r.stdout == "" and r.stderr.startswith("labkit: cannot reach Docker")
+
+
+def test_auto_falls_back_to_the_embedded_engine_and_says_why(tmp_path, monkeypatch):
+    from labkit import engines
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
+    monkeypatch.setenv("LABKIT_ENGINE", "auto")
+    engine, why = engines.choose()
+    assert engine.name == "sim"
+    assert why == f"sim (no Docker daemon answered at unix://{tmp_path}/none.sock within 2 s)"
 
 
 def test_bad_engine_name(monkeypatch):
