@@ -1,0 +1,96 @@
+"""Every process the embedded engine starts ends with its container, its kernel, or a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from tests.conftest import ASSETS
+
+SCRIPT = textwrap.dedent("""
+    import os, shutil, sys, tempfile, time
+    from labkit.engines import sim_engine
+    from labkit.commands import run_command
+    eng = sim_engine()
+    ctx = tempfile.mkdtemp()
+    shutil.copytree(sys.argv[1], ctx, dirs_exist_ok=True)
+    assert run_command(eng, f"docker build -t hyg {ctx}").exit_code == 0
+    assert run_command(eng, "docker run -d --name s1 hyg").exit_code == 0
+    assert run_command(eng, "docker run -d --name s2 hyg").exit_code == 0
+    pids = [p.pid for c in eng.containers.values() for p in c.procs]
+    print(" ".join(map(str, pids)), flush=True)
+    if sys.argv[2] == "wait":
+        time.sleep(300)
+""")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def _gone(pids: list[int], deadline: float = 10.0) -> bool:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if not any(_alive(p) for p in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def _start(mode: str) -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(ASSETS), mode], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    pids = [int(p) for p in line.split()]
+    if len(pids) != 2:
+        proc.kill()
+        pytest.fail(f"the sim did not start two servers: {line!r} {proc.stderr.read()}")
+    assert all(_alive(p) for p in pids)
+    return proc, pids
+
+
+def test_processes_end_when_the_kernel_exits():
+    proc, pids = _start("exit")
+    assert proc.wait(timeout=30) == 0
+    assert _gone(pids)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM])
+def test_processes_end_when_the_kernel_is_killed(sig):
+    proc, pids = _start("wait")
+    proc.send_signal(sig)
+    proc.wait(timeout=30)
+    assert _gone(pids)
+
+
+def test_processes_end_with_their_container():
+    from labkit.commands import run_command
+    from labkit.sim.engine import SimEngine
+
+    eng = SimEngine()
+    try:
+        assert run_command(eng, f"docker build -t hyg2 {ASSETS}").exit_code == 0
+        assert run_command(eng, "docker run -d --name a hyg2").exit_code == 0
+        assert run_command(eng, "docker run -d --name b hyg2").exit_code == 0
+        [a] = [p.pid for c in eng.containers.values() if c.name == "a" for p in c.procs]
+        [b] = [p.pid for c in eng.containers.values() if c.name == "b" for p in c.procs]
+        assert run_command(eng, "docker stop -t 0 a").exit_code == 0
+        assert _gone([a]) and _alive(b)
+        assert run_command(eng, "docker rm -f b").exit_code == 0
+        assert _gone([b])
+    finally:
+        eng.shutdown()
