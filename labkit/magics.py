@@ -35,6 +35,13 @@ def docker_cell(line: str, cell: str) -> None:
 
 
 def register(ipython) -> None:
-    """Register the magics on an IPython shell."""
+    """Register the magics on an IPython shell and say, in one line, which engine runs and why."""
+    from labkit import engines
+    from labkit.result import CommandError
+
     ipython.register_magic_function(docker_line, "line", "docker")
     ipython.register_magic_function(docker_cell, "cell", "docker")
+    try:
+        print(engines.reason())
+    except CommandError as err:
+        sys.stderr.write(err.stderr)

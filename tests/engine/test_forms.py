@@ -33,8 +33,9 @@ def test_magics_print_exactly_the_cli_output(lab, capsys):
         from IPython import get_ipython
 
         ip = get_ipython()
-    ip.run_line_magic("load_ext", "labkit")
-    capsys.readouterr()
+    ip.run_line_magic("reload_ext", "labkit")
+    said = capsys.readouterr().out
+    assert said.startswith("labkit engine: ") and said.count("\n") == 1
     ip.run_line_magic("docker", "network create lk-magic")
     out = capsys.readouterr()
     assert len(out.out.strip()) == 64

@@ -1,0 +1,142 @@
+"""The one normaliser of the conformance suite: mask what an engine may legitimately choose, nothing else.
+
+Two engines (the real Docker Engine and the embedded sim) must print the same thing for the same
+transcript. Some values are the engine's free choice or depend on the clock or on the engine's
+history, so they are masked -- and only they:
+
+- IDs: 64-hex and 12-hex container, network, image (also endpoint) IDs, with or without `sha256:`.
+  They become placeholders numbered in order of first appearance within one transcript run:
+  `<id1>` for a full ID, `<id1:short>` for its 12-character form (a short ID and the full ID it
+  starts are the same placeholder number, so `docker run -d` and `docker ps` stay linked).
+- timestamps: RFC 3339 (`2026-11-27T19:03:59.123456789Z`, also with a `+01:00` offset), and the
+  two other clock formats these outputs carry: the access-log time of Python's http.server
+  (`[27/Nov/2026 19:03:59]`) and the HTTP `Date:` header (`Thu, 27 Nov 2026 19:03:59 GMT`).
+- durations: curl's `after N ms` / `after N milliseconds`; relative times (`5 seconds ago`,
+  `Less than a second ago`, `About a minute ago`, `Up 3 seconds`, `Exited (0) 2 seconds ago`);
+  ping's round-trip times (`time=0.081 ms`, `min/avg/max = 0.081/0.081/0.081 ms`).
+- MAC addresses.
+- the second octet of engine-allocated 172.16.0.0/12 subnets: Docker picks the next free /16 and
+  that depends on its history, so 172.18.0.2 becomes 172.<net1>.0.2 (numbered by first appearance).
+  The rest of the address is kept: allocation order inside a network is deterministic.
+
+Tables (`docker ps`, `network ls`, `images`, `compose ps`) are re-aligned after masking: a column's
+width is max(10, longest cell + 3), so it depends on the masked cells themselves ("Less than a second
+ago" is wider than "3 seconds ago"). Only a table that was correctly aligned before masking is
+re-aligned; a malformed one is left as it was, so the difference shows.
+
+Not masked: the "Sending build context to Docker daemon  N" size. It is a function of the context's
+files only (labkit computes it the same way for every engine), so an engine that differs is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEX_ID = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{64}|[0-9a-f]{12})(?![0-9A-Za-z])")
+_RFC3339 = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
+_LOG_TIME = re.compile(r"\b\d{2}/[A-Z][a-z]{2}/\d{4} \d{2}:\d{2}:\d{2}\b")
+_HTTP_DATE = re.compile(r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\b")
+_CURL_AFTER = re.compile(r"\bafter \d+ (ms|milliseconds)\b")
+_AMOUNT = r"(?:Less than a second|About a minute|About an hour|\d+ (?:second|minute|hour|day|week|month|year)s?)"
+_RELATIVE = re.compile(rf"(?<=\bUp ){_AMOUNT}|\b{_AMOUNT}(?= ago\b)")
+_PING_TIME = re.compile(r"\btime=\d+(?:\.\d+)? ms\b")
+_PING_STATS = re.compile(r"\bmin/avg/max(?:/mdev)? = [\d./]+ ms\b")
+_MAC = re.compile(r"(?<![0-9A-Za-z:])(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}(?![0-9A-Za-z:])")
+_SUBNET = re.compile(r"(?<![\d.])172\.(1[6-9]|2\d|3[01])\.(?=\d{1,3}\.\d{1,3}(?![\d]))")
+_TABLE_HEADERS = ("CONTAINER ID ", "NETWORK ID ", "REPOSITORY ", "NAME ")
+
+
+class Normaliser:
+    """Masks one transcript run's output: placeholders are shared by every text it normalises."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.nets: dict[str, int] = {}
+
+    # -- the rules ---------------------------------------------------------------------------
+    def _id(self, m: re.Match) -> str:
+        hexid = m.group(1)
+        n = self.ids.setdefault(hexid[:12], len(self.ids) + 1)
+        return f"<id{n}>" if len(hexid) == 64 else f"<id{n}:short>"
+
+    def _net(self, m: re.Match) -> str:
+        n = self.nets.setdefault(m.group(1), len(self.nets) + 1)
+        return f"172.<net{n}>."
+
+    def mask(self, text: str) -> str:
+        """Apply every masking rule to text (no table re-alignment)."""
+        text = _RFC3339.sub("<time>", text)
+        text = _LOG_TIME.sub("<time>", text)
+        text = _HTTP_DATE.sub("<time>", text)
+        text = _MAC.sub("<mac>", text)
+        text = _HEX_ID.sub(self._id, text)
+        text = _CURL_AFTER.sub(lambda m: f"after <n> {m.group(1)}", text)
+        text = _RELATIVE.sub("<duration>", text)
+        text = _PING_TIME.sub("time=<n> ms", text)
+        text = _PING_STATS.sub(lambda m: m.group(0).split("=")[0] + "= <n> ms", text)
+        return _SUBNET.sub(self._net, text)
+
+    def normalise(self, text: str) -> str:
+        """Mask text; re-align the CLI tables in it."""
+        lines = text.split("\n")
+        out: list[str] = []
+        i = 0
+        while i < len(lines):
+            if lines[i].startswith(_TABLE_HEADERS):
+                end = i + 1
+                while end < len(lines) and lines[end].strip():
+                    end += 1
+                out.extend(self._table(lines[i:end]))
+                i = end
+                continue
+            out.append(self.mask(lines[i]))
+            i += 1
+        return "\n".join(out)
+
+    def _table(self, lines: list[str]) -> list[str]:
+        rows = table_cells(lines)
+        if rows is None or render_table(rows) != lines:
+            return [self.mask(line) for line in lines]
+        return render_table([[self.mask(cell) for cell in row] for row in rows])
+
+
+def table_cells(lines: list[str]) -> list[list[str]] | None:
+    """Cut a CLI table (tabwriter, padding 3) into cells at its header's column starts; None if it is not one."""
+    starts = [0] + [m.end() for m in re.finditer(r" {3,}", lines[0])]
+    rows = []
+    for line in lines:
+        cells = []
+        for k, start in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else None
+            cells.append(line[start:end].rstrip() if end is not None else line[start:])
+        rows.append(cells)
+    return rows
+
+
+def render_table(rows: list[list[str]]) -> list[str]:
+    """The lines of a table as the docker CLI's tabwriter prints it (minwidth 10, padding 3)."""
+    if not rows:
+        return []
+    widths = [0] * len(rows[0])
+    for row in rows:
+        for k, cell in enumerate(row[:-1]):
+            widths[k] = max(widths[k], max(10, len(cell) + 3))
+    lines = []
+    for row in rows:
+        line = "".join(cell.ljust(widths[k]) for k, cell in enumerate(row[:-1])) + row[-1]
+        lines.append(line if row[-1] else line.rstrip())
+    return lines
+
+
+def normalise(text: str, state: Normaliser | None = None) -> str:
+    """Mask IDs, timestamps, durations, MACs and allocated 172.x subnets (one text on its own unless state is shared)."""
+    return (state or Normaliser()).normalise(text)
+
+
+def normalise_result(result: dict, state: Normaliser | None = None) -> dict:
+    """A {"cmd", "exit_code", "stdout", "stderr"} result with stdout and stderr normalised (state shared per run)."""
+    state = state or Normaliser()
+    out = dict(result)
+    out["stdout"] = state.normalise(result.get("stdout", ""))
+    out["stderr"] = state.normalise(result.get("stderr", ""))
+    return out
