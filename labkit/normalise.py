@@ -15,9 +15,13 @@ history, so they are masked -- and only they:
   `Less than a second ago`, `About a minute ago`, `Up 3 seconds`, `Exited (0) 2 seconds ago`);
   ping's round-trip times (`time=0.081 ms`, `min/avg/max = 0.081/0.081/0.081 ms`).
 - MAC addresses.
-- the second octet of engine-allocated 172.16.0.0/12 subnets: Docker picks the next free /16 and
-  that depends on its history, so 172.18.0.2 becomes 172.<net1>.0.2 (numbered by first appearance).
-  The rest of the address is kept: allocation order inside a network is deterministic.
+- the network part of engine-allocated subnets: Docker picks the next free subnet from its default
+  pools and that depends on its history and on everyone else's networks. The pools are 172.16-31.0.0/16
+  and, once those are taken, 192.168.0.0/16 cut into /20s. Both are written in one form, so a run
+  compares equal whichever pool Docker was in: 172.18.0.2 -> <net1>.0.2, 192.168.112.2 -> <net1>.0.2
+  (for a /20 the third octet counts from the /20's start), and a CIDR's prefix length becomes
+  /<len> (172.18.0.0/16 -> <net1>.0.0/<len>). Networks are numbered by first appearance. The host
+  part is kept: allocation order inside a network is deterministic.
 
 Tables (`docker ps`, `network ls`, `images`, `compose ps`) are re-aligned after masking: a column's
 width is max(10, longest cell + 3), so it depends on the masked cells themselves ("Less than a second
@@ -42,7 +46,10 @@ _RELATIVE = re.compile(rf"(?<=\bUp ){_AMOUNT}|\b{_AMOUNT}(?= ago\b)")
 _PING_TIME = re.compile(r"\btime=\d+(?:\.\d+)? ms\b")
 _PING_STATS = re.compile(r"\bmin/avg/max(?:/mdev)? = [\d./]+ ms\b")
 _MAC = re.compile(r"(?<![0-9A-Za-z:])(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}(?![0-9A-Za-z:])")
-_SUBNET = re.compile(r"(?<![\d.])172\.(1[6-9]|2\d|3[01])\.(?=\d{1,3}\.\d{1,3}(?![\d]))")
+_POOL_ADDR = re.compile(
+    r"(?<![\d.])(?:172\.(?P<b>1[6-9]|2\d|3[01])\.(?P<c>\d{1,3})|192\.168\.(?P<c2>\d{1,3}))\.(?P<d>\d{1,3})"
+    r"(?P<len>/\d{1,2})?(?![\d.])"
+)
 _TABLE_HEADERS = ("CONTAINER ID ", "NETWORK ID ", "REPOSITORY ", "NAME ")
 
 
@@ -60,8 +67,13 @@ class Normaliser:
         return f"<id{n}>" if len(hexid) == 64 else f"<id{n}:short>"
 
     def _net(self, m: re.Match) -> str:
-        n = self.nets.setdefault(m.group(1), len(self.nets) + 1)
-        return f"172.<net{n}>."
+        if m.group("b") is not None:
+            key, third = "172." + m.group("b"), int(m.group("c"))
+        else:
+            c = int(m.group("c2"))
+            key, third = f"192.168.{c - c % 16}", c % 16
+        n = self.nets.setdefault(key, len(self.nets) + 1)
+        return f"<net{n}>.{third}.{m.group('d')}" + ("/<len>" if m.group("len") else "")
 
     def mask(self, text: str) -> str:
         """Apply every masking rule to text (no table re-alignment)."""
@@ -74,7 +86,7 @@ class Normaliser:
         text = _RELATIVE.sub("<duration>", text)
         text = _PING_TIME.sub("time=<n> ms", text)
         text = _PING_STATS.sub(lambda m: m.group(0).split("=")[0] + "= <n> ms", text)
-        return _SUBNET.sub(self._net, text)
+        return _POOL_ADDR.sub(self._net, text)
 
     def normalise(self, text: str) -> str:
         """Mask text; re-align the CLI tables in it."""

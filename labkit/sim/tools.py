@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import random
 import re
 import shlex
 import signal
@@ -425,9 +426,10 @@ def _route(ctx: Ctx, ip: str) -> tuple[str, str | None]:
 
 # -- curl -----------------------------------------------------------------------------------
 class _CurlError(Exception):
-    def __init__(self, code: int, message: str):
+    def __init__(self, code: int, message: str, verbose: str = ""):
         self.code = code
         self.message = message
+        self.verbose = verbose
 
 
 def curl(ctx: Ctx, argv: list[str]) -> int:
@@ -486,13 +488,16 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
         ctx.error("curl: no URL specified\n")
         return 2
     start = time.monotonic()
+    info: dict = {"remote_ip": ""}
+    verbose = ctx.error if opts["verbose"] else (lambda text: None)
     try:
-        status, headers, body = _http(ctx, url, opts, start)
+        status, headers, body = _http(ctx, url, opts, start, verbose, info)
     except _CurlError as err:
+        verbose(err.verbose)
         if not opts["silent"] or opts["show_error"]:
             ctx.error(f"curl: ({err.code}) {err.message}\n")
         if opts["write_out"] is not None:
-            ctx.write(_write_out(opts["write_out"], 0))
+            ctx.write(_write_out(opts["write_out"], 0, info))
         return err.code
     text = (headers if opts["include"] or opts["head"] else "") + ("" if opts["head"] else body)
     if opts["fail"] and status >= 400:
@@ -506,19 +511,21 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
     else:
         ctx.write(text)
     if opts["write_out"] is not None:
-        ctx.write(_write_out(opts["write_out"], status))
+        ctx.write(_write_out(opts["write_out"], status, info))
     return 0
 
 
-def _write_out(fmt: str, status: int) -> str:
+def _write_out(fmt: str, status: int, info: dict) -> str:
     out = fmt.replace("%{http_code}", f"{status:03d}").replace("%{response_code}", f"{status:03d}")
+    out = out.replace("%{remote_ip}", info.get("remote_ip", "")).replace("%{remote_port}", str(info.get("port", "")))
     return out.replace("\\n", "\n")
 
 
 _URL = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[^\]]+\]|[^/:?#]+)(?::(?P<port>\d+))?(?P<path>[^#]*)")
 
 
-def _http(ctx: Ctx, url: str, opts: dict, start: float) -> tuple[int, str, str]:
+def _http(ctx: Ctx, url: str, opts: dict, start: float, verbose, info: dict) -> tuple[int, str, str]:
+    """One HTTP exchange as curl 8.14.1 makes it; verbose() receives curl's -v lines."""
     m = _URL.match(url)
     if not m:
         raise _CurlError(3, "URL rejected: Malformed input to a URL function")
@@ -528,34 +535,60 @@ def _http(ctx: Ctx, url: str, opts: dict, start: float) -> tuple[int, str, str]:
     host = m.group("host").strip("[]")
     port = int(m.group("port") or 80)
     path = m.group("path") or "/"
+    info["port"] = port
+    literal = True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        literal = False
     ips = _resolve_all(ctx, host)
     if not ips:
-        raise _CurlError(6, f"Could not resolve host: {host}")
+        raise _CurlError(6, f"Could not resolve host: {host}",
+                         f"* Could not resolve host: {host}\n* shutting down connection #0\n")
+    if not literal:
+        verbose(f"* Host {host}:{port} was resolved.\n* IPv6: (none)\n* IPv4: {', '.join(ips)}\n")
     ip = ips[0]
+    info["remote_ip"] = ip
+    verbose(f"*   Trying {ip}:{port}...\n")
     limit = min(x for x in (_num(opts["max_time"]), _num(opts["connect_timeout"]), 300.0) if x is not None)
     kind, real = _route(ctx, ip)
 
     def elapsed() -> int:
         return int((time.monotonic() - start) * 1000)
 
+    def refused(reason: str) -> _CurlError:
+        ms = elapsed()
+        src = _source_ip(ctx, ip)
+        lines = (f"* connect to {ip} port {port} from {src} port {random.randint(32768, 60999)} failed: {reason}\n"
+                 f"* Failed to connect to {host} port {port} after {ms} ms: Could not connect to server\n"
+                 "* closing connection #0\n")
+        return _CurlError(7, f"Failed to connect to {host} port {port} after {ms} ms: Could not connect to server", lines)
+
     if kind == "timeout":
         ctx.stop.wait(limit)
-        raise _CurlError(28, f"Connection timed out after {elapsed()} milliseconds")
-    if kind in ("refused", "unreachable"):
-        raise _CurlError(7, f"Failed to connect to {host} port {port} after {elapsed()} ms: Could not connect to server")
+        ms = elapsed()
+        raise _CurlError(28, f"Connection timed out after {ms} milliseconds",
+                         f"* Connection timed out after {ms} milliseconds\n* closing connection #0\n")
+    if kind == "unreachable":
+        raise refused("Network is unreachable")
+    if kind == "refused":
+        raise refused("Connection refused")
     view = ctx.engine.container_view(ctx.cid) if ctx.cid else None
     source = HOST_LOOPBACK if view is None else (view["loopback"] if real == view["loopback"] else view["iface"])
     sock = _connect(real, port, source, view)
     if sock is None:
-        raise _CurlError(7, f"Failed to connect to {host} port {port} after {elapsed()} ms: Could not connect to server")
+        raise refused("Connection refused")
+    verbose(f"* Connected to {host} ({ip}) port {port}\n* using HTTP/1.x\n")
     host_header = host if port == 80 else f"{host}:{port}"
     method = "HEAD" if opts["head"] else "GET"
     request = (f"{method} {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: curl/{CURL_VERSION}\r\n"
                "Accept: */*\r\n\r\n")
+    verbose("".join(f"> {line}\n" for line in request.split("\r\n")[:-1]))
+    verbose("* Request completely sent off\n")
     sock.settimeout(max(0.001, (_num(opts["max_time"]) or 300.0) - (time.monotonic() - start)))
+    data = b""
     try:
         sock.sendall(request.encode())
-        data = b""
         while True:
             chunk = sock.recv(65536)
             if not chunk:
@@ -564,21 +597,39 @@ def _http(ctx: Ctx, url: str, opts: dict, start: float) -> tuple[int, str, str]:
             if _complete(data, method):
                 break
     except ConnectionResetError:
-        raise _CurlError(56, "Recv failure: Connection reset by peer") from None
+        raise _CurlError(56, "Recv failure: Connection reset by peer",
+                         "* Recv failure: Connection reset by peer\n* closing connection #0\n") from None
     except TimeoutError:
-        raise _CurlError(28, f"Operation timed out after {elapsed()} milliseconds with {len(data)} bytes received") \
-            from None
+        ms = elapsed()
+        raise _CurlError(28, f"Operation timed out after {ms} milliseconds with {len(data)} bytes received") from None
     finally:
         sock.close()
     if not data:
-        raise _CurlError(52, "Empty reply from server")
+        raise _CurlError(52, "Empty reply from server", "* Empty reply from server\n* shutting down connection #0\n")
     head, _, body = data.partition(b"\r\n\r\n")
-    status_line = head.split(b"\r\n", 1)[0].decode(errors="replace")
+    head_lines = head.decode(errors="replace").split("\r\n")
     try:
-        status = int(status_line.split()[1])
+        status = int(head_lines[0].split()[1])
     except (IndexError, ValueError):
         raise _CurlError(1, "Received HTTP/0.9 when not allowed") from None
-    return status, head.decode(errors="replace").replace("\r\n", "\r\n") + "\r\n\r\n", body.decode(errors="replace")
+    if head_lines[0].startswith("HTTP/1.0"):
+        verbose("* HTTP 1.0, assume close after body\n")
+    verbose("".join(f"< {line}\n" for line in head_lines) + "< \n")
+    if body and method != "HEAD":
+        verbose(f"{{ [{len(body)} bytes data]\n")
+    verbose("* shutting down connection #0\n")
+    return status, "\r\n".join(head_lines) + "\r\n\r\n", body.decode(errors="replace")
+
+
+def _source_ip(ctx: Ctx, target: str) -> str:
+    """The address a connection from ctx to target leaves from (the container's own on that network)."""
+    if ctx.cid is None:
+        return "127.0.0.1"
+    if ipaddress.ip_address(target).is_loopback:
+        return "127.0.0.1"
+    view = ctx.engine.container_view(ctx.cid)
+    ips = [n["ip"] for n in view["networks"].values()]
+    return ips[0] if ips else "0.0.0.0"
 
 
 def _complete(data: bytes, method: str) -> bool:
