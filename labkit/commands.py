@@ -294,6 +294,10 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
             exposed.append(port)
     env = [f"{k}={v}" for k, v in _kv(p.flag("env"), "env").items()]
     detach, tty, rm = bool(p.flag("detach")), bool(p.flag("tty")), bool(p.flag("rm"))
+    if p.flag("network-alias") and (not network or network in ("default", "bridge", "host", "none")
+                                    or network.startswith("container:")):
+        raise CommandError("docker: network-scoped aliases are only supported for user-defined networks\n\n"
+                           "Run 'docker run --help' for more information\n", 125)
     try:
         cid = engine.create_container(
             image=image, command=command or None, name=name, env=env, exposed=exposed, bindings=bindings,

@@ -223,5 +223,8 @@ def test_run_errors(lab, images_built):
     assert r.stderr.startswith('docker: Error response from daemon: Conflict. The container name "/lk-dup" is already in use')
     r = lab(f"docker run --rm {images_built['fixed']} lk-nosuchcmd")
     assert r.exit_code == 127 and "executable file not found" in r.stderr
+    r = lab(f"docker run --rm --network-alias api {CURL} true")
+    assert (r.exit_code, r.stderr.splitlines()[0]) == (125, "docker: network-scoped aliases are only supported for "
+                                                             "user-defined networks")
     r = lab("docker run -d -p notaport lk")
     assert r.exit_code == 125 and "invalid port format" in r.stderr
