@@ -90,6 +90,9 @@ def parse_publish(spec: str) -> tuple[str, str, str]:
             "Usage:  docker run [OPTIONS] IMAGE [COMMAND] [ARG...]\n\n"
             "Run 'docker run --help' for more information\n", 125)
     ip = (m.group("ip") or "").strip("[]")
+    for what, value in (("hostPort", m.group("host")), ("containerPort", m.group("port"))):
+        if value and int(value) > 65535:
+            raise CommandError(f"docker: invalid {what}: {value}\n\nRun 'docker run --help' for more information\n", 125)
     return f"{m.group('port')}/{m.group('proto') or 'tcp'}", ip, m.group("host") or ""
 
 
@@ -239,8 +242,8 @@ def _build(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
             ) from None
     tags = p.flag("tag") or []
     tar, df_name, size = build_context(context, p.flag("file") and dockerfile)
-    # the CLI's progress line: "%8v" of the size, then "\r" and a final "\r\n"
-    o.out(f"Sending build context to Docker daemon {_size4(size):>8}\r\r\n")
+    if not p.flag("quiet"):  # the CLI's progress line: "%8v" of the size, then "\r" and a final "\r\n"
+        o.out(f"Sending build context to Docker daemon {_size4(size):>8}\r\r\n")
     image_id = None
     for chunk in engine.build(tar, tags[0] if tags else None, df_name, buildargs, {}):
         if "error" in chunk:
@@ -311,6 +314,8 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     try:
         engine.start(cid)
     except ApiError as err:
+        if detach:  # the CLI has printed the created container's ID before starting it
+            o.out(cid + "\n")
         o.err(render.run_error(err.message), _start_error_code(err.message))
         if rm:
             _quiet_remove(engine, cid)

@@ -1,0 +1,228 @@
+"""Run conformance scenarios on an engine and turn their results into comparable, normalised records.
+
+Shared by record.py (which writes tests/conformance/recorded/) and test_conformance.py.
+
+Every name a scenario creates starts with `cf-<scenario>-` (the scenario is its file's name without
+.txt), so scenarios can run side by side, and a scenario's leftovers are found by that prefix.
+
+The daemon is shared (another developer, other test sessions): `docker ps -a` and `docker network ls`
+list everyone's containers and networks. `scope()` keeps only the rows of the scenario's own resources
+(and the daemon's predefined networks bridge, host and none) and re-aligns the table as the CLI would
+have printed it without the foreign rows. This is not normalisation: it removes other people's
+resources, never a value of the scenario's own ones.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from labkit.cmdline import split
+from labkit.normalise import Normaliser, normalise_result, render_table, table_cells
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+SCENARIOS = HERE / "scenarios"
+RECORDED = HERE / "recorded"
+PREDEFINED_NETWORKS = ("bridge", "host", "none")
+SESSION_LABEL = "labkit.session"
+REPLAY_TIMEOUT = 240
+
+
+def scenarios() -> list[Path]:
+    """Every scenario transcript, by name."""
+    return sorted(SCENARIOS.glob("*.txt"))
+
+
+def prefix(path: Path) -> str:
+    """The name prefix of everything a scenario creates: cf-<scenario>-."""
+    return f"cf-{path.stem}-"
+
+
+def recording(path: Path) -> Path:
+    """Where a scenario's normalised docker results are kept."""
+    return RECORDED / f"{path.stem}.jsonl"
+
+
+# -- scoping listings to the scenario -----------------------------------------------------------
+def _listing(cmd: str) -> str | None:
+    """'ps' or 'network ls' when cmd is a listing of the whole daemon, else None."""
+    try:
+        words = split(cmd)
+    except Exception:  # noqa: BLE001 - an unreadable line is not a listing
+        return None
+    words = [w for w in words[1:] if not w.startswith("-")] if words[:1] == ["docker"] else []
+    if words[:1] == ["ps"] or words[:2] in (["container", "ls"], ["container", "list"]):
+        return "ps"
+    if words[:2] in (["network", "ls"], ["network", "list"]):
+        return "network ls"
+    return None
+
+
+def scope(result: dict, name_prefix: str) -> dict:
+    """The result with foreign rows removed from a `docker ps` / `docker network ls` table."""
+    kind = _listing(result["cmd"])
+    text = result.get("stdout", "")
+    if kind is None or not text.strip():
+        return result
+    lines = text.rstrip("\n").split("\n")
+    rows = table_cells(lines)
+    if rows is None or render_table(rows) != lines:
+        return result  # not a well-formed table: leave it for the comparison to show
+    header, body = rows[0], rows[1:]
+    if kind == "ps":
+        col = header.index("NAMES") if "NAMES" in header else len(header) - 1
+        keep = [r for r in body if any(n.startswith(name_prefix) for n in r[col].split(","))]
+    else:
+        col = header.index("NAME") if "NAME" in header else 1
+        keep = [r for r in body if r[col].startswith(name_prefix) or r[col] in PREDEFINED_NETWORKS]
+    return dict(result, stdout="\n".join(render_table([header, *keep])) + "\n")
+
+
+def normalised(path: Path, results: list[dict]) -> list[dict]:
+    """A run's results, scoped to the scenario and normalised with one Normaliser for the whole run."""
+    state = Normaliser()
+    keys = ("cmd", "exit_code", "stdout", "stderr")
+    return [normalise_result({k: r.get(k) for k in keys}, state) for r in (scope(r, prefix(path)) for r in results)]
+
+
+# -- running on docker ------------------------------------------------------------------------
+def docker_problem() -> str | None:
+    """Why the docker engine cannot be used here, or None when a daemon answers."""
+    try:
+        from labkit.connect import ping
+
+        ok, address = ping(2.0)
+    except Exception as err:  # noqa: BLE001 - any failure means: no daemon to test against
+        return f"no Docker daemon answers ({err})"
+    return None if ok else f"no Docker daemon answered at {address} within 2 s"
+
+
+def cleanup_docker(name_prefix: str = "cf-") -> list[str]:
+    """Remove containers, then networks, named name_prefix* that carry the labkit.session label (Docker SDK)."""
+    from labkit.connect import connect
+
+    api = connect()
+    removed = []
+    for c in api.containers(all=True, filters={"label": SESSION_LABEL}):
+        names = [n.lstrip("/") for n in c.get("Names") or []]
+        if any(n.startswith(name_prefix) for n in names):
+            try:
+                api.remove_container(c["Id"], force=True)
+                removed.append(names[0])
+            except Exception:  # noqa: BLE001 - already gone (e.g. --rm)
+                pass
+    for n in api.networks(filters={"label": SESSION_LABEL}):
+        if n["Name"].startswith(name_prefix):
+            try:
+                api.remove_network(n["Id"])
+                removed.append(n["Name"])
+            except Exception:  # noqa: BLE001 - already gone
+                pass
+    return removed
+
+
+def replay_docker(path: Path) -> list[dict]:
+    """Replay one scenario with `labkit replay FILE --engine docker --json`; clean its prefix before and after."""
+    cleanup_docker(prefix(path))
+    env = dict(os.environ, LABKIT_ENGINE="docker")
+    env.pop("LABKIT_SESSION", None)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "labkit", "replay", str(path), "--engine", "docker", "--json"],
+                              capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=REPLAY_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+        out, err, code = proc.stdout, proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        err, code = f"replay timed out after {REPLAY_TIMEOUT} s", 124
+    finally:
+        cleanup_docker(prefix(path))
+    results = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    if code != 0:
+        results.append({"cmd": "<labkit replay>", "exit_code": code, "stdout": "", "stderr": err})
+    return results
+
+
+def replay_all_docker(paths: list[Path], workers: int = 8) -> dict[str, list[dict]]:
+    """Replay scenarios side by side on docker: {scenario name: normalised results}."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        runs = dict(zip([p.stem for p in paths], pool.map(replay_docker, paths), strict=True))
+    return {p.stem: normalised(p, runs[p.stem]) for p in paths}
+
+
+# -- running on another engine in this process (the sim) ---------------------------------------
+def cleanup_backend(engine, name_prefix: str) -> None:
+    """Remove a backend's labkit containers, then networks, named name_prefix* (engine API of labkit)."""
+    f = {"label": [SESSION_LABEL]}
+    for c in engine.list_containers(all=True, filters=f):
+        if any(n.lstrip("/").startswith(name_prefix) for n in c.get("Names") or []):
+            try:
+                engine.remove_container(c["Id"], force=True)
+            except Exception:  # noqa: BLE001
+                pass
+    for n in engine.list_networks(filters=f):
+        if n["Name"].startswith(name_prefix):
+            try:
+                engine.remove_network(n["Id"])
+            except Exception:  # noqa: BLE001
+                pass
+
+
+def replay_engine(path: Path, engine) -> list[dict]:
+    """Replay one scenario in this process on engine; normalised results; its prefix cleaned before and after."""
+    from labkit.transcript import replay
+
+    cleanup_backend(engine, prefix(path))
+    try:
+        results = [{"cmd": r.cmd, "exit_code": r.exit_code, "stdout": r.stdout, "stderr": r.stderr}
+                   for r in replay(str(path), engine=engine)]
+    finally:
+        cleanup_backend(engine, prefix(path))
+    return normalised(path, results)
+
+
+# -- comparing -----------------------------------------------------------------------------------
+def load_recording(path: Path) -> list[dict]:
+    """The recorded normalised results of a scenario."""
+    with open(recording(path), encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def write_recording(path: Path, results: list[dict]) -> None:
+    """Store a scenario's normalised results, one JSON object per command."""
+    RECORDED.mkdir(parents=True, exist_ok=True)
+    with open(recording(path), "w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def differences(want: list[dict], got: list[dict], left: str = "recorded", right: str = "got") -> str:
+    """A readable, command-by-command diff of two normalised runs ('' when equal)."""
+    import difflib
+
+    parts = []
+    for i in range(max(len(want), len(got))):
+        w = want[i] if i < len(want) else None
+        g = got[i] if i < len(got) else None
+        if w == g:
+            continue
+        cmd = (w or g)["cmd"]
+        if w is None or g is None:
+            parts.append(f"[{i + 1}] {cmd}: only in {left if g is None else right}")
+            continue
+        if w["cmd"] != g["cmd"]:
+            parts.append(f"[{i + 1}] command differs: {left} {w['cmd']!r}, {right} {g['cmd']!r}")
+            continue
+        parts.append(f"[{i + 1}] $ {cmd}")
+        if w["exit_code"] != g["exit_code"]:
+            parts.append(f"    exit code: {left} {w['exit_code']}, {right} {g['exit_code']}")
+        for key in ("stdout", "stderr"):
+            if w[key] != g[key]:
+                diff = difflib.unified_diff(w[key].splitlines(), g[key].splitlines(), f"{left} {key}",
+                                            f"{right} {key}", lineterm="", n=2)
+                parts.extend("    " + line for line in diff)
+    return "\n".join(parts)

@@ -1,0 +1,45 @@
+"""Record the conformance scenarios on the real Docker engine: tests/conformance/recorded/NAME.jsonl.
+
+Every scenario is replayed twice (scenarios side by side, each with `labkit replay FILE --engine docker
+--json`); a scenario is recorded only if both runs give the same normalised results. A scenario that
+does not is reported with the difference and not written: fix it or drop it.
+
+    .venv/bin/python tests/conformance/record.py [NAME ...]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.conformance import harness  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    problem = harness.docker_problem()
+    if problem:
+        print(f"cannot record: {problem}", file=sys.stderr)
+        return 2
+    paths = [p for p in harness.scenarios() if not argv or p.stem in argv]
+    started = time.monotonic()
+    first = harness.replay_all_docker(paths)
+    second = harness.replay_all_docker(paths)
+    harness.cleanup_docker("cf-")
+    bad = 0
+    for p in paths:
+        diff = harness.differences(first[p.stem], second[p.stem], "run 1", "run 2")
+        if diff:
+            bad += 1
+            print(f"NOT DETERMINISTIC {p.stem}:\n{diff}\n")
+            continue
+        harness.write_recording(p, first[p.stem])
+        print(f"recorded {p.stem} ({len(first[p.stem])} commands)")
+    print(f"{len(paths) - bad}/{len(paths)} recorded in {time.monotonic() - started:.0f} s")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

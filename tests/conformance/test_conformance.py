@@ -1,0 +1,92 @@
+"""Conformance: every scenario gives, on every available engine, the results recorded on Docker.
+
+The recordings (tests/conformance/recorded/) were made on a real Docker Engine by record.py and are
+normalised by labkit.normalise (IDs, timestamps, durations, MACs, allocated subnets). Engines:
+- docker, when a daemon answers: all scenarios are replayed side by side once per session;
+- sim, when `labkit.engines.choose("sim")` provides one: each scenario in this process.
+A difference is a bug of the engine, never a reason to widen the normaliser (shared/DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conformance import harness
+
+SCENARIOS = harness.scenarios()
+IDS = [p.stem for p in SCENARIOS]
+
+
+@pytest.fixture(scope="module")
+def docker_runs():
+    """All scenarios replayed on docker (side by side), normalised; skips when no daemon answers."""
+    problem = harness.docker_problem()
+    if problem:
+        pytest.skip(problem)
+    try:
+        yield harness.replay_all_docker(SCENARIOS)
+    finally:
+        harness.cleanup_docker("cf-")
+
+
+@pytest.fixture(scope="module")
+def sim():
+    """The embedded engine, or a skip with the reason it cannot be had."""
+    from labkit import engines
+    from labkit.result import CommandError
+
+    try:
+        engine, _ = engines.choose("sim")
+    except CommandError as err:
+        pytest.skip(f"no sim engine: {err.stderr.strip()}")
+    return engine
+
+
+def _check(path, got, engine_name: str) -> None:
+    if not harness.recording(path).exists():
+        pytest.fail(f"{path.stem} has no recording; run tests/conformance/record.py {path.stem} on a Docker daemon")
+    want = harness.load_recording(path)
+    diff = harness.differences(want, got, "docker (recorded)", engine_name)
+    assert not diff, f"scenario {path.stem} on {engine_name} differs from the recording:\n{diff}"
+
+
+def test_every_scenario_is_recorded():
+    assert len(SCENARIOS) >= 40
+    missing = [p.stem for p in SCENARIOS if not harness.recording(p).exists()]
+    assert not missing, f"scenarios without a recording: {missing}; run tests/conformance/record.py"
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
+def test_docker(path, docker_runs):
+    _check(path, docker_runs[path.stem], "docker")
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
+def test_sim(path, sim):
+    _check(path, harness.replay_engine(path, sim), "sim")
+
+
+def test_scenarios_keep_to_their_names_and_ports():
+    """Every name a scenario creates is cf-<scenario>-…, no prefix contains another's, host ports are 18100-18199."""
+    import re
+
+    prefixes = [harness.prefix(p) for p in SCENARIOS]
+    clashes = [(a, b) for a in prefixes for b in prefixes if a != b and b.startswith(a)]
+    assert not clashes, f"scenario prefixes overlap (cleanup and scoping would mix them): {clashes}"
+    problems = []
+    for p in SCENARIOS:
+        lines = [line.strip() for line in p.read_text().splitlines() if not line.lstrip().startswith("#")]
+        for name in set(re.findall(r"\bcf-[a-z0-9-]+", "\n".join(lines))):
+            if not name.startswith(harness.prefix(p)):
+                problems.append(f"{p.stem}: {name}")
+        ports = []
+        for line in lines:
+            if line.startswith("docker "):
+                ports += re.findall(r"-p (?:[\d.]+:)?(\d+):", line)
+            else:  # a host-side line
+                ports += re.findall(r"(?:127\.0\.0\.1|localhost):(\d+)", line)
+        problems += [f"{p.stem}: host port {port}" for port in ports
+                     if int(port) <= 65535 and not 18100 <= int(port) <= 18199]  # > 65535: an invalid-port case
+    assert not problems, "names or ports outside the scenario's own: " + ", ".join(sorted(problems))
