@@ -1,4 +1,4 @@
-"""Benchmark: the course's core scenario, raw docker-py (A) against labkit command lines (B).
+"""Benchmark: the course's core scenario, raw docker-py (A), labkit on docker (B), labkit on the embedded engine (C).
 
 The scenario, timed end to end for each variant:
 
@@ -10,15 +10,19 @@ The scenario, timed end to end for each variant:
   5. force-remove both containers and remove the network.
 
 Variant A uses docker-py's low-level docker.APIClient directly (the honest fastest equivalent);
-variant B goes through `labkit.docker("...")` command lines only. The variants are interleaved
-round by round (A B A B ...) so that drift of the machine affects both alike, after one untimed
-warm-up round of each. Every resource is named `lkbench-<run id>-...`; only those are ever
-touched, and they are removed even on Ctrl-C or error.
+variant B goes through `labkit.docker("...")` command lines only; variant C runs the same
+command lines through `run_command` on the embedded engine (a SimEngine, no daemon: the server
+is a real host process, networking is modelled over loopback), with lkbench-day8 built on the sim
+too, from the same context folder (untimed). The variants are interleaved round by round
+(A B C A B C ...) so that drift of the machine affects all alike, after one untimed warm-up round
+of each. Every docker resource is named `lkbench-<run id>-...`; only those are ever touched, and
+they are removed even on Ctrl-C or error (the sim's containers are removed too, and the sim ends
+its processes at interpreter exit).
 
-    .venv/bin/python bench/core_scenario.py [--rounds N] [--max-ratio R]
+    .venv/bin/python bench/core_scenario.py [--rounds N] [--max-ratio R] [--max-sim-ratio R]
 
 Writes bench/results/core_scenario.json and exits 1 when --max-ratio is given and the median
-ratio B/A exceeds it.
+ratio B/A exceeds it, or when --max-sim-ratio is given and the median ratio C/A exceeds it.
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ class Registry:
         self.run_id = run_id
         self.containers: list[str] = []
         self.networks: list[str] = []
+        self.sim_containers: list[str] = []  # variant C's, on the embedded engine (never on docker)
+        self.sim_networks: list[str] = []
 
     def name(self, variant: str, round_no: int | str, kind: str) -> str:
         """A unique, lkbench- prefixed name for one resource of one round."""
@@ -92,15 +98,38 @@ class Registry:
                 print(f"cleanup: could not remove network {name}: {err.explanation}", file=sys.stderr)
         return removed
 
+    def cleanup_sim(self, engine) -> list[str]:
+        """Remove every recorded sim container and network still present on the embedded engine; the names removed."""
+        from labkit.commands import run_command
 
-def build_server_image(api: docker.APIClient) -> str:
-    """Build lkbench-day8: the day8 lesson server, bound to 0.0.0.0 instead of 127.0.0.1; its image id."""
+        removed = []
+        for kind, names in (("rm -f", self.sim_containers), ("network rm", self.sim_networks)):
+            for name in names:
+                assert name.startswith(PREFIX)
+                if run_command(engine, f"docker {kind} {name}").exit_code == 0:
+                    removed.append(f"sim:{name}")
+        return removed
+
+
+def build_server_image(api: docker.APIClient, sim=None) -> str:
+    """Build lkbench-day8: the day8 lesson server, bound to 0.0.0.0 instead of 127.0.0.1; its image id.
+
+    When sim (an embedded engine) is given, the same context folder is also built there with
+    `docker build -t lkbench-day8 DIR` through run_command.
+    """
     api.inspect_image(BASE_IMAGE)  # fails fast (no pull) when the base image is missing
     with tempfile.TemporaryDirectory(prefix="lkbench-day8-") as tmp:
         ctx = Path(tmp) / "day8"
         shutil.copytree(DAY8_ASSETS, ctx)
         server = ctx / "server.py"
         server.write_text(server.read_text().replace("127.0.0.1", "0.0.0.0"))
+        if sim is not None:
+            from labkit.commands import run_command
+
+            r = run_command(sim, f"docker build -t {SERVER_IMAGE} {ctx}")
+            if r.exit_code != 0:
+                raise BenchError(f"building {SERVER_IMAGE} on the embedded engine failed (exit {r.exit_code}): "
+                                 f"{(r.stderr or r.stdout).strip()[-300:]}")
         image_id = None
         for chunk in api.build(path=str(ctx), tag=SERVER_IMAGE, rm=True, pull=False, decode=True):
             if "error" in chunk:
@@ -168,27 +197,33 @@ def scenario_raw(api: docker.APIClient, reg: Registry, round_no: int | str) -> d
     return {"steps": steps, "curl_tries": tries}
 
 
-def scenario_labkit(reg: Registry, round_no: int | str) -> dict:
-    """Variant B: the core scenario through labkit.docker("...") command lines only; step timings and curl attempts."""
-    import labkit
+def scenario_labkit(reg: Registry, round_no: int | str, sim=None) -> dict:
+    """Variant B (or C when sim, an embedded engine, is given): the core scenario through labkit command lines only.
 
-    net, server, client = (reg.name("b", round_no, k) for k in ("net", "server", "client"))
+    B runs each line with labkit.docker("...") on the process's engine (docker); C runs the same
+    lines with run_command(sim, "docker ..."). Returns step timings, curl attempts and per-call times.
+    """
+    import labkit
+    from labkit.commands import run_command
+
+    net, server, client = (reg.name("c" if sim is not None else "b", round_no, k) for k in ("net", "server", "client"))
+    containers, networks = (reg.sim_containers, reg.sim_networks) if sim is not None else (reg.containers, reg.networks)
     steps: dict[str, float] = {}
     calls: list[dict] = []
 
     def docker_line(line: str, check: bool = True):
         t0 = time.perf_counter()
-        r = labkit.docker(line)
+        r = labkit.docker(line) if sim is None else run_command(sim, "docker " + line)
         calls.append({"line": line, "s": time.perf_counter() - t0, "exit_code": r.exit_code})
         if check and r.exit_code != 0:
             raise BenchError(f"labkit: `docker {line}` exited {r.exit_code}: {(r.stderr or r.stdout).strip()[:300]}")
         return r
 
-    reg.networks.append(net)
+    networks.append(net)
     _timed(steps, "network", lambda: docker_line(f"network create {net}"))
-    reg.containers.append(server)
+    containers.append(server)
     _timed(steps, "server", lambda: docker_line(f"run -d --name {server} --network {net} {SERVER_IMAGE}"))
-    reg.containers.append(client)
+    containers.append(client)
     _timed(steps, "client", lambda: docker_line(f"run -d --name {client} --network {net} {CLIENT_IMAGE} sleep 300"))
 
     def attempt() -> tuple[int, str, str]:
@@ -222,19 +257,27 @@ def step_medians(rounds: list[dict]) -> dict[str, float]:
     return {s: statistics.median(r["steps"].get(s, 0.0) for r in rounds) for s in STEPS}
 
 
-def print_table(a: dict, b: dict, ratio: float, steps_a: dict, steps_b: dict) -> None:
-    """Print the per-variant summary and the per-step medians."""
+def print_table(a: dict, b: dict, ratio: float, steps_a: dict, steps_b: dict,
+                c: dict | None = None, sim_ratio: float | None = None, steps_c: dict | None = None) -> None:
+    """Print the per-variant summary and the per-step medians (variant C's when given)."""
     print()
     print(f"{'variant':<22}{'median ms':>11}{'mean ms':>11}{'min ms':>10}{'max ms':>10}{'n':>4}")
-    for label, s in (("A raw docker.APIClient", a), ("B labkit.docker", b)):
+    rows = [("A raw docker.APIClient", a), ("B labkit.docker", b)] + ([("C labkit on sim", c)] if c else [])
+    for label, s in rows:
         print(f"{label:<22}{s['median_s'] * 1e3:>11.1f}{s['mean_s'] * 1e3:>11.1f}"
               f"{s['min_s'] * 1e3:>10.1f}{s['max_s'] * 1e3:>10.1f}{s['n']:>4}")
     print(f"ratio B/A (median): {ratio:.3f}")
+    if sim_ratio is not None:
+        print(f"ratio C/A (median): {sim_ratio:.3f}")
     print()
-    print(f"{'step (median ms)':<22}{'A':>9}{'B':>9}{'B-A':>9}")
+    print(f"{'step (median ms)':<22}{'A':>9}{'B':>9}{'B-A':>9}" + (f"{'C':>9}{'C/A':>7}" if steps_c else ""))
     for step in STEPS:
+        extra = ""
+        if steps_c:
+            rel = steps_c[step] / steps_a[step] if steps_a[step] else float("nan")
+            extra = f"{steps_c[step] * 1e3:>9.1f}{rel:>7.2f}"
         print(f"{step:<22}{steps_a[step] * 1e3:>9.1f}{steps_b[step] * 1e3:>9.1f}"
-              f"{(steps_b[step] - steps_a[step]) * 1e3:>9.1f}")
+              f"{(steps_b[step] - steps_a[step]) * 1e3:>9.1f}" + extra)
 
 
 def _raise_interrupt(signum, frame) -> None:
@@ -248,6 +291,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--warmup", type=int, default=1, help="untimed warm-up rounds per variant (default 1)")
     ap.add_argument("--max-ratio", type=float, default=None,
                     help="exit 1 when the median ratio B/A exceeds this (the project's target is 1.15)")
+    ap.add_argument("--max-sim-ratio", type=float, default=None,
+                    help="exit 1 when the median ratio C/A (embedded engine against raw docker-py) exceeds this "
+                         "(the project's target is 0.2)")
     ap.add_argument("--output", type=Path, default=RESULTS, help=f"JSON result path (default {RESULTS.relative_to(REPO)})")
     args = ap.parse_args(argv)
     if args.rounds < 1:
@@ -258,31 +304,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; the exit status (0, or 1 when --max-ratio is exceeded, 2 on failure, 130 on Ctrl-C)."""
+    """Run the benchmark; the exit status (0, 1 when --max-ratio or --max-sim-ratio is exceeded, 2 on failure, 130 on Ctrl-C)."""
     args = parse_args(argv)
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored (cmd &)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.environ.setdefault("LABKIT_ENGINE", "docker")
     import labkit
     from labkit.connect import connect
+    from labkit.engines import sim_engine
 
     api = connect()  # the same engine labkit talks to (DOCKER_HOST / context honoured)
+    sim = sim_engine()  # the embedded engine of this process (variant C); it ends its processes at exit
     reg = Registry(uuid.uuid4().hex[:8])
     a_rounds: list[dict] = []
     b_rounds: list[dict] = []
+    c_rounds: list[dict] = []
+    variants = {"A": (a_rounds, lambda i: scenario_raw(api, reg, i)),
+                "B": (b_rounds, lambda i: scenario_labkit(reg, i)),
+                "C": (c_rounds, lambda i: scenario_labkit(reg, i, sim=sim))}
     try:
-        print(f"building {SERVER_IMAGE} from {DAY8_ASSETS.relative_to(REPO)} (bound to 0.0.0.0) ...", flush=True)
-        image_id = build_server_image(api)
+        print(f"building {SERVER_IMAGE} from {DAY8_ASSETS.relative_to(REPO)} (bound to 0.0.0.0) on docker and on "
+              "the embedded engine ...", flush=True)
+        image_id = build_server_image(api, sim=sim)
         api.inspect_image(CLIENT_IMAGE)
         labkit.docker("version")  # labkit picks and connects its engine once per process: not part of the scenario
         for w in range(args.warmup):
-            scenario_raw(api, reg, f"w{w}")
-            scenario_labkit(reg, f"w{w}")
-        print(f"run {reg.run_id}: {args.warmup} warm-up + {args.rounds} timed rounds, A B interleaved", flush=True)
+            for _, run in variants.values():
+                run(f"w{w}")
+        print(f"run {reg.run_id}: {args.warmup} warm-up + {args.rounds} timed rounds, A B C interleaved", flush=True)
         for i in range(args.rounds):
-            for variant, sink in (("A", a_rounds), ("B", b_rounds)):
+            for variant, (sink, run) in variants.items():
                 t0 = time.perf_counter()
-                res = scenario_raw(api, reg, i) if variant == "A" else scenario_labkit(reg, i)
+                res = run(i)
                 res["total_s"] = time.perf_counter() - t0
                 sink.append(res)
                 print(f"  round {i + 1}/{args.rounds} {variant}: {res['total_s'] * 1e3:8.1f} ms"
@@ -299,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         # a second Ctrl-C (or a TERM) must not stop the cleanup
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        left = reg.cleanup(api)
+        left = reg.cleanup(api) + reg.cleanup_sim(sim)
         if left:
             print(f"cleanup removed leftovers: {', '.join(left)}", file=sys.stderr)
         signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -307,10 +360,14 @@ def main(argv: list[str] | None = None) -> int:
 
     a = summarize([r["total_s"] for r in a_rounds])
     b = summarize([r["total_s"] for r in b_rounds])
+    c = summarize([r["total_s"] for r in c_rounds])
     ratio = b["median_s"] / a["median_s"]
-    steps_a, steps_b = step_medians(a_rounds), step_medians(b_rounds)
-    print_table(a, b, ratio, steps_a, steps_b)
-    passed = args.max_ratio is None or ratio <= args.max_ratio
+    sim_ratio = c["median_s"] / a["median_s"]
+    steps_a, steps_b, steps_c = step_medians(a_rounds), step_medians(b_rounds), step_medians(c_rounds)
+    print_table(a, b, ratio, steps_a, steps_b, c, sim_ratio, steps_c)
+    passed_ratio = args.max_ratio is None or ratio <= args.max_ratio
+    passed_sim = args.max_sim_ratio is None or sim_ratio <= args.max_sim_ratio
+    passed = passed_ratio and passed_sim
 
     version = api.version()
     result = {
@@ -319,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "run_id": reg.run_id,
         "rounds": args.rounds,
         "warmup": args.warmup,
-        "order": "A B interleaved per round",
+        "order": "A B C interleaved per round",
         "scenario": ["network create", f"run -d {SERVER_IMAGE}", f"run -d {CLIENT_IMAGE} sleep 300",
                      f"exec curl until '{EXPECTED}'", "rm -f both, network rm"],
         "curl_poll_interval_s": CURL_POLL_S,
@@ -328,8 +385,15 @@ def main(argv: list[str] | None = None) -> int:
         "B": {"label": "labkit.docker", **b, "step_median_s": steps_b,
               "rounds": [{"total_s": r["total_s"], "steps": r["steps"], "curl_tries": r["curl_tries"], "calls": r["calls"]}
                          for r in b_rounds]},
+        "C": {"label": "labkit run_command on the embedded engine (sim)", **c, "step_median_s": steps_c,
+              "rounds": [{"total_s": r["total_s"], "steps": r["steps"], "curl_tries": r["curl_tries"], "calls": r["calls"]}
+                         for r in c_rounds]},
         "ratio_median_b_over_a": ratio,
         "max_ratio": args.max_ratio,
+        "passed_ratio": passed_ratio,
+        "ratio_median_c_over_a": sim_ratio,
+        "max_sim_ratio": args.max_sim_ratio,
+        "passed_sim_ratio": passed_sim,
         "passed": passed,
         "environment": {
             "python": platform.python_version(),
@@ -337,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
             "labkit": labkit.__version__,
             "engine": version.get("Version"),
             "engine_api": version.get("ApiVersion"),
+            "sim_engine": sim.version().get("Version"),
             "server_image_id": image_id,
             "host": platform.node(),
             "cpus": os.cpu_count(),
@@ -345,8 +410,11 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {args.output}")
-    if not passed:
+    if not passed_ratio:
         print(f"FAIL: median ratio {ratio:.3f} exceeds --max-ratio {args.max_ratio:g}", file=sys.stderr)
+    if not passed_sim:
+        print(f"FAIL: median ratio C/A {sim_ratio:.3f} exceeds --max-sim-ratio {args.max_sim_ratio:g}", file=sys.stderr)
+    if not passed:
         return 1
     return 0
 

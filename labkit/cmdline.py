@@ -6,7 +6,6 @@ same message and exit code the docker CLI gives for an unknown command or flag.
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 
 from labkit.result import CommandError
@@ -200,11 +199,53 @@ def group_help(group: str) -> str:
 
 
 def split(line: str) -> list[str]:
-    """Split a command line into words like a POSIX shell does (quotes, escapes)."""
-    try:
-        return shlex.split(line, comments=False, posix=True)
-    except ValueError as err:
-        raise CommandError(f"labkit: cannot read this command line ({err}); check its quotes\n", 1) from None
+    """Split a command line into words as a POSIX shell does: quotes, and backslash escapes
+    (inside double quotes a backslash escapes only $ ` " \\ and newline). No expansion happens."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if ch in " \t\n":
+            if in_word:
+                words.append("".join(word))
+                word, in_word = [], False
+            i += 1
+            continue
+        in_word = True
+        if ch == "\\":
+            if i + 1 < n:
+                word.append(line[i + 1])
+            i += 2
+        elif ch == "'":
+            end = line.find("'", i + 1)
+            if end < 0:
+                raise CommandError("labkit: cannot read this command line (No closing quotation); check its quotes\n", 1)
+            word.append(line[i + 1:end])
+            i = end + 1
+        elif ch == '"':
+            i += 1
+            while True:
+                if i >= n:
+                    raise CommandError("labkit: cannot read this command line (No closing quotation); check its quotes\n",
+                                       1)
+                c = line[i]
+                if c == '"':
+                    i += 1
+                    break
+                if c == "\\" and i + 1 < n and line[i + 1] in '$`"\\\n':
+                    word.append(line[i + 1])
+                    i += 2
+                    continue
+                word.append(c)
+                i += 1
+        else:
+            word.append(ch)
+            i += 1
+    if in_word:
+        words.append("".join(word))
+    return words
 
 
 def _unknown_command(words: list[str], group: str | None) -> CommandError:

@@ -9,11 +9,15 @@ not waited for at all. Waiting polls with a deadline; it never sleeps a fixed ti
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import time
 from collections.abc import Callable
 
 DEFAULT_DEADLINE = float(os.environ.get("LABKIT_READY_TIMEOUT", "15"))
+# a program that exposes no port but may serve (an interpreter) gets a shorter wait for any listener
+ANY_PORT_DEADLINE = float(os.environ.get("LABKIT_READY_ANY_TIMEOUT", "3"))
+INTERPRETERS = {"python", "python3", "node", "ruby", "perl", "php", "java", "uvicorn", "gunicorn", "flask"}
 NOT_SERVERS = {
     "sleep", "sh", "bash", "ash", "dash", "cat", "tail", "true", "false", "echo", "curl", "ping",
     "nslookup", "getent", "hostname", "env", "ls", "wget", "top", "printf", "date",
@@ -59,11 +63,23 @@ def _argv_is_client(argv: list[str]) -> bool:
     return first in NOT_SERVERS
 
 
-def looks_like_server(config: dict) -> bool:
-    """False when the container evidently is not a server: no served port, or a known client command."""
-    if not served_ports(config):
-        return False
-    return not _argv_is_client(main_command(config))
+def expectation(config: dict) -> tuple[set[int] | None, float] | None:
+    """What to wait for after a start: (ports, deadline), ports None meaning any port; None: nothing.
+
+    A container that exposes ports is ready when one of them listens. One that exposes none but
+    runs an interpreter (`python3 -m http.server 8000`) may still serve: it gets a short wait for
+    any listener. Known clients (sleep, sh, curl …) are not waited for.
+    """
+    argv = main_command(config)
+    if _argv_is_client(argv):
+        return None
+    ports = served_ports(config)
+    if ports:
+        return ports, DEFAULT_DEADLINE
+    words = [os.path.basename(w) for w in argv if not w.startswith("-")]
+    if words and (words[0] in INTERPRETERS or re.fullmatch(r"python3(\.\d+)?", words[0])):
+        return None, ANY_PORT_DEADLINE
+    return None
 
 
 def listening_ports(proc_net_text: str) -> set[int]:

@@ -55,10 +55,7 @@ def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
     except CommandError as err:
         return Result(line, err.exit_code, err.stdout, err.stderr)
     if not is_docker_line(line):
-        if hasattr(eng, "host"):  # the embedded engine has a simulated host
-            code, out, err = eng.host(line)
-            return Result(line, code, out, err)
-        return run_host(line, cwd)
+        return run_host(line, cwd)  # both engines publish ports on this machine's loopback
     return run_command(eng, line, cwd)
 
 

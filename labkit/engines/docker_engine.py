@@ -230,19 +230,19 @@ class DockerEngine:
     def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:
         """Return when the container listens on a served port, has exited, or is not a server."""
         info = self.inspect_container(cid)
-        config = info.get("Config") or {}
-        if not readiness.looks_like_server(config):
+        wanted = readiness.expectation(info.get("Config") or {})
+        if wanted is None:
             return
-        ports = readiness.served_ports(config)
+        ports, deadline = wanted
         probe = self._host_probe(info) or self._exec_probe(cid)
 
         def ready() -> bool:
             found = probe()
             if found is None:  # the process is gone: ready once the engine reports it exited
                 return not (self.inspect_container(cid).get("State") or {}).get("Running")
-            return bool(found & ports)
+            return bool(found & ports) if ports else bool(found)
 
-        readiness.poll_until(ready, deadline_s)
+        readiness.poll_until(ready, min(deadline, deadline_s))
 
     def _host_probe(self, info: dict):
         """Read the container's sockets from this host's /proc when the daemon is local."""

@@ -30,7 +30,11 @@ from labkit import readiness, render
 from labkit.engines.base import ApiError
 from labkit.sim import images as simimages
 from labkit.sim import tools
-from labkit.sim.netmodel import HOST_LOOPBACK, real_addresses
+from labkit.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
+    HOST_LOOPBACK,
+    claim_block,
+    real_addresses,
+)
 
 ENGINE_VERSION = "20.10.24+dfsg1"
 API_VERSION = "1.41"
@@ -72,6 +76,7 @@ class SimNetwork:
     options: dict | None = field(default_factory=dict)
     created: float = field(default_factory=_now)
     user: bool = True
+    fixed_subnet: bool = False  # --subnet given: IPAM shows only the subnet, as the daemon does
     endpoints: dict = field(default_factory=dict)  # cid -> {"ip", "mac", "aliases", "endpoint"}
 
     def free_ip(self) -> str:
@@ -89,11 +94,16 @@ class SimNetwork:
             members[cid] = {"Name": c.name if c else "", "EndpointID": ep["endpoint"], "MacAddress": ep["mac"],
                             "IPv4Address": f"{ep['ip']}/{ipaddress.ip_network(self.subnet).prefixlen}",
                             "IPv6Address": ""}
-        ipam_config = [{"Subnet": self.subnet, "Gateway": self.gateway}] if self.driver == "bridge" else []
+        if self.driver != "bridge":
+            ipam_config = []
+        elif self.fixed_subnet:
+            ipam_config = [{"Subnet": self.subnet}]
+        else:
+            ipam_config = [{"Subnet": self.subnet, "Gateway": self.gateway}]
         return {
             "Name": self.name, "Id": self.id, "Created": _rfc3339(self.created), "Scope": "local",
             "Driver": self.driver, "EnableIPv6": False,
-            "IPAM": {"Driver": "default", "Options": {} if self.user else None, "Config": ipam_config},
+            "IPAM": {"Driver": "default", "Options": None, "Config": ipam_config},
             "Internal": self.internal, "Attachable": False, "Ingress": False, "ConfigFrom": {"Network": ""},
             "ConfigOnly": False, "Containers": members, "Options": self.options, "Labels": self.labels,
         }
@@ -129,6 +139,7 @@ class SimContainer:
     forwarders: list = field(default_factory=list)
     aliases_by_net: dict = field(default_factory=dict)
     killed: bool = False
+    settled: threading.Event = field(default_factory=threading.Event)
 
     @property
     def running(self) -> bool:
@@ -157,6 +168,7 @@ class SimEngine:
     name = "sim"
 
     def __init__(self) -> None:
+        self.block, self._block_lock = claim_block()
         self.dir = tempfile.mkdtemp(prefix="labkit-sim-")
         self.topology_file = os.path.join(self.dir, "topology.json")
         self.lock = threading.RLock()
@@ -164,7 +176,6 @@ class SimEngine:
         self.containers: dict[str, SimContainer] = {}
         self.images: list[simimages.SimImage] = simimages.base_images()
         self.build_cache: dict[str, str] = {}
-        self.next_index = 1
         self.pool_cursor = 1
         self._add_network(SimNetwork(_new_id(), "bridge", "bridge", "172.17.0.0/16", "172.17.0.1", user=False,
                                      options={"com.docker.network.bridge.default_bridge": "true",
@@ -191,6 +202,12 @@ class SimEngine:
             return matches[0]
         raise ApiError(404, f"network {ref} not found")
 
+    def _net_or_none(self, ref: str) -> SimNetwork | None:
+        try:
+            return self._net(ref)
+        except ApiError:
+            return None
+
     def _ctr(self, ref: str) -> SimContainer:
         ref = ref.lstrip("/")
         for c in self.containers.values():
@@ -213,12 +230,12 @@ class SimEngine:
         data = {"containers": {}}
         for c in self.containers.values():
             owner = self.containers.get(c.ns_owner) if c.ns_owner else c
-            loop, iface = real_addresses((owner or c).index)
+            loop, iface = real_addresses(self.block, (owner or c).index)
             nets = {}
             if not c.ns_owner:
                 for name in c.networks:
-                    net = self._net(name)
-                    ep = net.endpoints.get(c.id)
+                    net = self._net_or_none(name)
+                    ep = net.endpoints.get(c.id) if net else None
                     if ep is None:
                         continue
                     nets[name] = {"ip": ep["ip"], "aliases": ep["aliases"], "user": net.user,
@@ -275,14 +292,14 @@ class SimEngine:
                 try:
                     subnet = str(ipaddress.ip_network(subnets[0], strict=True))
                 except ValueError:
-                    raise ApiError(400, f"invalid subnet {subnets[0]}: invalid CIDR address: {subnets[0]}") from None
+                    raise ApiError(400, f"Invalid subnet {subnets[0]} : invalid CIDR address: {subnets[0]}") from None
                 for n in self.networks.values():
                     if n.subnet and ipaddress.ip_network(n.subnet).overlaps(ipaddress.ip_network(subnet)):
                         raise ApiError(403, "Pool overlaps with other one on this address space")
             else:
                 subnet = self._next_pool()
             gateway = str(next(ipaddress.ip_network(subnet).hosts()))
-            net = SimNetwork(_new_id(), name, driver, subnet, gateway, internal, dict(labels))
+            net = SimNetwork(_new_id(), name, driver, subnet, gateway, internal, dict(labels), fixed_subnet=bool(subnets))
             self._add_network(net)
             return net.id
 
@@ -425,7 +442,7 @@ class SimEngine:
 
     def _summary(self, c: SimContainer) -> dict:
         ports = []
-        exposed = c.config.get("ExposedPorts") or {}
+        exposed = (c.config.get("ExposedPorts") or {}) if c.running else {}
         for key in exposed:
             port, _, proto = key.partition("/")
             binds = c.bindings.get(key) if c.running else None
@@ -458,7 +475,9 @@ class SimEngine:
         argv = c.argv
         nets = {}
         for name in c.networks:
-            net = self._net(name)
+            net = self._net_or_none(name)
+            if net is None:
+                continue
             ep = net.endpoints.get(c.id)
             nets[name] = {"IPAMConfig": {} if net.user else None, "Links": None,
                           "Aliases": (ep or {}).get("aliases") if net.user else None,
@@ -528,7 +547,7 @@ class SimEngine:
             elif mode == "host":
                 raise ApiError(400, "the embedded engine has no host network: use a bridge network")
             else:
-                nets = [self._net(mode).name]
+                nets = [mode]  # the daemon looks the network up when the container starts
             cid = _new_id()
             cfg = json.loads(json.dumps(img.config))
             env_keys = {e.split("=", 1)[0] for e in env}
@@ -553,9 +572,12 @@ class SimEngine:
                 shutil.copytree(img.files, files, symlinks=True)
             else:
                 os.makedirs(files)
+            taken = {other.index for other in self.containers.values()}
+            index = next((i for i in range(250) if i not in taken), None)
+            if index is None:
+                raise ApiError(500, "the embedded engine holds 250 containers at most; remove some (labkit clean)")
             c = SimContainer(cid, name, img, image, cfg, network or "default", list(aliases), dict(bindings),
-                             auto_remove, self.next_index, root)
-            self.next_index += 1
+                             auto_remove, index, root)
             c.networks = nets
             c.ns_owner = owner.id if owner else None
             self.containers[cid] = c
@@ -583,6 +605,9 @@ class SimEngine:
             if c.ns_owner and not self.containers[c.ns_owner].running:
                 raise ApiError(409, f"cannot join network of a non running container: {c.ns_owner}")
             for name in c.networks:
+                self._net(name)  # 404 "network X not found" before anything changes
+            c.networks = [self._net(name).name for name in c.networks]
+            for name in c.networks:
                 self._attach(c, self._net(name))
             try:
                 self._publish(c)
@@ -597,8 +622,10 @@ class SimEngine:
             c.done = threading.Event()
             open(c.listen_path, "w").close()
             self._write_topology()
+            c.settled = threading.Event()
             c.thread = threading.Thread(target=self._main, args=(c,), daemon=True, name=f"sim-{c.name}")
             c.thread.start()
+        c.settled.wait(5)  # the program has started: it waits, serves, or has already finished
 
     def _publish(self, c: SimContainer) -> None:
         for key, binds in c.bindings.items():
@@ -608,7 +635,9 @@ class SimEngine:
                     hp = str(self._free_host_port())
                     binds[binds.index((ip, ""))] = (ip, hp)
                 try:
-                    c.forwarders.append(_Forwarder(self, c, HOST_LOOPBACK, int(hp), port))
+                    # published ports listen on this machine's loopback only, never on its network
+                    bind = ip if ip and ipaddress.ip_address(ip).is_loopback else "127.0.0.1"
+                    c.forwarders.append(_Forwarder(self, c, bind, int(hp), port))
                 except OSError:
                     for f in c.forwarders:
                         f.close()
@@ -619,7 +648,7 @@ class SimEngine:
 
     def _free_host_port(self) -> int:
         s = socket.socket()
-        s.bind((HOST_LOOPBACK, 0))
+        s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
         return port
@@ -631,7 +660,7 @@ class SimEngine:
         env["PWD"] = c.config.get("WorkingDir") or "/"
         ctx = tools.Ctx(self, c.id, self._cwd(c), env, c.image.tools, stop=c.stop_event,
                         stdin_open=bool(c.config.get("OpenStdin")), on_process=c.procs.append,
-                        logs=(c.stdout_path, c.stderr_path))
+                        logs=(c.stdout_path, c.stderr_path), settled=c.settled)
         try:
             code = tools.run(ctx, c.argv)
         except tools.NotFound as err:
@@ -640,15 +669,19 @@ class SimEngine:
         except Exception as err:  # the engine must survive whatever a program does
             ctx.error(f"labkit sim: {type(err).__name__}: {err}\n")
             code = 1
-        with open(c.stdout_path, "a", encoding="utf-8") as f:
-            f.write("".join(ctx.out))
-        with open(c.stderr_path, "a", encoding="utf-8") as f:
-            f.write("".join(ctx.err))
+        try:
+            with open(c.stdout_path, "a", encoding="utf-8", newline="") as f:
+                f.write("".join(ctx.out))
+            with open(c.stderr_path, "a", encoding="utf-8", newline="") as f:
+                f.write("".join(ctx.err))
+        except OSError:
+            pass  # the engine is shutting down and its files are gone
         with self.lock:
             c.exit_code = 137 if c.killed else code
             c.killed = False
             self._stopped(c)
         c.done.set()
+        c.settled.set()
         if c.auto_remove:
             with self.lock:
                 self._forget(c)
@@ -660,10 +693,9 @@ class SimEngine:
             f.close()
         c.forwarders = []
         for name in c.networks:
-            try:
-                self._net(name).endpoints.pop(c.id, None)
-            except ApiError:
-                pass
+            net = self._net_or_none(name)
+            if net is not None:
+                net.endpoints.pop(c.id, None)
         for other in self.containers.values():  # joiners lose the namespace with its owner
             if other.ns_owner == c.id and other.running:
                 self._kill(other)
@@ -764,16 +796,18 @@ class SimEngine:
     def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:
         """Return when the program listens on a served port (the shim reports listen()), exits, or is no server."""
         c = self._ctr(cid)
-        if not readiness.looks_like_server(c.config):
+        wanted = readiness.expectation(c.config)
+        if wanted is None:
             return
-        ports = readiness.served_ports(c.config)
+        ports, deadline = wanted
 
         def ready() -> bool:
             if not c.running:
                 return True
-            return bool(self.listening(c.id) & ports)
+            found = self.listening(c.id)
+            return bool(found & ports) if ports else bool(found)
 
-        readiness.poll_until(ready, deadline_s)
+        readiness.poll_until(ready, min(deadline, deadline_s))
 
     def listening(self, cid: str) -> set[int]:
         """Ports the container's programs listen on (from the shim's reports)."""
@@ -801,10 +835,11 @@ class SimEngine:
         """Hostname, addresses and real loopback mapping of a container, for the tools."""
         c = self._ctr(cid)
         owner = self.containers.get(c.ns_owner) if c.ns_owner else c
-        loop, iface = real_addresses(owner.index)
+        loop, iface = real_addresses(self.block, owner.index)
         nets = {}
         for name in owner.networks:
-            ep = self._net(name).endpoints.get(owner.id)
+            net = self._net_or_none(name)
+            ep = net.endpoints.get(owner.id) if net else None
             if ep:
                 nets[name] = {"ip": ep["ip"]}
         return {"hostname": c.config["Hostname"], "networks": nets, "loopback": loop, "iface": iface}
@@ -815,7 +850,7 @@ class SimEngine:
             return "127.0.0.53"
         c = self._ctr(cid)
         owner = self.containers.get(c.ns_owner) if c.ns_owner else c
-        if any(self._net(n).user for n in owner.networks):
+        if any(getattr(self._net_or_none(n), "user", False) for n in owner.networks):
             return "127.0.0.11"
         return _host_nameserver()
 
@@ -838,6 +873,8 @@ class SimEngine:
             return f"nameserver {ns}\n"
         if path == "/etc/hostname":
             return view["hostname"] + "\n"
+        if path == "/proc/net/route":
+            return _route_table(self, c)
         full = os.path.join(c.root, "rootfs") + (path if path.startswith("/") else
                                                   os.path.join(c.config.get("WorkingDir") or "/", path))
         try:
@@ -846,17 +883,13 @@ class SimEngine:
         except OSError:
             return None
 
-    def host(self, line: str) -> tuple[int, str, str]:
-        """Run a host-side line on the simulated host (curl to published ports, …)."""
-        ctx = tools.Ctx(self, None, self.dir, {"PATH": simimages.PATH}, set(tools.TOOLS))
-        code = tools.run_script(ctx, line, {"0": "sh"})
-        return code, "".join(ctx.out), "".join(ctx.err)
-
     def shutdown(self) -> None:
         """End every program the engine started and remove its files (also at interpreter exit)."""
         for c in list(self.containers.values()):
             if c.running:
                 self._kill(c)
+        for c in list(self.containers.values()):
+            c.done.wait(2)
         for c in list(self.containers.values()):
             for f in c.forwarders:
                 f.close()
@@ -884,7 +917,7 @@ class _Forwarder:
             threading.Thread(target=self._pipe, args=(conn,), daemon=True).start()
 
     def _pipe(self, conn: socket.socket) -> None:
-        _, iface = real_addresses(self.c.index)
+        _, iface = real_addresses(self.engine.block, self.c.index)
         up = socket.socket()
         try:
             up.bind((HOST_LOOPBACK, 0))
@@ -919,16 +952,43 @@ class _Forwarder:
         up.close()
 
     def close(self) -> None:
+        """Stop listening now (shutdown wakes the accepting thread; close alone would not)."""
         self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         try:
             self.sock.close()
         except OSError:
             pass
 
 
+def _hex_ip(ip: str) -> str:
+    return "".join(f"{int(o):02X}" for o in reversed(ip.split(".")))
+
+
+def _route_table(engine: SimEngine, c: SimContainer) -> str:
+    """/proc/net/route of the container's namespace (the kernel pads every line to 127 columns)."""
+    head = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
+    rows = [head]
+    owner = engine.containers.get(c.ns_owner) if c.ns_owner else c
+    for k, name in enumerate(owner.networks):
+        net = engine._net(name)
+        if owner.id not in net.endpoints:
+            continue
+        dev = f"eth{k}"
+        if k == 0:
+            rows.append(f"{dev}\t00000000\t{_hex_ip(net.gateway)}\t0003\t0\t0\t0\t00000000\t0\t0\t0")
+        network = ipaddress.ip_network(net.subnet)
+        rows.append(f"{dev}\t{_hex_ip(str(network.network_address))}\t00000000\t0001\t0\t0\t0\t"
+                    f"{_hex_ip(str(network.netmask))}\t0\t0\t0")
+    return "".join(r.ljust(127) + "\n" for r in rows)
+
+
 def _read(path: str) -> str:
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
             return f.read()
     except OSError:
         return ""

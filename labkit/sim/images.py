@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "id", "pwd", "ls", "hostname", "getent",
-                "printf", "test", "["}
+                "printf", "test", "[", "grep", "sort", "head", "tail", "wc"}
 PYTHON_TOOLS = COMMON_TOOLS | {"python3", "python"}
 CURL_TOOLS = COMMON_TOOLS | {"curl", "nslookup", "ping", "ping6", "netstat", "wget", "nc", "ps", "which"}
 
@@ -86,7 +86,7 @@ def base_images() -> list[SimImage]:
     curl = SimImage(iid("curlimages/curl:8.14.1"), ["curlimages/curl:8.14.1"],
                     _config([f"PATH={PATH}"], ["curl"], ["/entrypoint.sh"], "/home/curl_user", "curl_user",
                             {"labkit.standin": "curlimages/curl:8.14.1 (embedded engine)"}),
-                    set(CURL_TOOLS), created=1_750_000_000, size=138_000_000)
+                    set(CURL_TOOLS), created=1_750_000_060, size=138_000_000)  # built after the python image
     return [py, curl]
 
 
@@ -118,12 +118,14 @@ def _step_key(parent: str, op: str, rest: str, context_dir: str) -> str:
     if op in ("COPY", "ADD"):
         for src in [p for p in shlex.split(rest) if not p.startswith("--")][:-1]:
             path = os.path.join(context_dir, src)
-            for root, _, names in sorted(os.walk(path)) if os.path.isdir(path) else [("", [], [path])]:
+            found = sorted(os.walk(path)) if os.path.isdir(path) else [(os.path.dirname(path), [],
+                                                                                          [os.path.basename(path)])]
+            for root, _, names in found:
                 for name in sorted(names):
                     full = os.path.join(root, name)
                     try:
                         with open(full, "rb") as f:
-                            h.update(name.encode() + f.read())
+                            h.update(os.path.relpath(full, context_dir).encode() + f.read())
                     except OSError:
                         pass
     return "sha256:" + h.hexdigest()
@@ -227,6 +229,9 @@ def build(context_dir: str, dockerfile: str, buildargs: dict[str, str], find_ima
         say(f" ---> {image.id.split(':')[1][:12]}\n")
     if image is None:
         raise BuildError("the Dockerfile has no FROM")
+    unused = sorted(set(buildargs) - set(args))
+    if unused:
+        say(f"[Warning] One or more build-args [{' '.join(unused)}] were not consumed\n")
     image.created = time.time()
     return image
 

@@ -24,10 +24,28 @@ IFACE_NET = 78
 HOST_LOOPBACK = "127.79.0.1"  # the simulated host's localhost (published ports listen here)
 
 
-def real_addresses(index: int) -> tuple[str, str]:
-    """(loopback, interfaces) real addresses of the namespace with this index."""
-    hi, lo = divmod(index, 250)
-    return f"127.{LOOPBACK_NET}.{hi}.{lo + 1}", f"127.{IFACE_NET}.{hi}.{lo + 1}"
+def real_addresses(block: int, index: int) -> tuple[str, str]:
+    """(loopback, interfaces) real addresses of namespace `index` of the engine owning `block`."""
+    return f"127.{LOOPBACK_NET}.{block}.{index % 250 + 1}", f"127.{IFACE_NET}.{block}.{index % 250 + 1}"
+
+
+def claim_block() -> tuple[int, object]:
+    """A block of loopback addresses no other embedded engine on this machine uses (held by a lock)."""
+    import fcntl
+    import random
+    import tempfile
+
+    start = random.randrange(256)
+    for step in range(256):
+        block = (start + step) % 256
+        path = os.path.join(tempfile.gettempdir(), f"labkit-sim-block-{block}.lock")
+        handle = open(path, "a")  # noqa: SIM115 - held open for the engine's lifetime
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return block, handle
+        except OSError:
+            handle.close()
+    raise RuntimeError("all 256 address blocks of the embedded engine are in use on this machine")
 
 
 @dataclass
@@ -125,9 +143,7 @@ class Topology:
             subnet = info.get("subnet")
             if subnet and addr in ipaddress.ip_network(subnet, strict=False):
                 return "timeout", None  # nobody holds that address on my network
-        if all(i.get("internal") for i in me.networks.values()):
-            return "unreachable", None
-        return "timeout", None  # the simulated world has nothing beyond the host
+        return "timeout", None  # nothing answers beyond the host (an --internal network drops it too)
 
     def sim_address_of(self, asker: str, real: str) -> str:
         """Translate a real source address back to the address Docker would show to asker."""

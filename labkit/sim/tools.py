@@ -11,7 +11,6 @@ import ipaddress
 import os
 import random
 import re
-import shlex
 import signal
 import socket
 import subprocess
@@ -38,8 +37,14 @@ class Ctx:
     err: list[str] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     stdin_open: bool = False
+    stdin: str | None = None
+    settled: threading.Event = field(default_factory=threading.Event)
     on_process: object = None  # callback(Popen) so stop/kill can reach a real process
     logs: tuple[str, str] | None = None  # (stdout path, stderr path) for a main process
+
+    def settle(self) -> None:
+        """The program has started and now waits (or serves): its start is complete."""
+        self.settled.set()
 
     def write(self, text: str) -> None:
         self.out.append(text)
@@ -82,6 +87,7 @@ def python(ctx: Ctx, argv: list[str]) -> int:
                                     start_new_session=True, preexec_fn=_die_with_parent)
         if ctx.on_process:
             ctx.on_process(proc)
+        ctx.settle()
         return _exit_code(proc.wait())
     proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
@@ -109,9 +115,10 @@ def _exit_code(code: int) -> int:
 
 # -- shell --------------------------------------------------------------------------------
 def sh(ctx: Ctx, argv: list[str]) -> int:
-    """`sh -c SCRIPT` with ;, &&, ||, $VAR, exit N and >&2; a bare sh reads its (empty) stdin."""
+    """`sh -c SCRIPT` (;, &&, ||, |, $VAR, quotes, redirects, exit N); a bare sh reads its (empty) stdin."""
     if "-c" not in argv[1:2]:
         if ctx.stdin_open:
+            ctx.settle()
             ctx.stop.wait()
             return 137
         return 0
@@ -120,86 +127,160 @@ def sh(ctx: Ctx, argv: list[str]) -> int:
     return run_script(ctx, script, shell_vars)
 
 
-def run_script(ctx: Ctx, script: str, shell_vars: dict[str, str]) -> int:
-    """Interpret a small POSIX shell script."""
-    lexer = shlex.shlex(script, posix=True, punctuation_chars=";&|>")
-    lexer.whitespace_split = True
-    try:
-        tokens = list(lexer)
-    except ValueError:
-        ctx.error("sh: syntax error: unterminated quoted string\n")
-        return 2
-    status = 0
-    skip = False
-    words: list[str] = []
+_OPS = ("&&", "||", ";", "|", ">>", "2>&1", "2>", ">&2", "1>&2", ">")
 
-    def flush(words: list[str]) -> int:
-        nonlocal status
-        if not words:
-            return status
-        expanded = [_expand(w, ctx.env, shell_vars, status) for w in words]
-        to_err = False
-        quiet = False
-        err_quiet = False
-        clean: list[str] = []
-        i = 0
-        while i < len(expanded):
-            w = expanded[i]
-            nxt = expanded[i + 1] if i + 1 < len(expanded) else None
-            if w in (">&", "1>&") and nxt == "2":
-                to_err = True
-                i += 2
-                continue
-            if w in (">", ">>") and nxt is not None:
-                if clean and clean[-1] == "2":
-                    clean.pop()
-                    err_quiet = True
-                elif nxt == "&2":
-                    to_err = True
+
+def _tokens(script: str) -> list:
+    """Words (lists of (text, expandable) parts) and operator strings, as a POSIX shell reads them."""
+    out: list = []
+    word: list = []
+    in_word = False
+    i, n = 0, len(script)
+
+    def end_word() -> None:
+        nonlocal word, in_word
+        if in_word:
+            merged: list = []
+            for text, exp in word:  # join neighbours of one kind so that $NAME expands as a whole
+                if merged and merged[-1][1] == exp:
+                    merged[-1] = (merged[-1][0] + text, exp)
                 else:
-                    quiet = True  # redirected away from the terminal
-                i += 2
-                continue
-            clean.append(w)
-            i += 1
-        if clean and clean[:2] == ["command", "-v"]:
-            found = [w for w in clean[2:] if w in ctx.tools or w in TOOLS and ctx.cid is None]
-            ctx.write("".join(f"{_tool_path(w)}\n" for w in found))
-            status = 0 if found and len(found) == len(clean[2:]) else 127
-            return status
-        if clean and clean[0] == "exit":
-            raise _Exit(int(clean[1]) if len(clean) > 1 else status)
-        sub = Ctx(ctx.engine, ctx.cid, ctx.cwd, ctx.env, ctx.tools, stop=ctx.stop, on_process=ctx.on_process)
-        try:
-            status = run(sub, clean)
-        except NotFound:
-            sub.error(f"sh: {clean[0]}: not found\n")
-            status = 127
-        text = "".join(sub.out)
-        if quiet:
-            text = ""
-        (ctx.error if to_err else ctx.write)(text)
-        if not err_quiet:
-            ctx.error("".join(sub.err))
-        return status
+                    merged.append((text, exp))
+            out.append(merged)
+        word, in_word = [], False
 
+    while i < n:
+        ch = script[i]
+        if ch in " \t\n":
+            end_word()
+            i += 1
+            continue
+        op = next((o for o in _OPS if script.startswith(o, i)), None)
+        if op and not (op in ("2>", "2>&1") and in_word):
+            end_word()
+            out.append(op)
+            i += len(op)
+            continue
+        in_word = True
+        if ch == "\\" and i + 1 < n:
+            word.append((script[i + 1], False))
+            i += 2
+        elif ch == "'":
+            j = script.find("'", i + 1)
+            if j < 0:
+                raise ValueError("unterminated quoted string")
+            word.append((script[i + 1:j], False))
+            i = j + 1
+        elif ch == '"':
+            i += 1
+            buf = ""
+            while i < n and script[i] != '"':
+                if script[i] == "\\" and i + 1 < n and script[i + 1] in '$`"\\':
+                    word.append((buf, True))
+                    word.append((script[i + 1], False))
+                    buf = ""
+                    i += 2
+                    continue
+                buf += script[i]
+                i += 1
+            if i >= n:
+                raise ValueError("unterminated quoted string")
+            word.append((buf, True))
+            i += 1
+        else:
+            word.append((ch, True))
+            i += 1
+    end_word()
+    return out
+
+
+def run_script(ctx: Ctx, script: str, shell_vars: dict[str, str]) -> int:
+    """Interpret a small POSIX shell script in ctx."""
+    try:
+        tokens = _tokens(script)
+    except ValueError:
+        ctx.error("sh: 1: Syntax error: Unterminated quoted string\n")
+        return 2
+    # split into and-or lists of pipelines of simple commands
+    status = 0
+    pipeline: list[list] = [[]]
+    skip = False
     try:
         for tok in tokens + [";"]:
-            if tok in (";", "&&", "||"):
-                if not skip:
-                    flush(words)
-                words = []
-                if tok == ";":
-                    skip = False
-                elif tok == "&&":
-                    skip = status != 0
-                else:
-                    skip = status == 0
+            if isinstance(tok, str) and tok in ("&&", "||", ";"):
+                if not skip and pipeline[0]:
+                    status = _pipeline(ctx, pipeline, shell_vars, status)
+                pipeline = [[]]
+                skip = (tok == "&&" and status != 0) or (tok == "||" and status == 0)
+            elif tok == "|":
+                pipeline.append([])
             else:
-                words.append(tok)
+                pipeline[-1].append(tok)
     except _Exit as e:
         return e.code
     return status
+
+
+def _pipeline(ctx: Ctx, commands: list[list], shell_vars: dict[str, str], status: int) -> int:
+    data: str | None = None
+    code = status
+    for k, cmd in enumerate(commands):
+        last = k == len(commands) - 1
+        code, out = _simple(ctx, cmd, shell_vars, status, data)
+        data = out
+        if last and out:
+            ctx.write(out)
+    return code
+
+
+def _simple(ctx: Ctx, cmd: list, shell_vars: dict[str, str], status: int, stdin: str | None) -> tuple[int, str]:
+    """Run one simple command; its exit code and what it wrote to stdout (after redirections)."""
+    words: list[str] = []
+    to_err = quiet = err_quiet = err_to_out = False
+    i = 0
+    while i < len(cmd):
+        tok = cmd[i]
+        if isinstance(tok, str):
+            target = cmd[i + 1] if i + 1 < len(cmd) and not isinstance(cmd[i + 1], str) else None
+            if tok in (">&2", "1>&2"):
+                to_err = True
+            elif tok == "2>&1":
+                err_to_out = True
+            elif tok == "2>" and target is not None:
+                err_quiet = True
+                i += 1
+            elif tok in (">", ">>") and target is not None:
+                quiet = True  # written to a file, not to the terminal
+                i += 1
+            i += 1
+            continue
+        words.append("".join(_expand(text, ctx.env, shell_vars, status) if exp else text for text, exp in tok))
+        i += 1
+    if not words:
+        return status, ""
+    if words[0] == "exit":
+        raise _Exit(int(words[1]) if len(words) > 1 else status)
+    if words[:2] == ["command", "-v"]:
+        found = [w for w in words[2:] if w in ctx.tools or (ctx.cid is None and w in TOOLS)]
+        return (0 if found and len(found) == len(words[2:]) else 127), "".join(f"{_tool_path(w)}\n" for w in found)
+    sub = Ctx(ctx.engine, ctx.cid, ctx.cwd, ctx.env, ctx.tools, stop=ctx.stop, on_process=ctx.on_process,
+              stdin=stdin)
+    try:
+        code = run(sub, words)
+    except NotFound:
+        sub.error(f"sh: 1: {words[0]}: not found\n")
+        code = 127
+    out, err = "".join(sub.out), "".join(sub.err)
+    if err_to_out:
+        out, err = out + err, ""
+    if to_err:
+        ctx.error(out)
+        out = ""
+    if quiet:
+        out = ""
+    if not err_quiet:
+        ctx.error(err)
+    return code, out
 
 
 BUSYBOX_APPLETS = {"nslookup", "ping", "ping6", "netstat", "wget", "nc", "ps", "which"}
@@ -227,6 +308,117 @@ def _expand(word: str, env: dict[str, str], shell_vars: dict[str, str], status: 
     return re.sub(r"\$\{(\w+|\?)\}|\$(\w+|\?)", sub, word)
 
 
+# -- text tools -----------------------------------------------------------------------------
+def _lines(ctx: Ctx, files: list[str], name: str = "grep") -> tuple[list[str], int]:
+    if not files:
+        return _split_lines(ctx.stdin or ""), 0
+    out, code = [], 0
+    for f in files:
+        text = ctx.engine.read_file(ctx.cid, f)
+        if text is None:
+            ctx.error(f"{name}: {f}: No such file or directory\n")
+            code = 2
+        else:
+            out.extend(_split_lines(text))
+    return out, code
+
+
+def _split_lines(text: str) -> list[str]:
+    """Lines as the text tools see them: split at newlines only (a carriage return stays)."""
+    lines = text.split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
+
+
+def _bre(pattern: str) -> str:
+    """A POSIX basic regular expression as a Python one."""
+    out, i = "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            out += nxt if nxt in "+?|(){}" else "\\" + nxt
+            i += 2
+            continue
+        out += "\\" + c if c in "+?|(){}" else c
+        i += 1
+    return out
+
+
+def grep(ctx: Ctx, argv: list[str]) -> int:
+    """grep [-v -i -c -q -E -F -x] PATTERN [FILE…]."""
+    flags, args = set(), []
+    for a in argv[1:]:
+        if a.startswith("-") and len(a) > 1 and not args:
+            flags.update(a[1:])
+        else:
+            args.append(a)
+    if not args:
+        ctx.error("Usage: grep [OPTION]... PATTERNS [FILE]...\n")
+        return 2
+    pattern = re.escape(args[0]) if "F" in flags else (args[0] if "E" in flags else _bre(args[0]))
+    if "x" in flags:
+        pattern = f"(?:{pattern})\\Z"
+    rx = re.compile(pattern, re.I if "i" in flags else 0)
+    lines, code = _lines(ctx, args[1:])
+    hits = [line for line in lines if bool(rx.search(line) if "x" not in flags else rx.match(line)) != ("v" in flags)]
+    if "c" in flags:
+        ctx.write(f"{len(hits)}\n")
+    elif "q" not in flags:
+        ctx.write("".join(line + "\n" for line in hits))
+    return code or (0 if hits else 1)
+
+
+def sort_tool(ctx: Ctx, argv: list[str]) -> int:
+    """sort [-r -n -u] [FILE…]."""
+    flags = {c for a in argv[1:] if a.startswith("-") for c in a[1:]}
+    lines, code = _lines(ctx, [a for a in argv[1:] if not a.startswith("-")])
+    key = (lambda s: float(re.match(r"\s*-?\d*\.?\d*", s).group() or 0)) if "n" in flags else None
+    lines = sorted(lines, key=key, reverse="r" in flags)
+    if "u" in flags:
+        lines = list(dict.fromkeys(lines))
+    ctx.write("".join(line + "\n" for line in lines))
+    return code
+
+
+def head(ctx: Ctx, argv: list[str]) -> int:
+    """head [-n N] [FILE…]."""
+    n, files = _count_arg(argv)
+    lines, code = _lines(ctx, files)
+    ctx.write("".join(line + "\n" for line in lines[:n]))
+    return code
+
+
+def tail(ctx: Ctx, argv: list[str]) -> int:
+    """tail [-n N] [FILE…]."""
+    n, files = _count_arg(argv)
+    lines, code = _lines(ctx, files)
+    ctx.write("".join(line + "\n" for line in lines[-n:] if n))
+    return code
+
+
+def _count_arg(argv: list[str]) -> tuple[int, list[str]]:
+    n, files, args = 10, [], argv[1:]
+    i = 0
+    while i < len(args):
+        if args[i] == "-n" and i + 1 < len(args):
+            n = int(args[i + 1])
+            i += 2
+            continue
+        if re.fullmatch(r"-n?\d+", args[i]):
+            n = int(args[i].lstrip("-n"))
+        else:
+            files.append(args[i])
+        i += 1
+    return n, files
+
+
+def wc(ctx: Ctx, argv: list[str]) -> int:
+    """wc -l."""
+    lines, code = _lines(ctx, [a for a in argv[1:] if not a.startswith("-")])
+    ctx.write(f"{len(lines)}\n")
+    return code
+
+
 # -- small tools ----------------------------------------------------------------------------
 def sleep(ctx: Ctx, argv: list[str]) -> int:
     """sleep N (a stop interrupts it, as SIGKILL would)."""
@@ -235,6 +427,7 @@ def sleep(ctx: Ctx, argv: list[str]) -> int:
     except ValueError:
         ctx.error(f"sleep: invalid number '{argv[1]}'\n")
         return 1
+    ctx.settle()
     return 137 if ctx.stop.wait(seconds) else 0
 
 
@@ -284,6 +477,8 @@ def id_tool(ctx: Ctx, argv: list[str]) -> int:
 def cat(ctx: Ctx, argv: list[str]) -> int:
     """cat FILE…: /etc/hosts, /etc/resolv.conf, /etc/hostname, or files in the image."""
     code = 0
+    if len(argv) == 1:
+        ctx.write(ctx.stdin or "")
     for path in argv[1:]:
         text = ctx.engine.read_file(ctx.cid, path)
         if text is None:
@@ -299,7 +494,10 @@ def hostname(ctx: Ctx, argv: list[str]) -> int:
     info = ctx.engine.container_view(ctx.cid)
     if "-i" in argv[1:]:
         ips = [n["ip"] for n in info["networks"].values()]
-        ctx.write(" ".join(ips) + "\n" if ips else "\n")
+        if not ips:
+            ctx.error("hostname: Temporary failure in name resolution\n")
+            return 1
+        ctx.write(" ".join(ips) + "\n")
     else:
         ctx.write(info["hostname"] + "\n")
     return 0
@@ -324,6 +522,8 @@ def getent(ctx: Ctx, argv: list[str]) -> int:
 def nslookup(ctx: Ctx, argv: list[str]) -> int:
     """busybox nslookup NAME [SERVER]."""
     args = [a for a in argv[1:] if not a.startswith("-")]
+    qtype = next((a.split("=", 1)[1].lower() for a in argv[1:] if a.startswith("-type=") or a.startswith("-query=")),
+                 None)
     if not args:
         ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] "
                   "[-debug] HOST [DNS_SERVER]\n")
@@ -339,12 +539,13 @@ def nslookup(ctx: Ctx, argv: list[str]) -> int:
         pass
     ips = Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name) if ctx.cid else []
     if not ips:
-        ctx.write(f"** server can't find {name}: NXDOMAIN\n\n** server can't find {name}: NXDOMAIN\n\n")
+        once = f"** server can't find {name}: NXDOMAIN\n\n"
+        ctx.write(once if qtype == "a" else once * 2)
         return 1
     ctx.write("Non-authoritative answer:\n")
     for ip in ips:
         ctx.write(f"Name:\t{name}\nAddress: {ip}\n")
-    ctx.write("\nNon-authoritative answer:\n\n")
+    ctx.write("\n" if qtype == "a" else "\nNon-authoritative answer:\n\n")
     return 0
 
 
@@ -372,6 +573,10 @@ def ping(ctx: Ctx, argv: list[str]) -> int:
         ctx.error(f"ping: bad address '{target}'\n")
         return 1
     ip = ips[0]
+    if ctx.env.get("LABKIT_USER", "root") != "root":  # no raw sockets, and this engine grants no ping group
+        ctx.write(f"PING {target} ({ip}): 56 data bytes\n")
+        ctx.error("ping: permission denied (are you root?)\n")
+        return 1
     kind, real = _route(ctx, ip)
     ctx.write(f"PING {target} ({ip}): 56 data bytes\n")
     received = 0
@@ -427,7 +632,7 @@ def _resolve_all(ctx: Ctx, name: str) -> list[str]:
 def _route(ctx: Ctx, ip: str) -> tuple[str, str | None]:
     if ctx.cid is None:  # the host reaches container addresses over the bridges
         if ipaddress.ip_address(ip).is_loopback:
-            return "real", HOST_LOOPBACK
+            return "real", "127.0.0.1"
         owner = Topology.load(ctx.engine.topology_file).owner_of_ip(ip)
         if owner is not None:
             topo = Topology.load(ctx.engine.topology_file)
@@ -449,7 +654,7 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
     """curl URL with -s -S -v -i -I -m --connect-timeout -o -w -f, over the network model."""
     opts = {"silent": False, "show_error": False, "include": False, "head": False, "max_time": None,
             "connect_timeout": None, "output": None, "write_out": None, "fail": False, "verbose": False}
-    url = None
+    urls: list[str] = []
     args = argv[1:]
     i = 0
     while i < len(args):
@@ -495,11 +700,18 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
                 j += 1
             i += 1
             continue
-        url = a
+        urls.append(a)
         i += 1
-    if url is None:
+    if not urls:
         ctx.error("curl: no URL specified\n")
         return 2
+    code = 0
+    for url in urls:
+        code = _curl_one(ctx, url, opts) or code
+    return code
+
+
+def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
     start = time.monotonic()
     info: dict = {"remote_ip": ""}
     verbose = ctx.error if opts["verbose"] else (lambda text: None)
@@ -531,6 +743,7 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
 def _write_out(fmt: str, status: int, info: dict) -> str:
     out = fmt.replace("%{http_code}", f"{status:03d}").replace("%{response_code}", f"{status:03d}")
     out = out.replace("%{remote_ip}", info.get("remote_ip", "")).replace("%{remote_port}", str(info.get("port", "")))
+    out = out.replace("%{size_download}", str(info.get("size_download", 0)))
     return out.replace("\\n", "\n")
 
 
@@ -631,6 +844,7 @@ def _http(ctx: Ctx, url: str, opts: dict, start: float, verbose, info: dict) -> 
     if body and method != "HEAD":
         verbose(f"{{ [{len(body)} bytes data]\n")
     verbose("* shutting down connection #0\n")
+    info["size_download"] = len(body) if method != "HEAD" else 0
     return status, "\r\n".join(head_lines) + "\r\n\r\n", body.decode(errors="replace")
 
 
@@ -680,6 +894,7 @@ def _num(value) -> float | None:
 
 TOOLS = {
     "python3": python, "python": python, "sh": sh, "bash": sh, "ash": sh, "sleep": sleep, "echo": echo,
-    "true": true, "false": false, "env": env_tool, "pwd": pwd, "id": id_tool, "cat": cat,
+    "true": true, "false": false, "env": env_tool, "pwd": pwd, "id": id_tool, "cat": cat, "grep": grep,
+    "sort": sort_tool, "head": head, "tail": tail, "wc": wc,
     "hostname": hostname, "getent": getent, "nslookup": nslookup, "ping": ping, "curl": curl,
 }

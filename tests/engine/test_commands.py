@@ -206,7 +206,7 @@ def test_inspect_kinds_and_missing(lab):
     lab.ok("docker network create lk-insp")
     lab.ok(f"docker run -d --name lk-i --network lk-insp {CURL} sleep 300")
     objs = json.loads(lab.ok("docker inspect lk-i python:3.13-slim lk-insp").stdout)
-    assert objs[0]["Name"] == "/lk-i" and objs[1]["RepoTags"] == ["python:3.13-slim"] and objs[2]["Name"] == "lk-insp"
+    assert objs[0]["Name"] == "/lk-i" and "python:3.13-slim" in objs[1]["RepoTags"] and objs[2]["Name"] == "lk-insp"
     r = lab("docker inspect lk-nothing")
     assert (r.exit_code, r.stdout, r.stderr) == (1, "[]\n", "Error: No such object: lk-nothing\n")
 

@@ -22,20 +22,27 @@ def test_listening_ports_reads_listen_state_only():
 
 
 @pytest.mark.parametrize(
-    "config, server",
+    "config, wanted",
     [
-        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["python3", "server.py"]}, True),
-        ({"ExposedPorts": {}, "Cmd": ["python3", "server.py"]}, False),
-        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sleep", "300"]}, False),
-        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sh", "-c", "sleep 300"]}, False),
-        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sh", "-c", "python3 server.py"]}, True),
-        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sh"]}, False),
-        ({"ExposedPorts": {"80/tcp": {}}, "Entrypoint": ["/entrypoint.sh"], "Cmd": ["sleep", "9"]}, False),
-        ({"ExposedPorts": {"53/udp": {}}, "Cmd": ["python3", "dns.py"]}, False),
+        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["python3", "server.py"]}, {3000}),
+        ({"ExposedPorts": {}, "Cmd": ["python3", "-m", "http.server", "8000"]}, "any"),
+        ({"ExposedPorts": {}, "Cmd": ["myserver"]}, None),
+        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sleep", "300"]}, None),
+        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sh", "-c", "sleep 300"]}, None),
+        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sh", "-c", "python3 server.py"]}, {3000}),
+        ({"ExposedPorts": {"3000/tcp": {}}, "Cmd": ["sh"]}, None),
+        ({"ExposedPorts": {"80/tcp": {}}, "Entrypoint": ["/entrypoint.sh"], "Cmd": ["sleep", "9"]}, None),
+        ({"ExposedPorts": {"53/udp": {}}, "Cmd": ["python3", "dns.py"]}, "any"),
     ],
 )
-def test_looks_like_server(config, server):
-    assert readiness.looks_like_server(config) is server
+def test_what_readiness_waits_for(config, wanted):
+    got = readiness.expectation(config)
+    if wanted is None:
+        assert got is None
+    elif wanted == "any":
+        assert got is not None and got[0] is None and got[1] == readiness.ANY_PORT_DEADLINE
+    else:
+        assert got == (wanted, readiness.DEFAULT_DEADLINE)
 
 
 def test_poll_until_stops_at_the_deadline_or_success():

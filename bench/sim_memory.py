@@ -1,0 +1,351 @@
+"""Benchmark: the resident memory the embedded engine (sim) adds for a whole-course-like workload.
+
+In a fresh Python process (a subprocess of this script) the IPython-like baseline is imported
+(`import labkit, labkit.commands`) and its RSS recorded. Then the course's whole story runs
+through the embedded engine with labkit command lines (run_command on a SimEngine):
+
+  network create; build the day8 server (bound to 127.0.0.1) and run it; curl it by name from a
+  client container (exit 7) and on localhost (exit 7); ps -a; fix it to 0.0.0.0 (rebuild from a
+  second copy), rerun, curl succeeds; network inspect; a published port -p 18300:3000 curled from a
+  host line; a two-service compose project (up -d, curl by service name, down -t 0); two servers
+  sharing a network alias; --network container:NAME; finally remove everything.
+
+After every step the total RSS of the process and all its children (the containers' programs,
+which are real host processes) is sampled; the peak increase over the baseline is the result.
+The per-process breakdown of every sample is kept in the JSON so that a step's cost can be
+attributed to the engine process or to the containers' programs.
+
+    .venv/bin/python bench/sim_memory.py [--max-mb N] [--output PATH]
+
+Prints a table, writes bench/results/sim_memory.json, exits 1 when --max-mb is given and the
+peak increase exceeds it (2 when the workload itself failed). The sim is private to the child
+process; it removes its containers in the end and ends its processes at exit, even on error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "sim_memory.json"
+DAY8_ASSETS = REPO / "notebooks" / "assets" / "day8"
+TARGET_MB = 100.0
+CHILD_TIMEOUT_S = 300.0
+EXPECTED = "Hello from inside the container"
+MB = 1024 * 1024
+
+P = "lkbench-mem-"
+NET, SERVER, CLIENT, PUB = P + "net", P + "server", P + "client", P + "pub"
+ALIAS1, ALIAS2, ALIAS, JOINER = P + "alias1", P + "alias2", P + "api", P + "joiner"
+PROJECT = "lkbench-mem"
+IMAGE = "lkbench-day8"
+CURL_IMAGE = "curlimages/curl:8.14.1"
+COMPOSE = f"""name: {PROJECT}
+services:
+  db:
+    image: python:3.13-slim
+    command: ["python3", "-m", "http.server", "5432"]
+  client:
+    image: {CURL_IMAGE}
+    command: ["sleep", "300"]
+"""
+
+
+# -- the child: the workload and the samples ------------------------------------------------
+class StepFailed(RuntimeError):
+    """A command of the workload did not do what the course says it does."""
+
+
+def _tree_memory(engine=None) -> dict:
+    """RSS (and USS) of this process and all its children, with a per-process breakdown."""
+    import psutil
+
+    me = psutil.Process()
+    owners = {}
+    if engine is not None:
+        for c in list(engine.containers.values()):
+            for p in list(c.procs):
+                owners[p.pid] = c.name
+    procs = []
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            info = proc.memory_full_info()
+            cmd = proc.cmdline()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            continue
+        if proc.pid == me.pid:
+            label = "engine process (python + labkit + sim)"
+        else:
+            argv = cmd[cmd.index("--") + 1:] if "--" in cmd else cmd
+            label = f"{owners.get(proc.pid, '?')}: {' '.join(argv)[:60]}"
+        procs.append({"pid": proc.pid, "what": label, "rss": info.rss, "uss": getattr(info, "uss", 0)})
+    return {"rss": sum(p["rss"] for p in procs), "uss": sum(p["uss"] for p in procs), "procs": procs}
+
+
+def _emit(record: dict) -> None:
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def child_main() -> int:
+    """Run the workload in this (fresh) process, printing one JSON line per sample on stdout."""
+    signal.signal(signal.SIGTERM, lambda s, f: sys.exit(143))  # run the finally blocks and the sim's atexit
+    import gc
+    import shutil
+    import tempfile
+
+    import psutil  # noqa: F401  (the measuring tool is part of the baseline)
+
+    import labkit
+    import labkit.commands  # noqa: F401  (the IPython-like baseline: what a notebook imports)
+
+    gc.collect()
+    t_start = time.perf_counter()
+    _emit({"step": "baseline (import labkit, labkit.commands)", "lines": [], "s": 0.0, **_tree_memory()})
+
+    from labkit.commands import run_command
+    from labkit.engines import sim_engine
+    from labkit.transcript import run_line
+
+    tmp = tempfile.mkdtemp(prefix="lkbench-mem-")
+    eng = None
+    try:
+        eng = sim_engine()
+        lines: list[dict] = []
+
+        def do(line: str, expect: int | None = 0, want: str | None = None, retry_s: float = 0.0):
+            """Run a line (docker lines through the sim, others as host lines); check its exit code/output."""
+            end = time.monotonic() + retry_s
+            while True:
+                t0 = time.perf_counter()
+                r = run_command(eng, line) if line.startswith("docker ") else run_line(line, engine=eng)
+                ok = (expect is None or r.exit_code == expect) and (want is None or want in r.stdout)
+                if ok or time.monotonic() >= end:
+                    break
+                time.sleep(0.05)
+            lines.append({"line": line, "exit_code": r.exit_code, "s": round(time.perf_counter() - t0, 4)})
+            if not ok:
+                raise StepFailed(f"`{line}` exited {r.exit_code} (expected {expect}"
+                                 f"{f' and {want!r} in its output' if want else ''}): "
+                                 f"{(r.stderr or r.stdout).strip()[:300]}")
+            return r
+
+        def step(name: str, fn) -> None:
+            lines.clear()
+            t0 = time.perf_counter()
+            fn()
+            _emit({"step": name, "lines": list(lines), "s": round(time.perf_counter() - t0, 4), **_tree_memory(eng)})
+
+        def copy(dirname: str, bind: str) -> str:
+            ctx = os.path.join(tmp, dirname)
+            shutil.copytree(DAY8_ASSETS, ctx)
+            server = os.path.join(ctx, "server.py")
+            with open(server, encoding="utf-8") as f:
+                text = f.read()
+            with open(server, "w", encoding="utf-8") as f:
+                f.write(text.replace("127.0.0.1", bind))
+            return ctx
+
+        compose_file = os.path.join(tmp, "compose.yaml")
+        with open(compose_file, "w", encoding="utf-8") as f:
+            f.write(COMPOSE)
+        curl = f"docker exec {CLIENT} curl -sS -m 2"
+
+        step("network create", lambda: do(f"docker network create {NET}"))
+        step("build day8 (127.0.0.1)", lambda: do(f"docker build -t {IMAGE} {copy('day8', '127.0.0.1')}"))
+        step("run server", lambda: do(f"docker run -d --name {SERVER} --network {NET} {IMAGE}"))
+        step("run client", lambda: do(f"docker run -d --name {CLIENT} --network {NET} {CURL_IMAGE} sleep 300"))
+        step("curl by name (exit 7)", lambda: do(f"{curl} http://{SERVER}:3000", expect=7))
+        step("curl localhost (exit 7)", lambda: do(f"{curl} http://localhost:3000", expect=7))
+        step("ps -a", lambda: do("docker ps -a"))
+
+        def fix() -> None:
+            do(f"docker build -t {IMAGE} {copy('day8-fixed', '0.0.0.0')}")
+            do(f"docker rm -f {SERVER}")
+            do(f"docker run -d --name {SERVER} --network {NET} {IMAGE}")
+            do(f"{curl} http://{SERVER}:3000", want=EXPECTED)
+
+        step("fix to 0.0.0.0, rerun, curl", fix)
+        step("network inspect", lambda: do(f"docker network inspect {NET}"))
+
+        def publish() -> None:
+            do(f"docker run -d --name {PUB} -p 18300:3000 {IMAGE}")
+            do("curl -sS http://localhost:18300", want=EXPECTED)
+
+        step("publish -p 18300:3000, host curl", publish)
+
+        def compose_up() -> None:
+            do(f"docker compose -f {compose_file} up -d")
+            do(f"docker exec {PROJECT}-client-1 curl -sS -m 2 -o /dev/null -w %{{http_code}} http://db:5432",
+               want="200", retry_s=15.0)
+
+        step("compose up -d, curl by service", compose_up)
+        step("compose down -t 0", lambda: do(f"docker compose -f {compose_file} down -t 0"))
+
+        def aliases() -> None:
+            for name in (ALIAS1, ALIAS2):
+                do(f"docker run -d --name {name} --network {NET} --network-alias {ALIAS} {IMAGE}")
+            do(f"{curl} http://{ALIAS}:3000", want=EXPECTED)
+            do(f"docker exec {CLIENT} nslookup {ALIAS}")
+
+        step("network alias (two servers)", aliases)
+
+        def joiner() -> None:
+            do(f"docker run -d --name {JOINER} --network container:{SERVER} {CURL_IMAGE} sleep 300")
+            do(f"docker exec {JOINER} curl -sS -m 2 http://localhost:3000", want=EXPECTED)
+
+        step("--network container:NAME", joiner)
+
+        def remove_all() -> None:
+            do(f"docker rm -f {JOINER} {ALIAS1} {ALIAS2} {PUB} {CLIENT} {SERVER}")
+            do(f"docker network rm {NET}")
+            gc.collect()
+
+        step("remove everything", remove_all)
+        _emit({"done": True, "s": round(time.perf_counter() - t_start, 3)})
+        return 0
+    except StepFailed as err:
+        _emit({"error": str(err)})
+        return 2
+    finally:
+        if eng is not None:
+            for name in (JOINER, ALIAS1, ALIAS2, PUB, CLIENT, SERVER, f"{PROJECT}-db-1", f"{PROJECT}-client-1"):
+                if any(c.name == name for c in list(eng.containers.values())):
+                    run_command(eng, f"docker rm -f {name}")
+            eng.shutdown()  # also registered at exit; ends every program the sim started
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- the parent: run the child, report ------------------------------------------------------
+def _mb(n: int | float) -> float:
+    return n / MB
+
+
+def print_table(samples: list[dict], base: dict) -> None:
+    """Print one row per sample: total RSS, its increase over the baseline, the engine process and the children."""
+    print()
+    print(f"{'step':<34}{'RSS MB':>9}{'+MB':>8}{'USS +MB':>9}{'engine MB':>11}{'children':>10}{'child MB':>10}{'s':>7}")
+    for s in samples:
+        main = s["procs"][0]["rss"] if s["procs"] else 0
+        kids = s["procs"][1:]
+        print(f"{s['step'][:33]:<34}{_mb(s['rss']):>9.1f}{_mb(s['rss'] - base['rss']):>8.1f}"
+              f"{_mb(s['uss'] - base['uss']):>9.1f}{_mb(main):>11.1f}{len(kids):>10}"
+              f"{_mb(sum(k['rss'] for k in kids)):>10.1f}{s['s']:>7.2f}")
+
+
+def print_peak(peak: dict) -> None:
+    """Print what the processes alive at the peak sample cost."""
+    print(f"\nat the peak ({peak['step']}):")
+    for p in peak["procs"]:
+        print(f"  {_mb(p['rss']):7.1f} MB RSS {_mb(p['uss']):7.1f} MB USS  pid {p['pid']:<8} {p['what']}")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command-line options."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--max-mb", type=float, default=None,
+                    help=f"exit 1 when the peak RSS increase over the baseline exceeds this (the project's target is "
+                         f"{TARGET_MB:g})")
+    ap.add_argument("--output", type=Path, default=RESULTS, help=f"JSON result path (default {RESULTS.relative_to(REPO)})")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the workload in a fresh process and report; the exit status (0, 1 over --max-mb, 2 on failure, 130)."""
+    args = parse_args(argv)
+    if args.child:
+        return child_main()
+    env = {**os.environ, "LABKIT_ENGINE": "sim", "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child"], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    samples: list[dict] = []
+    error = None
+    total_s = None
+    deadline = time.monotonic() + CHILD_TIMEOUT_S
+    try:
+        for raw in proc.stdout:
+            rec = json.loads(raw)
+            if "error" in rec:
+                error = rec["error"]
+            elif rec.get("done"):
+                total_s = rec["s"]
+            else:
+                samples.append(rec)
+                print(f"  {rec['step']:<44} {_mb(rec['rss']):7.1f} MB", flush=True)
+            if time.monotonic() > deadline:
+                error = f"the workload did not finish within {CHILD_TIMEOUT_S:g} s"
+                break
+        proc.wait(timeout=30)
+    except KeyboardInterrupt:
+        print("\ninterrupted; ending the workload", file=sys.stderr)
+        return 130
+    finally:
+        if proc.poll() is None:  # the child's own group only; its containers' programs die with it
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    stderr = proc.stderr.read() if proc.stderr else ""
+    if error is None and (proc.returncode != 0 or not samples):
+        error = f"the workload process exited {proc.returncode}: {stderr.strip()[-800:]}"
+    if error:
+        print(f"benchmark failed: {error}", file=sys.stderr)
+        return 2
+
+    base = samples[0]
+    peak = max(samples[1:], key=lambda s: s["rss"])
+    peak_mb = _mb(peak["rss"] - base["rss"])
+    print_table(samples, base)
+    print_peak(peak)
+    print(f"\npeak increase over the baseline: {peak_mb:.1f} MB RSS (at: {peak['step']}); "
+          f"baseline {_mb(base['rss']):.1f} MB; after removing everything "
+          f"{_mb(samples[-1]['rss'] - base['rss']):+.1f} MB")
+    passed = args.max_mb is None or peak_mb <= args.max_mb
+    import psutil
+
+    import labkit
+
+    result = {
+        "benchmark": "sim_memory",
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "metric": "sum of RSS of the workload process and all its children, sampled after every step",
+        "baseline_step": base["step"],
+        "baseline_mb": _mb(base["rss"]),
+        "peak_increase_mb": peak_mb,
+        "peak_step": peak["step"],
+        "peak_uss_increase_mb": _mb(peak["uss"] - base["uss"]),
+        "final_increase_mb": _mb(samples[-1]["rss"] - base["rss"]),
+        "target_mb": TARGET_MB,
+        "max_mb": args.max_mb,
+        "passed": passed,
+        "workload_s": total_s,
+        "steps": [{"step": s["step"], "rss_mb": _mb(s["rss"]), "increase_mb": _mb(s["rss"] - base["rss"]),
+                   "uss_increase_mb": _mb(s["uss"] - base["uss"]), "s": s["s"], "lines": s["lines"],
+                   "processes": [{"pid": p["pid"], "what": p["what"], "rss_mb": round(_mb(p["rss"]), 2),
+                                  "uss_mb": round(_mb(p["uss"]), 2)} for p in s["procs"]]} for s in samples],
+        "environment": {"python": platform.python_version(), "labkit": labkit.__version__,
+                        "psutil": psutil.__version__, "host": platform.node(), "cpus": os.cpu_count()},
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {args.output}")
+    if not passed:
+        print(f"FAIL: peak increase {peak_mb:.1f} MB exceeds --max-mb {args.max_mb:g}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
