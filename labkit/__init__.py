@@ -8,10 +8,25 @@ In IPython/Jupyter: `%load_ext labkit`, then `%docker ps` or a `%%docker` cell.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from labkit.result import Result
+
 __version__ = "0.1.0"
 
-from labkit.ownership import set_lesson  # noqa: E402
-from labkit.result import Result  # noqa: E402
+
+def __getattr__(name: str):
+    """Import lazily, so that a container program under the embedded engine starts light."""
+    if name == "Result":
+        from labkit.result import Result
+
+        return Result
+    if name == "set_lesson":
+        from labkit.ownership import set_lesson
+
+        return set_lesson
+    raise AttributeError(f"module 'labkit' has no attribute {name!r}")
 
 
 def docker(line: str, cwd: str | None = None) -> Result:
@@ -25,7 +40,7 @@ def docker(line: str, cwd: str | None = None) -> Result:
 
 
 def host(line: str, cwd: str | None = None) -> Result:
-    """Run a command on the host side of the lab (the real host on Docker)."""
+    """Run a command on the host side of the lab: this machine, where published ports listen on either engine."""
     from labkit.transcript import run_line
 
     return run_line(line, cwd=cwd)

@@ -807,7 +807,8 @@ class SimEngine:
             found = self.listening(c.id)
             return bool(found & ports) if ports else bool(found)
 
-        readiness.poll_until(ready, min(deadline, deadline_s))
+        # the shim's reports are a small local file: cheap to read often
+        readiness.poll_until(ready, min(deadline, deadline_s), max_interval=0.01)
 
     def listening(self, cid: str) -> set[int]:
         """Ports the container's programs listen on (from the shim's reports)."""
