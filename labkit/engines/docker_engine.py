@@ -123,7 +123,7 @@ class DockerEngine:
               labels: dict[str, str]) -> Iterator[dict]:
         """POST /build with a tar of the context; yields the engine's stream chunks."""
         stream = self._call(self.api.build, fileobj=context, custom_context=True, tag=tag, dockerfile=dockerfile,
-                            buildargs=buildargs, labels=labels, rm=True, decode=True, pull=False)
+                            buildargs=buildargs, labels=labels, rm=True, forcerm=True, decode=True, pull=False)
         while True:
             try:
                 chunk = self._call(next, stream)

@@ -226,3 +226,27 @@ def differences(want: list[dict], got: list[dict], left: str = "recorded", right
                                             f"{right} {key}", lineterm="", n=2)
                 parts.extend("    " + line for line in diff)
     return "\n".join(parts)
+
+
+def host_tools() -> str:
+    """The host programs host-side lines use, as `curl --version` names them (first line)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["curl", "--version"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return "no curl on this machine"
+    return out.splitlines()[0].split(" (")[0] if out else "no curl on this machine"
+
+
+def has_host_lines(path: Path) -> bool:
+    """Whether a scenario has lines that run on the host (their output is the host's curl's)."""
+    from labkit.transcript import is_docker_line, read_transcript
+
+    return any(not is_docker_line(line) for line in read_transcript(str(path)))
+
+
+def recorded_host_tools() -> str | None:
+    """The host's curl the recordings were made with."""
+    f = Path(__file__).resolve().parent / "recorded" / "_host.txt"
+    return f.read_text().strip() if f.exists() else None

@@ -37,6 +37,7 @@ def main(argv: list[str]) -> int:
             continue
         harness.write_recording(p, first[p.stem])
         print(f"recorded {p.stem} ({len(first[p.stem])} commands)")
+    (Path(__file__).resolve().parent / "recorded" / "_host.txt").write_text(harness.host_tools() + "\n")
     print(f"{len(paths) - bad}/{len(paths)} recorded in {time.monotonic() - started:.0f} s")
     return 1 if bad else 0
 

@@ -89,7 +89,13 @@ def test_build_errors(lab, tmp_path):
     r = lab("docker build -t lk-x b")
     assert r.exit_code == 1 and "labkit never pulls" in r.stderr and r.stderr.count("\n") == 1
     (tmp_path / "b" / "Dockerfile").write_text("FROM python:3.13-slim\nRUN exit 3\n")
+
+    def failed_steps() -> int:
+        return sum(1 for c in lab.engine.list_containers(all=True) if c.get("Command") == "/bin/sh -c 'exit 3'")
+
+    before = failed_steps()
     r = lab("docker build -t lk-x b")
+    assert failed_steps() == before  # a failed step leaves no intermediate container behind
     if lab.engine.name == "sim":  # the embedded engine records RUN and says it did not execute it
         assert r.exit_code == 0 and "RUN is recorded, not executed" in r.stdout
     else:
