@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import re
 
+from labkit import render
+
 _HEX_ID = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{64}|[0-9a-f]{12})(?![0-9A-Za-z])")
 _RFC3339 = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")
 _LOG_TIME = re.compile(r"\b\d{2}/[A-Z][a-z]{2}/\d{4} \d{2}:\d{2}:\d{2}\b")
@@ -126,18 +128,10 @@ def table_cells(lines: list[str]) -> list[list[str]] | None:
 
 
 def render_table(rows: list[list[str]]) -> list[str]:
-    """The lines of a table as the docker CLI's tabwriter prints it (minwidth 10, padding 3)."""
+    """The lines of a table as the docker CLI prints it (the one renderer's tabwriter)."""
     if not rows:
         return []
-    widths = [0] * len(rows[0])
-    for row in rows:
-        for k, cell in enumerate(row[:-1]):
-            widths[k] = max(widths[k], max(10, len(cell) + 3))
-    lines = []
-    for row in rows:
-        line = "".join(cell.ljust(widths[k]) for k, cell in enumerate(row[:-1])) + row[-1]
-        lines.append(line if row[-1] else line.rstrip())
-    return lines
+    return render.table(rows[0], rows[1:]).splitlines()
 
 
 def normalise(text: str, state: Normaliser | None = None) -> str:
