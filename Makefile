@@ -23,7 +23,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest tests
 
 bench: $(STAMP)
-	$(BIN)/python bench/core_scenario.py
+	$(BIN)/python bench/core_scenario.py --max-ratio 1.15 --max-sim-ratio 0.2
+	$(BIN)/python bench/sim_memory.py --max-mb 100
 
 clean-lab: $(STAMP)
 	$(BIN)/labkit clean

@@ -453,7 +453,7 @@ def false(ctx: Ctx, argv: list[str]) -> int:
 
 def env_tool(ctx: Ctx, argv: list[str]) -> int:
     """env: the environment."""
-    ctx.write("".join(f"{k}={v}\n" for k, v in ctx.env.items()))
+    ctx.write("".join(f"{k}={v}\n" for k, v in ctx.env.items() if not k.startswith("LABKIT_")))
     return 0
 
 
