@@ -25,6 +25,8 @@ def diagnose(engine_name: str | None = None) -> Iterator[tuple[str, bool]]:
             yield f"image {name}: missing; build it without a registry: labkit images --offline", False
         elif state == "real":
             yield f"image {name}: present (the real image)", True
+        elif state == "built in":
+            yield f"image {name}: built into the embedded engine (programs run on this machine's Python)", True
         elif state == "old stand-in":
             yield f"image {name}: stand-in from an older recipe; refresh: labkit images --offline --force", True
         else:
