@@ -146,15 +146,6 @@ def dockerfile_bases(text: str, buildargs: dict[str, str]) -> list[str]:
     return bases
 
 
-def _size4(n: float) -> str:
-    units = ["B", "kB", "MB", "GB", "TB"]
-    i = 0
-    while n >= 1000 and i < len(units) - 1:
-        n /= 1000.0
-        i += 1
-    return f"{n:.4g}{units[i]}"
-
-
 # -- commands ------------------------------------------------------------------------------
 def _version(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     o.out(render.version_text(engine.client_info(), engine.version()))
@@ -243,7 +234,7 @@ def _build(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     tags = p.flag("tag") or []
     tar, df_name, size = build_context(context, p.flag("file") and dockerfile)
     if not p.flag("quiet"):  # the CLI's progress line: "%8v" of the size, then "\r" and a final "\r\n"
-        o.out(f"Sending build context to Docker daemon {_size4(size):>8}\r\r\n")
+        o.out(f"Sending build context to Docker daemon {render.human_size(size, 4):>8}\r\r\n")
     image_id = None
     for chunk in engine.build(tar, tags[0] if tags else None, df_name, buildargs, {}):
         if "error" in chunk:

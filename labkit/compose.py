@@ -86,7 +86,8 @@ def _env(value) -> list[str]:
     return [str(v) for v in value or []]
 
 
-def _networks(project: str, data: dict, spec: dict) -> list[str]:
+def _networks(project: str, spec: dict) -> list[str]:
+    """The networks a service joins, by their engine names (<project>_<name>)."""
     names = spec.get("networks") or ["default"]
     if isinstance(names, dict):
         names = list(names)
@@ -125,7 +126,7 @@ def _up(engine, project: str, data: dict, base: str, o) -> None:
     from labkit.commands import build_context, parse_publish
 
     services = data["services"]
-    nets = {f"{project}_default"} | {n for s in services.values() for n in _networks(project, data, s)}
+    nets = {f"{project}_default"} | {n for s in services.values() for n in _networks(project, s)}
     for net in sorted(nets):
         try:
             existing = engine.inspect_network(net)
@@ -176,7 +177,7 @@ def _up(engine, project: str, data: dict, base: str, o) -> None:
         command = spec.get("command")
         if isinstance(command, str):
             command = shlex.split(command)
-        networks = _networks(project, data, spec)
+        networks = _networks(project, spec)
         o.err(f" Container {cname}  Creating\n")
         cid = engine.create_container(
             image=image, command=command, name=cname, env=_env(spec.get("environment")), exposed=exposed,

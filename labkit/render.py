@@ -43,14 +43,14 @@ def ago(created: float, now: float | None = None) -> str:
     return human_duration((now if now is not None else time.time()) - created) + " ago"
 
 
-def human_size(size: float) -> str:
-    """Go-units HumanSizeWithPrecision(size, 3): decimal units, e.g. '172MB'."""
+def human_size(size: float, precision: int = 3) -> str:
+    """Go-units HumanSizeWithPrecision: decimal units, e.g. '172MB' (precision 3) or '3.584kB' (4)."""
     units = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"]
     i = 0
     while size >= 1000 and i < len(units) - 1:
         size /= 1000.0
         i += 1
-    return f"{size:.3g}{units[i]}"
+    return f"{size:.{precision}g}{units[i]}"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

@@ -653,11 +653,17 @@ class SimEngine:
         s.close()
         return port
 
-    def _main(self, c: SimContainer) -> None:
-        env = dict(e.split("=", 1) for e in c.config.get("Env") or [] if "=" in e)
+    @staticmethod
+    def _program_env(c: SimContainer, extra: list[str] = ()) -> dict[str, str]:
+        """The environment a program in the container sees (image and run -e/exec -e variables)."""
+        env = dict(e.split("=", 1) for e in [*(c.config.get("Env") or []), *extra] if "=" in e)
         env["HOSTNAME"] = c.config["Hostname"]
         env["LABKIT_USER"] = c.config.get("User") or "root"
         env["PWD"] = c.config.get("WorkingDir") or "/"
+        return env
+
+    def _main(self, c: SimContainer) -> None:
+        env = self._program_env(c)
         ctx = tools.Ctx(self, c.id, self._cwd(c), env, c.image.tools, stop=c.stop_event,
                         stdin_open=bool(c.config.get("OpenStdin")), on_process=c.procs.append,
                         logs=(c.stdout_path, c.stderr_path), settled=c.settled)
@@ -779,12 +785,8 @@ class SimEngine:
         c = self._ctr(cid)
         if not c.running:
             raise ApiError(409, f"Container {c.id} is not running")
-        e = dict(x.split("=", 1) for x in c.config.get("Env") or [] if "=" in x)
-        e.update(dict(x.split("=", 1) for x in env if "=" in x))
-        e["HOSTNAME"] = c.config["Hostname"]
-        e["LABKIT_USER"] = c.config.get("User") or "root"
-        e["PWD"] = c.config.get("WorkingDir") or "/"
-        ctx = tools.Ctx(self, c.id, self._cwd(c), e, c.image.tools, stop=c.stop_event, on_process=c.procs.append)
+        ctx = tools.Ctx(self, c.id, self._cwd(c), self._program_env(c, env), c.image.tools, stop=c.stop_event,
+                        on_process=c.procs.append)
         try:
             code = tools.run(ctx, cmd)
         except tools.NotFound as err:
