@@ -21,6 +21,7 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check labkit tests bench
 	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval-sanitize.cfg -p no:cacheprovider
 
 bench: $(STAMP)
 	$(BIN)/python bench/core_scenario.py --max-ratio 1.15 --max-sim-ratio 0.2

@@ -46,6 +46,76 @@ def host(line: str, cwd: str | None = None) -> Result:
     return run_line(line, cwd=cwd)
 
 
+def lesson(step: str | int) -> None:
+    """Bring the lab to the state lesson `step` starts from (idempotent) and print what is there."""
+    from labkit.lab import lesson as _lesson
+
+    _run_for_learner(_lesson, step)
+
+
+def check(exercise_id: str):
+    """Check an exercise against the lab now: what passed, what did not, and the next hint."""
+    from labkit.checks import check as _check
+
+    return _run_for_learner(_check, exercise_id)
+
+
+def answer(question: str, value: object) -> None:
+    """Record a value you found (an address, a name) as your answer to an exercise."""
+    from labkit.answers import record
+
+    record(question, value)
+    print(f"recorded {question} = {str(value).strip()!r}; run labkit.check(\"{question}\") to see if it is right")
+
+
+def quiz(question: str, answer: str | None = None) -> None:
+    """Show a multiple-choice question; your choice is recorded for grading (keep it in answer=)."""
+    from labkit.widgets import quiz as _quiz
+
+    _run_for_learner(_quiz, question, answer)
+
+
+def listening(container: str) -> None:
+    """Print what the apps in a container listen on, and who can therefore reach them."""
+    from labkit.views import listening as _listening
+
+    _run_for_learner(_listening, container)
+
+
+def topology() -> None:
+    """Draw the lab as it is now: networks, containers, addresses, listeners and published ports."""
+    from labkit.views import topology as _topology
+
+    _run_for_learner(_topology)
+
+
+def request_path(source: str, url: str) -> None:
+    """Trace one request hop by hop (client → DNS → route → listener), make it for real, and draw it."""
+    from labkit.views import request_path as _request_path
+
+    _run_for_learner(_request_path, source, url)
+
+
+def explorer(source: str = "client", url: str = "http://server:3000") -> None:
+    """A small widget: pick a source container and a URL, see the request's path."""
+    from labkit.widgets import explorer as _explorer
+
+    _run_for_learner(_explorer, source, url)
+
+
+def _run_for_learner(fn, *args):
+    """Call fn; a labkit error becomes its one-line message on stderr instead of a traceback."""
+    import sys
+
+    from labkit.result import CommandError
+
+    try:
+        return fn(*args)
+    except CommandError as err:
+        sys.stderr.write(err.stderr)
+        return None
+
+
 def load_ipython_extension(ipython) -> None:
     """`%load_ext labkit`: registers %docker and %%docker."""
     from labkit.magics import register
@@ -53,4 +123,5 @@ def load_ipython_extension(ipython) -> None:
     register(ipython)
 
 
-__all__ = ["docker", "host", "Result", "set_lesson", "load_ipython_extension", "__version__"]
+__all__ = ["docker", "host", "lesson", "check", "answer", "quiz", "listening", "topology", "request_path",
+           "explorer", "Result", "set_lesson", "load_ipython_extension", "__version__"]

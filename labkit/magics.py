@@ -34,6 +34,13 @@ def docker_cell(line: str, cell: str) -> None:
             show(labkit.docker(text))
 
 
+def host_line(line: str) -> None:
+    """`%host curl -sS http://localhost:8080`: run a command on the host side of the lab and print its output."""
+    import labkit
+
+    show(labkit.host(line))
+
+
 def register(ipython) -> None:
     """Register the magics on an IPython shell and say, in one line, which engine runs and why."""
     from labkit import engines
@@ -41,6 +48,7 @@ def register(ipython) -> None:
 
     ipython.register_magic_function(docker_line, "line", "docker")
     ipython.register_magic_function(docker_cell, "cell", "docker")
+    ipython.register_magic_function(host_line, "line", "host")
     try:
         print(engines.reason())
     except CommandError as err:

@@ -107,3 +107,29 @@ def poll_until(check: Callable[[], bool], deadline_s: float = DEFAULT_DEADLINE,
             return False
         time.sleep(interval)
         interval = min(max_interval, interval * 1.5)
+
+
+def _hex_address(text: str) -> str:
+    """The address of a /proc/net/tcp{,6} field ('0100007F' or a 32-digit IPv6), as text."""
+    import ipaddress
+
+    raw = bytes.fromhex(text)
+    if len(raw) == 4:
+        return str(ipaddress.IPv4Address(raw[::-1]))
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+    addr = ipaddress.IPv6Address(words)
+    return str(addr.ipv4_mapped) if addr.ipv4_mapped else str(addr)
+
+
+def listening_sockets(proc_net_text: str) -> list[tuple[str, int]]:
+    """(address, port) of every socket in LISTEN state in /proc/net/tcp and tcp6 text, sorted, '::' as '::'."""
+    out = set()
+    for line in proc_net_text.splitlines():
+        parts = line.split()
+        if len(parts) > 3 and parts[3] == _LISTEN and ":" in parts[1]:
+            addr, _, port = parts[1].rpartition(":")
+            try:
+                out.add((_hex_address(addr), int(port, 16)))
+            except ValueError:
+                continue
+    return sorted(out, key=lambda a: (a[1], a[0]))

@@ -244,6 +244,24 @@ class DockerEngine:
 
         readiness.poll_until(ready, min(deadline, deadline_s))
 
+    def listeners(self, cid: str) -> list[tuple[str, int]]:
+        """(address, port) pairs the container's programs listen on, read from its network namespace."""
+        info = self.inspect_container(cid)
+        if not (info.get("State") or {}).get("Running"):
+            return []
+        pid = (info.get("State") or {}).get("Pid") or 0
+        text = ""
+        try:
+            for name in ("tcp", "tcp6"):
+                with open(f"/proc/{pid}/net/{name}") as f:
+                    text += f.read()
+        except OSError:
+            try:
+                _, text, _ = self.exec_run(cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], False, [])
+            except (ApiError, CommandError):
+                return []
+        return readiness.listening_sockets(text)
+
     def _host_probe(self, info: dict):
         """Read the container's sockets from this host's /proc when the daemon is local."""
         pid = (info.get("State") or {}).get("Pid") or 0

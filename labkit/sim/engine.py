@@ -824,6 +824,22 @@ class SimEngine:
                 continue
         return found
 
+    def listeners(self, cid: str) -> list[tuple[str, int]]:
+        """(address, port) pairs the container's programs listen on, as seen inside it (shim reports)."""
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        if not c.running:
+            return []
+        found = set()
+        for rec in _read(owner.listen_path).splitlines():
+            try:
+                item = json.loads(rec)
+                found.add(("::" if item["addr"] in ("", "::") and item.get("family") == 6 else item["addr"] or "0.0.0.0",
+                           int(item["port"])))
+            except (ValueError, KeyError):
+                continue
+        return sorted(found, key=lambda a: (a[1], a[0]))
+
     # -- what programs inside see ---------------------------------------------------------
     def process_env(self, cid: str | None) -> dict[str, str]:
         """Environment that puts a real process inside the container's network model."""

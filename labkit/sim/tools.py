@@ -421,14 +421,18 @@ def wc(ctx: Ctx, argv: list[str]) -> int:
 
 # -- small tools ----------------------------------------------------------------------------
 def sleep(ctx: Ctx, argv: list[str]) -> int:
-    """sleep N (a stop interrupts it, as SIGKILL would)."""
-    try:
-        seconds = float(argv[1]) if len(argv) > 1 else 0.0
-    except ValueError:
-        ctx.error(f"sleep: invalid number '{argv[1]}'\n")
-        return 1
+    """sleep N[smhd] or sleep infinity (a stop interrupts it, as SIGKILL would)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    total = 0.0
+    for word in argv[1:] or ["0"]:
+        unit = units.get(word[-1:], None) if not word[-1:].isdigit() and word not in ("inf", "infinity") else None
+        try:
+            total += float(word[:-1] if unit else word) * (unit or 1)
+        except ValueError:
+            ctx.error(f"sleep: invalid number '{word}'\n")
+            return 1
     ctx.settle()
-    return 137 if ctx.stop.wait(seconds) else 0
+    return 137 if ctx.stop.wait(None if total == float("inf") else total) else 0
 
 
 def echo(ctx: Ctx, argv: list[str]) -> int:

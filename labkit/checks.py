@@ -1,0 +1,99 @@
+"""`labkit.check("01-network")`: run an exercise's check and say what passed, what did not, and a hint.
+
+Asking again while it still fails gives the next hint, and after the last hint the solution.
+Lesson set-up (`labkit.lesson`) resets the hint count of that lesson, so Run All is repeatable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from labkit import answers
+from labkit.exercises import EXERCISES, Context, Exercise, Part
+from labkit.result import CommandError
+
+_attempts: dict[str, int] = {}
+
+
+@dataclass
+class CheckResult:
+    """The outcome of one check: the exercise, each part's verdict, and what to try next."""
+
+    exercise: Exercise
+    parts: list[Part]
+    guidance: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """True when every part passed."""
+        return bool(self.parts) and all(ok for _, ok, _ in self.parts)
+
+    @property
+    def points(self) -> int:
+        """Points earned: all of them when every part passes, else none."""
+        return self.exercise.points if self.passed else 0
+
+    @property
+    def message(self) -> str:
+        """One line: the first failing part and what was found, or that it passed."""
+        failing = next(((what, found) for what, ok, found in self.parts if not ok), None)
+        if failing is None:
+            return "passed"
+        return f"not yet: {failing[0]} — {failing[1]}"
+
+    def __str__(self) -> str:
+        e = self.exercise
+        head = "PASS" if self.passed else "FAIL"
+        lines = [f"{head} {e.id} · {e.title} ({self.points}/{e.points} points)"]
+        for what, ok, found in self.parts:
+            lines.append(f"  {'✔' if ok else '✘'} {what}" + ("" if ok else f" — {found}"))
+        if self.guidance:
+            lines.append(self.guidance)
+        return "\n".join(lines) + "\n"
+
+    def _repr_pretty_(self, p, cycle) -> None:
+        p.text(str(self))
+
+
+def evaluate(exercise_id: str, ctx: Context) -> CheckResult:
+    """Run one exercise's check in a context (no hints: the grader's and the tests' entry point)."""
+    exercise = EXERCISES[exercise_id]
+    try:
+        parts = exercise.check(ctx)
+    except CommandError as err:
+        parts = [("the lab can be inspected", False, err.stderr.strip())]
+    return CheckResult(exercise, parts)
+
+
+def guidance(exercise: Exercise, attempt: int) -> str:
+    """The hint for the n-th failed attempt (0-based); after the last hint, the solution."""
+    if attempt < len(exercise.hints):
+        more = "run the check again for another hint" if attempt + 1 < len(exercise.hints) else \
+            "run the check again to see a solution"
+        return f"  hint {attempt + 1}/{len(exercise.hints)}: {exercise.hints[attempt]}\n  ({more})"
+    solution = "\n".join("    " + line for line in exercise.solution.splitlines())
+    return f"  a solution (type it yourself, then run the check again):\n{solution}"
+
+
+def check(exercise_id: str) -> CheckResult:
+    """Check one exercise against the lab as it is now; a failing check comes with the next hint."""
+    from labkit import engines
+
+    if exercise_id not in EXERCISES:
+        known = ", ".join(sorted(EXERCISES))
+        raise CommandError(f"labkit: there is no exercise {exercise_id!r}; the exercises are: {known}\n", 1)
+    ctx = Context(engines.current(), answers.all_answers(), Path(os.getcwd()))
+    result = evaluate(exercise_id, ctx)
+    if not result.passed:
+        attempt = _attempts.get(exercise_id, 0)
+        _attempts[exercise_id] = attempt + 1
+        result.guidance = guidance(result.exercise, attempt)
+    return result
+
+
+def reset_progress(lesson: str) -> None:
+    """Forget how many hints were shown for a lesson's exercises (lesson set-up does this)."""
+    for key in [k for k in _attempts if EXERCISES[k].lesson == lesson]:
+        del _attempts[key]

@@ -1,0 +1,371 @@
+"""The course's exercises: what each asks, how many points, its hints, its solution, and its check.
+
+A check reads the lab through the engine (state snapshot and small probes such as a curl from a
+container), the learner's recorded answers and their files — never the text of their code. The
+same definitions serve the learner's `labkit.check(...)` and the grader, which runs them from its
+own process after the notebook has executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labkit.commands import run_command
+from labkit.engines.base import Backend
+from labkit.result import Result
+from labkit.state import LabState, snapshot
+
+HELLO = "Hello from inside the container"
+
+
+@dataclass(frozen=True)
+class Question:
+    """A multiple-choice question: its prompt, choices (key → text), the right key and why."""
+
+    prompt: str
+    choices: tuple[tuple[str, str], ...]
+    correct: str
+    why: str
+
+
+@dataclass
+class Context:
+    """What a check may look at: the engine, its state, the recorded answers and the learner's folder."""
+
+    engine: Backend
+    answers: dict[str, str]
+    folder: Path
+    _state: LabState | None = None
+
+    @property
+    def state(self) -> LabState:
+        """The lab's state, read once per check."""
+        if self._state is None:
+            self._state = snapshot(self.engine)
+        return self._state
+
+    def docker(self, line: str) -> Result:
+        """Run a docker command on the engine (a probe such as `exec client curl …`)."""
+        return run_command(self.engine, line, str(self.folder))
+
+    def host(self, line: str) -> Result:
+        """Run a command on the host side (where published ports listen)."""
+        from labkit.transcript import run_host
+
+        return run_host(line, str(self.folder))
+
+
+Part = tuple[str, bool, str]  # (what is checked, passed, what was found)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise."""
+
+    id: str
+    lesson: str
+    title: str
+    points: int
+    hints: tuple[str, ...]
+    solution: str  # the source of a cell that solves it
+    check: Callable[[Context], list[Part]]
+    question: Question | None = None
+    kind: str = "lab"  # lab (engine state), answer (a recorded value), quiz (a recorded choice)
+    tags: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- building blocks of checks ------------------------------------------------------------
+def _running(ctx: Context, name: str) -> Part:
+    c = ctx.state.container(name)
+    if c is None:
+        return (f"a container called {name} exists", False, f"there is no container called {name}")
+    return (f"{name} is running", c.running, f"{name} is {c.status}")
+
+
+def _on_network(ctx: Context, name: str, network: str) -> Part:
+    c = ctx.state.container(name)
+    nets = ", ".join(ep.network for ep in c.endpoints) if c else ""
+    ok = bool(c and c.ip_on(network))
+    return (f"{name} is attached to {network}", ok, f"{name} is on {nets or 'no network'}")
+
+
+def _fetch(ctx: Context, source: str, url: str) -> Part:
+    r = ctx.docker(f"exec {source} curl -sS -m 5 {url}")
+    got = (r.stdout.strip() or r.stderr.strip() or f"exit code {r.exit_code}").splitlines()[-1]
+    return (f"{source} gets '{HELLO}' from {url}", r.exit_code == 0 and HELLO in r.stdout, f"curl said: {got}")
+
+
+def _answer_equals(ctx: Context, qid: str, expected: str | None, what: str) -> Part:
+    given = ctx.answers.get(qid)
+    if not given:
+        return (f"an answer is recorded for {qid}", False, f"nothing recorded yet: run labkit.answer(\"{qid}\", ...)")
+    if expected is None:
+        return (f"{what} matches the lab", False, "the lab does not have it right now (rerun the lesson's cells)")
+    return (f"{what} matches the lab", given == expected, f"you recorded {given!r}")
+
+
+def _quiz(qid: str) -> Callable[[Context], list[Part]]:
+    def check(ctx: Context) -> list[Part]:
+        q = EXERCISES[qid].question
+        given = ctx.answers.get(qid)
+        if not given:
+            return [("a choice is recorded", False, "no choice recorded yet: pick one and put it in answer=")]
+        return [("the chosen answer is right", given == q.correct, f"you chose {given!r}")]
+
+    return check
+
+
+# -- the checks of each exercise -------------------------------------------------------------
+def check_network(ctx: Context) -> list[Part]:
+    net = ctx.state.network("day8-net")
+    if net is None:
+        return [("a network called day8-net exists", False, "there is no network called day8-net")]
+    return [("a network called day8-net exists", True, f"found it ({net.subnet})"),
+            ("day8-net is a user-defined bridge network", net.driver == "bridge" and net.user_defined,
+             f"its driver is {net.driver}")]
+
+
+def check_server(ctx: Context) -> list[Part]:
+    parts = [_running(ctx, "server")]
+    c = ctx.state.container("server")
+    if c is None:
+        return parts
+    parts.append(("server runs the day8 image", c.image.split(":")[0] == "day8", f"its image is {c.image}"))
+    parts.append(_on_network(ctx, "server", "day8-net"))
+    parts.append(("no port is published", not c.published,
+                  "published: " + (", ".join(f"{p.host_port}->{p.container_port}" for p in c.published) or "none")))
+    return parts
+
+
+def check_same_network(ctx: Context) -> list[Part]:
+    parts = [_running(ctx, "client"), _running(ctx, "server")]
+    if not all(ok for _, ok, _ in parts):
+        return parts
+    client, server = ctx.state.container("client"), ctx.state.container("server")
+    shared = sorted({ep.network for ep in client.endpoints} & {ep.network for ep in server.endpoints})
+    parts.append(("client and server share a network", bool(shared),
+                  f"client: {', '.join(ep.network for ep in client.endpoints)}; "
+                  f"server: {', '.join(ep.network for ep in server.endpoints)}"))
+    r = ctx.docker("exec client getent hosts server")
+    parts.append(("the name server resolves inside client", r.exit_code == 0,
+                  r.stdout.strip() or "getent found no address for server"))
+    return parts
+
+
+def check_client(ctx: Context) -> list[Part]:
+    parts = [_running(ctx, "client")]
+    c = ctx.state.container("client")
+    if c is None:
+        return parts
+    parts.append(("client runs the curl image", c.image.startswith("curlimages/curl"), f"its image is {c.image}"))
+    parts.append(_on_network(ctx, "client", "day8-net"))
+    return parts
+
+
+def check_server_ip(ctx: Context) -> list[Part]:
+    server = ctx.state.container("server")
+    return [_answer_equals(ctx, "05-server-ip", server.ip_on("day8-net") if server else None,
+                           "server's address on day8-net")]
+
+
+def check_listen_address(ctx: Context) -> list[Part]:
+    server = ctx.state.container("server")
+    found = [lst.address for lst in (server.listeners if server else []) if lst.port == 3000]
+    return [_answer_equals(ctx, "08-listen-address", found[0] if found else None,
+                           "the address server's app listens on")]
+
+
+def check_fix(ctx: Context) -> list[Part]:
+    path = ctx.folder / "day8" / "server.py"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    binds_all = any(f'"{a}", 3000' in text or f"'{a}', 3000" in text for a in ("0.0.0.0", ""))
+    parts = [("your day8/server.py binds 0.0.0.0", binds_all,
+              "it still binds 127.0.0.1" if "127.0.0.1" in text else ("no such file" if not text else "no bind found"))]
+    parts.append(_running(ctx, "server"))
+    server = ctx.state.container("server")
+    listening = [f"{lst.address}:{lst.port}" for lst in (server.listeners if server else [])]
+    parts.append(("server's app listens on every interface (0.0.0.0:3000)",
+                  any(lst.all_interfaces and lst.port == 3000 for lst in (server.listeners if server else [])),
+                  f"it listens on {', '.join(listening) or 'nothing'}"))
+    parts.append(_fetch(ctx, "client", "http://server:3000"))
+    return parts
+
+
+def check_client_ip(ctx: Context) -> list[Part]:
+    client = ctx.state.container("client")
+    return [_answer_equals(ctx, "10-client-ip", client.ip_on("day8-net") if client else None,
+                           "client's address on day8-net")]
+
+
+def check_publish(ctx: Context) -> list[Part]:
+    parts = [_running(ctx, "public")]
+    c = ctx.state.container("public")
+    if c is None:
+        return parts
+    mapping = [p for p in c.published if p.host_port == 8080 and p.container_port == 3000]
+    parts.append(("public publishes host port 8080 to container port 3000", bool(mapping),
+                  "published: " + (", ".join(f"{p.host_port}->{p.container_port}" for p in c.published) or "none")))
+    r = ctx.host("curl -sS -m 5 http://localhost:8080")
+    parts.append(("the host gets the greeting from http://localhost:8080", r.exit_code == 0 and HELLO in r.stdout,
+                  f"curl said: {(r.stdout.strip() or r.stderr.strip() or str(r.exit_code)).splitlines()[-1]}"))
+    return parts
+
+
+def check_compose(ctx: Context) -> list[Part]:
+    parts = [_running(ctx, "shop-api-1"), _running(ctx, "shop-db-1")]
+    if not all(ok for _, ok, _ in parts):
+        return parts
+    parts.append(_on_network(ctx, "shop-api-1", "shop_default"))
+    parts.append(_on_network(ctx, "shop-db-1", "shop_default"))
+    r = ctx.docker("exec shop-api-1 curl -sS -m 5 -o /dev/null -w %{http_code} http://db:5432/")
+    parts.append(("api reaches db:5432 by its service name", r.exit_code == 0 and r.stdout.strip() == "200",
+                  f"curl said: {(r.stdout.strip() or r.stderr.strip() or str(r.exit_code)).splitlines()[-1]}"))
+    return parts
+
+
+def check_replicas(ctx: Context) -> list[Part]:
+    replicas = [c for c in ctx.state.containers
+                if c.running and any("user-service" in ep.aliases and ep.network == "day8-net" for ep in c.endpoints)]
+    names = ", ".join(c.name for c in replicas) or "none"
+    parts = [("three running containers answer to user-service on day8-net", len(replicas) >= 3, f"found: {names}")]
+    serving = [c.name for c in replicas if any(lst.port == 3000 and lst.all_interfaces for lst in c.listeners)]
+    parts.append(("every replica serves on 0.0.0.0:3000", bool(replicas) and len(serving) == len(replicas),
+                  f"serving: {', '.join(serving) or 'none'}"))
+    r = ctx.docker("exec client nslookup user-service")
+    count = r.stdout.count("Address:") - 1 if r.exit_code == 0 else 0
+    parts.append(("client's DNS lookup of user-service returns three addresses", count >= 3,
+                  f"nslookup returned {max(count, 0)} address(es)"))
+    return parts
+
+
+# -- the questions --------------------------------------------------------------------------
+QUESTIONS: dict[str, Question] = {
+    "00-model": Question(
+        "Container A sends a request to http://server:3000. What turns the name `server` into an address?",
+        (("a", "The host's /etc/hosts file"), ("b", "Docker's embedded DNS server for the network (127.0.0.11)"),
+         ("c", "The -p flag of docker run"), ("d", "NAT rules on the host")),
+        "b", "Each user-defined network has an embedded DNS server; containers ask it at 127.0.0.11."),
+    "06-localhost": Question(
+        "Inside the client container, what does http://localhost:3000 reach?",
+        (("a", "Port 3000 of the server container"), ("b", "Port 3000 of the client container itself"),
+         ("c", "Port 3000 of the host"), ("d", "Whatever container publishes port 3000")),
+        "b", "localhost is the loopback of the container's own network namespace."),
+    "07-ps": Question(
+        "`docker ps` shows server `Up` with `3000/tcp` in PORTS. What does that prove?",
+        (("a", "The app accepts connections from other containers"),
+         ("b", "The container runs and its image declares port 3000; not which address the app listens on"),
+         ("c", "Port 3000 is published on the host"), ("d", "Name resolution for server works")),
+        "b", "PORTS shows exposed (declared) ports; published ones would show an arrow (->)."),
+    "14-lock-1": Question(
+        "A container's IP changes when it is re-created. What should clients use to reach it?",
+        (("a", "Its last known IP"), ("b", "Its container or service name"), ("c", "The host's IP"),
+         ("d", "A published port")), "b", "Names are stable; addresses are handed out again at every start."),
+    "14-lock-2": Question(
+        "Two containers on the default `bridge` network try `curl http://server:3000`. What happens?",
+        (("a", "It works: DNS is everywhere"), ("b", "The name does not resolve: the default bridge has no embedded DNS"),
+         ("c", "It works only with -p"), ("d", "It resolves to the host")),
+        "b", "Embedded DNS runs per user-defined network."),
+    "14-lock-3": Question(
+        "Does container-to-container traffic on one network need -p?",
+        (("a", "Yes, always"), ("b", "Only for TCP"), ("c", "No: -p is only for traffic from the host"),
+         ("d", "Only with EXPOSE")), "c", "Containers on a network reach each other's container ports directly."),
+    "14-lock-4": Question(
+        "In container A, `curl localhost:3000` while container B (another namespace) listens on 3000:",
+        (("a", "Reaches B"), ("b", "Reaches A's own loopback: refused if nothing in A listens"),
+         ("c", "Reaches the host"), ("d", "Times out always")), "b", "Loopback never leaves a network namespace."),
+    "14-lock-5": Question(
+        "An app binds 127.0.0.1:3000 inside its container. Who can connect to it?",
+        (("a", "Everyone on the network"), ("b", "Only the host via -p"),
+         ("c", "Only programs in the same network namespace"), ("d", "Nobody")),
+        "c", "127.0.0.1 is the container's own loopback; eth0 traffic finds no listener."),
+    "14-lock-6": Question(
+        "Which bind address lets other containers and published ports reach a service?",
+        (("a", "127.0.0.1"), ("b", "localhost"), ("c", "0.0.0.0 (every interface)"), ("d", "The host's IP")),
+        "c", "0.0.0.0 listens on eth0 too, where other containers' and forwarded traffic arrives."),
+    "14-lock-7": Question(
+        "Which path does a request from one container to another on the same network take?",
+        (("a", "Container → host port → NAT → container"), ("b", "Container → DNS → the other container's IP → its app"),
+         ("c", "Container → internet → container"), ("d", "Container → docker CLI → container")),
+        "b", "No host, no NAT, no ports: name, address, app."),
+}
+
+
+def _ex(id: str, lesson: str, title: str, points: int, hints: tuple[str, ...], solution: str,
+        check: Callable[[Context], list[Part]], kind: str = "lab") -> Exercise:
+    return Exercise(id, lesson, title, points, hints, solution, check, QUESTIONS.get(id), kind)
+
+
+def _quiz_ex(id: str, lesson: str, title: str) -> Exercise:
+    q = QUESTIONS[id]
+    return _ex(id, lesson, title, 1,
+               ("Which of the experiments above answers this question directly? Run it again and look at the output.",
+                f"Think about it this way: {q.why} Which choice says that?"),
+               f'labkit.quiz("{id}", answer="{q.correct}")', _quiz(id), kind="quiz")
+
+
+EXERCISES: dict[str, Exercise] = {e.id: e for e in [
+    _quiz_ex("00-model", "00", "The mental model: who resolves names"),
+    _ex("01-network", "01", "Create the network day8-net", 2,
+        ("Which `docker network` subcommand makes a new network?",
+         "The rest of the course uses one exact name. What is it, character for character?"),
+        "%docker network create day8-net", check_network),
+    _ex("02-server", "02", "Run the server on day8-net, with no published port", 2,
+        ("Which flags give a container a name and put it on a network?",
+         "A long-running server in a notebook must not block the cell: which flag detaches it?"),
+        "%docker run -d --name server --network day8-net day8", check_server),
+    _ex("03-same-network", "03", "Put client on server's network", 2,
+        ("Which networks are client and server on? Compare the names character by character.",
+         "Can an existing container join a second network without being re-created? Look at `docker network --help`."),
+        "%docker network connect day8-net client", check_same_network),
+    _ex("04-client", "04", "Start the long-running client", 2,
+        ("The one-shot client ran curl and was removed. What command keeps a container alive so you can exec into it?",
+         "Which image, which network, which name — and `sleep` what?"),
+        "%docker run -d --name client --network day8-net curlimages/curl:8.14.1 sleep infinity", check_client),
+    _ex("05-server-ip", "05", "Record server's address, found through DNS", 2,
+        ("Which tool inside client asks the DNS server for a name's address?",
+         "Run `docker exec client nslookup server` and read the last `Address:` line."),
+        'import labkit\nlabkit.answer("05-server-ip", labkit.docker("exec client getent hosts server").stdout.split()[0])',
+        check_server_ip, kind="answer"),
+    _quiz_ex("06-localhost", "06", "What localhost means inside a container"),
+    _quiz_ex("07-ps", "07", "What docker ps proves"),
+    _ex("08-listen-address", "08", "Record the address server's app listens on", 2,
+        ("Which helper shows what each app in a container listens on?",
+         "Run `labkit.listening(\"server\")` and record the address before `:3000`."),
+        'import labkit\nlabkit.answer("08-listen-address", "127.0.0.1")', check_listen_address, kind="answer"),
+    _ex("09-fix", "09", "Bind the server to 0.0.0.0, rebuild, rerun", 3,
+        ("Which line of day8/server.py decides where the server listens?",
+         "After editing the file, the running container still has the old code. What must you rebuild and re-create?",
+         "Change (\"127.0.0.1\", 3000) to (\"0.0.0.0\", 3000), then build -t day8 day8, rm -f server, run it again."),
+        'import pathlib\np = pathlib.Path("day8/server.py")\n'
+        'p.write_text(p.read_text().replace(\'("127.0.0.1", 3000)\', \'("0.0.0.0", 3000)\'))\n'
+        "%docker build -t day8 day8\n%docker rm -f server\n%docker run -d --name server --network day8-net day8",
+        check_fix),
+    _ex("10-client-ip", "10", "Record client's address from the network's own record", 2,
+        ("Which command lists every container attached to a network, with its address?",
+         "Look under \"Containers\" in `docker network inspect day8-net`; record client's IPv4Address without /16."),
+        'import json, labkit\nnet = json.loads(labkit.docker("network inspect day8-net").stdout)[0]\n'
+        'labkit.answer("10-client-ip", next(c["IPv4Address"].split("/")[0] for c in net["Containers"].values() '
+        'if c["Name"] == "client"))', check_client_ip, kind="answer"),
+    _ex("11-publish", "11", "Publish the fixed server to the host on port 8080", 2,
+        ("Which flag of docker run maps a host port to a container port, and in which order are they written?",
+         "Name it public, use the day8 image, and map host 8080 to container 3000."),
+        "%docker run -d --name public -p 8080:3000 day8", check_publish),
+    _ex("12-compose", "12", "Bring the shop project up and keep it running", 2,
+        ("Which compose subcommand starts the services in the background?",
+         "Use the file in assets/shop: `docker compose -f assets/shop/compose.yaml ...`"),
+        "%docker compose -f assets/shop/compose.yaml up -d", check_compose),
+    _ex("13-replicas", "13", "Scale user-service to three replicas", 3,
+        ("How did user-1 and user-2 get the shared name user-service?",
+         "Run a third container user-3 from day8 on day8-net with the same --network-alias."),
+        "%docker run -d --name user-3 --network day8-net --network-alias user-service day8", check_replicas),
+] + [_quiz_ex(f"14-lock-{n}", "14", f"Mental lock {n}") for n in range(1, 8)]}
+
+
+def for_lesson(lesson: str) -> list[Exercise]:
+    """The exercises of one lesson, in order."""
+    return [e for e in EXERCISES.values() if e.lesson == lesson]

@@ -1,0 +1,191 @@
+"""A snapshot of the lab as the engine reports it: networks, containers, addresses, listeners, ports.
+
+Diagrams, the request-path tracer, exercise checks and the grader all read the lab through this one
+snapshot, so they agree with each other and work the same on either engine. Only what labkit owns
+is included (plus the built-in networks a labkit container is attached to).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from labkit import ownership
+from labkit.engines.base import ApiError, Backend
+
+BUILTIN_NETWORKS = ("bridge", "host", "none")
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One listening TCP socket inside a container: the address it is bound to and its port."""
+
+    address: str
+    port: int
+
+    @property
+    def loopback_only(self) -> bool:
+        """True when only programs inside the same network namespace can reach it (127.0.0.1, ::1)."""
+        try:
+            return ipaddress.ip_address(self.address).is_loopback
+        except ValueError:
+            return False
+
+    @property
+    def all_interfaces(self) -> bool:
+        """True when bound to every interface (0.0.0.0 or ::)."""
+        return self.address in ("0.0.0.0", "::", "")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A container's attachment to one network: its address there and its DNS aliases."""
+
+    network: str
+    ip: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published port: host address and port forwarded to a container port."""
+
+    host_ip: str
+    host_port: int
+    container_port: int
+
+
+@dataclass
+class ContainerView:
+    """One container as the lab sees it."""
+
+    name: str
+    image: str
+    running: bool
+    status: str
+    network_mode: str
+    endpoints: list[Endpoint] = field(default_factory=list)
+    listeners: list[Listener] = field(default_factory=list)
+    published: list[Published] = field(default_factory=list)
+    exposed: list[int] = field(default_factory=list)
+    lesson: str = ""
+
+    @property
+    def shares_namespace_with(self) -> str | None:
+        """The container whose network namespace this one joined (--network container:NAME), if any."""
+        if self.network_mode.startswith("container:"):
+            return self.network_mode.split(":", 1)[1]
+        return None
+
+    def ip_on(self, network: str) -> str | None:
+        """This container's address on a network, or None when it is not attached."""
+        for ep in self.endpoints:
+            if ep.network == network:
+                return ep.ip
+        return None
+
+
+@dataclass
+class NetworkView:
+    """One network: its name, subnet, gateway and whether it is user-defined (has embedded DNS)."""
+
+    name: str
+    driver: str
+    subnet: str
+    gateway: str
+    internal: bool
+    user_defined: bool
+
+
+@dataclass
+class LabState:
+    """Everything the lab has right now."""
+
+    networks: list[NetworkView]
+    containers: list[ContainerView]
+
+    def container(self, name: str) -> ContainerView | None:
+        """The container with this name, or None."""
+        for c in self.containers:
+            if c.name == name:
+                return c
+        return None
+
+    def network(self, name: str) -> NetworkView | None:
+        """The network with this name, or None."""
+        for n in self.networks:
+            if n.name == name:
+                return n
+        return None
+
+    def members(self, network: str) -> list[ContainerView]:
+        """Containers attached to a network, by name."""
+        return [c for c in self.containers if c.ip_on(network)]
+
+
+def _network_view(info: dict) -> NetworkView:
+    configs = (info.get("IPAM") or {}).get("Config") or [{}]
+    cfg = configs[0] if configs else {}
+    name = info.get("Name", "")
+    return NetworkView(name=name, driver=info.get("Driver", ""), subnet=cfg.get("Subnet", ""),
+                       gateway=cfg.get("Gateway", ""), internal=bool(info.get("Internal")),
+                       user_defined=name not in BUILTIN_NETWORKS)
+
+
+def container_view(engine: Backend, info: dict) -> ContainerView:
+    """Turn an Engine API container inspect into a ContainerView (listeners asked of the engine)."""
+    state = info.get("State") or {}
+    config = info.get("Config") or {}
+    settings = info.get("NetworkSettings") or {}
+    endpoints = []
+    for net, ep in sorted((settings.get("Networks") or {}).items()):
+        if ep and ep.get("IPAddress"):
+            # Docker adds the short container id as an alias; only the learner's aliases are shown
+            aliases = tuple(a for a in (ep.get("Aliases") or []) if a and not info.get("Id", "").startswith(a))
+            endpoints.append(Endpoint(net, ep["IPAddress"], aliases))
+    published = []
+    for key, binds in sorted((settings.get("Ports") or {}).items()):
+        port = int(key.split("/")[0])
+        for b in binds or []:
+            if b.get("HostIp") in ("::",):
+                continue  # the IPv6 twin of a 0.0.0.0 binding
+            published.append(Published(b.get("HostIp") or "0.0.0.0", int(b.get("HostPort") or 0), port))
+    exposed = sorted(int(k.split("/")[0]) for k in (config.get("ExposedPorts") or {}))
+    listeners = []
+    if state.get("Running"):
+        try:
+            listeners = [Listener(a, p) for a, p in engine.listeners(info["Id"])]
+        except ApiError:
+            listeners = []
+    return ContainerView(
+        name=info.get("Name", "").lstrip("/"), image=config.get("Image", ""), running=bool(state.get("Running")),
+        status=state.get("Status", ""), network_mode=(info.get("HostConfig") or {}).get("NetworkMode", ""),
+        endpoints=endpoints, listeners=listeners, published=published, exposed=exposed,
+        lesson=(config.get("Labels") or {}).get(ownership.LESSON_LABEL, ""))
+
+
+def snapshot(engine: Backend | None = None) -> LabState:
+    """Read the lab's current state from the engine (the current one unless given)."""
+    if engine is None:
+        from labkit import engines
+
+        engine = engines.current()
+    containers = []
+    for summary in engine.list_containers(all=True, filters={"label": [ownership.SESSION_LABEL]}):
+        try:
+            info = engine.inspect_container(summary["Id"])
+        except ApiError:
+            continue  # removed while we looked
+        containers.append(container_view(engine, info))
+    containers.sort(key=lambda c: c.name)
+    used = {ep.network for c in containers for ep in c.endpoints}
+    networks = []
+    for summary in engine.list_networks():
+        name = summary.get("Name", "")
+        if ownership.is_owned(summary) or name in used:
+            try:
+                networks.append(_network_view(engine.inspect_network(summary.get("Id") or name)))
+            except ApiError:
+                continue
+    networks.sort(key=lambda n: (not n.user_defined, n.name))
+    return LabState(networks, containers)

@@ -1,0 +1,70 @@
+"""What the learner sees of the lab beyond docker's own output: listeners, the topology, one request's path."""
+
+from __future__ import annotations
+
+from labkit import paths, state
+from labkit.result import CommandError
+
+
+def describe_listener(lst: state.Listener) -> str:
+    """One listener and who can reach it, in words."""
+    if lst.loopback_only:
+        return f"{lst.address}:{lst.port}  loopback only: only programs in the same network namespace can connect"
+    if lst.all_interfaces:
+        return f"{lst.address}:{lst.port}  every interface: other containers and published ports can connect"
+    return f"{lst.address}:{lst.port}  one interface: only traffic to {lst.address} can connect"
+
+
+def listening(name: str) -> None:
+    """Print what the apps in one container listen on (read from its network namespace)."""
+    snap = state.snapshot()
+    c = snap.container(name)
+    if c is None:
+        raise CommandError(f"labkit: there is no labkit container called {name}; `%docker ps -a` lists them\n", 1)
+    if not c.running:
+        print(f"{name} is not running ({c.status}): nothing listens")
+        return
+    owner = c.shares_namespace_with
+    lines = [f"{name} listens on:" if not owner else f"{name} shares {owner}'s network namespace, which listens on:"]
+    lines += ["  " + describe_listener(lst) for lst in c.listeners] or ["  nothing"]
+    print("\n".join(lines))
+
+
+def summary(snap: state.LabState) -> str:
+    """The topology as text (the diagram's caption): networks, members with addresses, listeners, ports."""
+    if not snap.networks and not snap.containers:
+        return "the lab is empty: no labkit networks or containers\n"
+    lines = []
+    for net in snap.networks:
+        dns = "embedded DNS at 127.0.0.11" if net.user_defined else "no DNS for container names"
+        lines.append(f"network {net.name} ({net.subnet}, {dns}{', internal' if net.internal else ''})")
+        for c in snap.members(net.name):
+            lines.append(f"  {c.name:<12} {c.ip_on(net.name)}")
+    for c in snap.containers:
+        listen = ", ".join(f"{lst.address}:{lst.port}" for lst in c.listeners) or "nothing"
+        pub = ", ".join(f"{p.host_ip}:{p.host_port}->{p.container_port}" for p in c.published)
+        where = c.shares_namespace_with and f" (shares {c.shares_namespace_with}'s namespace)" or ""
+        lines.append(f"container {c.name}{where}: {c.status}, listens on {listen}" + (f", published {pub}" if pub else ""))
+    return "\n".join(lines) + "\n"
+
+
+def topology() -> None:
+    """Print the lab's topology and draw it."""
+    from labkit import diagrams
+
+    snap = state.snapshot()
+    print(summary(snap), end="")
+    diagrams.show(diagrams.topology_figure(snap))
+
+
+def request_path(source: str, url: str) -> None:
+    """Trace a request from engine state, make it for real, print both and draw the path."""
+    from labkit import diagrams
+
+    try:
+        t = paths.trace(state.snapshot(), source, url)
+    except ValueError as err:
+        raise CommandError(str(err) + "\n", 1) from None
+    t.observed = paths.observe(source, url)
+    print(t, end="")
+    diagrams.show(diagrams.request_path_figure(t))
