@@ -236,7 +236,7 @@ def check_replicas(ctx: Context) -> list[Part]:
     serving = [c.name for c in replicas if any(lst.port == 3000 and lst.all_interfaces for lst in c.listeners)]
     parts.append(("every replica serves on 0.0.0.0:3000", bool(replicas) and len(serving) == len(replicas),
                   f"serving: {', '.join(serving) or 'none'}"))
-    r = ctx.docker("exec client nslookup user-service")
+    r = ctx.docker("exec client nslookup -type=a user-service")
     count = r.stdout.count("Address:") - 1 if r.exit_code == 0 else 0
     parts.append(("client's DNS lookup of user-service returns three addresses", count >= 3,
                   f"nslookup returned {max(count, 0)} address(es)"))
@@ -328,7 +328,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         "%docker run -d --name client --network day8-net curlimages/curl:8.14.1 sleep infinity", check_client),
     _ex("05-server-ip", "05", "Record server's address, found through DNS", 2,
         ("Which tool inside client asks the DNS server for a name's address?",
-         "Run `docker exec client nslookup server` and read the last `Address:` line."),
+         "Run `docker exec client nslookup -type=a server` and read the last `Address:` line."),
         'import labkit\nlabkit.answer("05-server-ip", labkit.docker("exec client getent hosts server").stdout.split()[0])',
         check_server_ip, kind="answer"),
     _quiz_ex("06-localhost", "06", "What localhost means inside a container"),

@@ -23,6 +23,8 @@ NOT_SERVERS = {
     "nslookup", "getent", "hostname", "env", "ls", "wget", "top", "printf", "date",
 }
 _LISTEN = "0A"
+# Docker's embedded DNS resolver listens on 127.0.0.11 (a random TCP port) inside every container on a user network
+DOCKER_DNS = "127.0.0.11"
 
 
 def served_ports(config: dict) -> set[int]:
@@ -83,16 +85,8 @@ def expectation(config: dict) -> tuple[set[int] | None, float] | None:
 
 
 def listening_ports(proc_net_text: str) -> set[int]:
-    """Ports in LISTEN state in the text of /proc/net/tcp and /proc/net/tcp6 (any address)."""
-    out = set()
-    for line in proc_net_text.splitlines():
-        parts = line.split()
-        if len(parts) > 3 and parts[3] == _LISTEN and ":" in parts[1]:
-            try:
-                out.add(int(parts[1].rsplit(":", 1)[1], 16))
-            except ValueError:
-                continue
-    return out
+    """Ports in LISTEN state in the text of /proc/net/tcp and /proc/net/tcp6, apart from Docker's DNS resolver's."""
+    return {port for address, port in listening_sockets(proc_net_text) if address != DOCKER_DNS}
 
 
 def poll_until(check: Callable[[], bool], deadline_s: float = DEFAULT_DEADLINE,

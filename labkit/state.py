@@ -170,14 +170,21 @@ def snapshot(engine: Backend | None = None) -> LabState:
         from labkit import engines
 
         engine = engines.current()
-    containers = []
+    containers: list[ContainerView] = []
+    names_by_id: dict[str, str] = {}
     for summary in engine.list_containers(all=True, filters={"label": [ownership.SESSION_LABEL]}):
         try:
             info = engine.inspect_container(summary["Id"])
         except ApiError:
             continue  # removed while we looked
-        containers.append(container_view(engine, info))
+        view = container_view(engine, info)
+        containers.append(view)
+        names_by_id[info.get("Id", "")] = view.name
     containers.sort(key=lambda c: c.name)
+    for c in containers:  # Docker reports container:<id>; show the name the learner used
+        owner = c.shares_namespace_with
+        if owner:
+            c.network_mode = "container:" + next((n for cid, n in names_by_id.items() if cid.startswith(owner)), owner)
     used = {ep.network for c in containers for ep in c.endpoints}
     networks = []
     for summary in engine.list_networks():

@@ -260,7 +260,8 @@ class DockerEngine:
                 _, text, _ = self.exec_run(cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], False, [])
             except (ApiError, CommandError):
                 return []
-        return readiness.listening_sockets(text)
+        # Docker's DNS resolver's socket is Docker's, not the app's (the embedded engine answers DNS without one)
+        return [(a, p) for a, p in readiness.listening_sockets(text) if a != readiness.DOCKER_DNS]
 
     def _host_probe(self, info: dict):
         """Read the container's sockets from this host's /proc when the daemon is local."""

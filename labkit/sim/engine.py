@@ -89,7 +89,7 @@ class SimNetwork:
 
     def inspect(self, containers: dict) -> dict:
         members = {}
-        for cid, ep in self.endpoints.items():
+        for cid, ep in sorted(self.endpoints.items()):  # Go's encoding/json writes map keys sorted
             c = containers.get(cid)
             members[cid] = {"Name": c.name if c else "", "EndpointID": ep["endpoint"], "MacAddress": ep["mac"],
                             "IPv4Address": f"{ep['ip']}/{ipaddress.ip_network(self.subnet).prefixlen}",
@@ -105,7 +105,8 @@ class SimNetwork:
             "Driver": self.driver, "EnableIPv6": False,
             "IPAM": {"Driver": "default", "Options": None, "Config": ipam_config},
             "Internal": self.internal, "Attachable": False, "Ingress": False, "ConfigFrom": {"Network": ""},
-            "ConfigOnly": False, "Containers": members, "Options": self.options, "Labels": self.labels,
+            "ConfigOnly": False, "Containers": members, "Options": dict(sorted(self.options.items())),
+            "Labels": dict(sorted(self.labels.items())),
         }
 
 
