@@ -8,7 +8,8 @@ from labkit.result import CommandError
 
 
 def _keep_line(qid: str, choice: str) -> str:
-    return f'To keep this answer when the notebook is re-run or graded, the cell should read: labkit.quiz("{qid}", answer="{choice}")'
+    return ("To keep this answer when the notebook is re-run or graded, the cell should read: "
+            f'labkit.quiz("{qid}", answer="{choice}")')
 
 
 def quiz(qid: str, answer: str | None = None):

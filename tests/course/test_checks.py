@@ -1,0 +1,94 @@
+"""Exercises: hints come one at a time then a solution; every exercise is a marked cell of its lesson."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from labkit import answers, checks
+from labkit.exercises import EXERCISES, QUESTIONS, Context, for_lesson
+from labkit.lab import LESSONS
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+class NoEngine:
+    """Checks of recorded answers must not need the engine; any call is a test failure."""
+
+    def __getattr__(self, name):
+        raise AssertionError(f"the check called the engine ({name})")
+
+
+def test_hints_come_one_at_a_time_then_the_solution(monkeypatch):
+    from labkit import engines
+
+    monkeypatch.setattr(engines, "current", lambda: NoEngine())
+    checks.reset_progress("06")
+    seen = [checks.check("06-localhost").guidance for _ in range(4)]
+    ex = EXERCISES["06-localhost"]
+    assert "hint 1/2" in seen[0] and ex.hints[0] in seen[0]
+    assert "hint 2/2" in seen[1] and ex.hints[1] in seen[1]
+    assert ex.solution in seen[2] and ex.solution in seen[3]
+    checks.reset_progress("06")
+    assert "hint 1/2" in checks.check("06-localhost").guidance
+
+
+def test_a_recorded_quiz_answer_is_checked_against_the_key(monkeypatch):
+    def ctx(value):
+        return Context(NoEngine(), {"07-ps": value}, Path("."))
+
+    assert checks.evaluate("07-ps", ctx("b")).passed
+    wrong = checks.evaluate("07-ps", ctx("a"))
+    assert not wrong.passed and wrong.points == 0 and "you chose 'a'" in wrong.message
+
+
+def test_unknown_exercise_is_one_clear_line(capsys):
+    import labkit
+
+    assert labkit.check("99-nope") is None
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "there is no exercise '99-nope'" in err
+
+
+def test_answers_are_written_where_the_grader_reads_them(tmp_path, monkeypatch):
+    target = tmp_path / "answers.json"
+    monkeypatch.setenv("LABKIT_ANSWERS", str(target))
+    answers.record("05-server-ip", " 172.18.0.2 ")
+    assert answers.load(str(target))["05-server-ip"] == "172.18.0.2"
+    target.write_text("{not json")
+    assert answers.load(str(target)) == {}
+
+
+def test_every_lesson_has_an_exercise_and_every_question_a_valid_key():
+    assert set(LESSONS) == {e.lesson for e in EXERCISES.values()}
+    for qid, q in QUESTIONS.items():
+        assert q.correct in dict(q.choices), qid
+        assert EXERCISES[qid].kind == "quiz"
+
+
+@pytest.mark.parametrize("lesson", sorted(LESSONS))
+def test_exercise_cells_carry_labkit_and_nbgrader_metadata(lesson):
+    [path] = NOTEBOOKS.glob(f"{lesson}-*.ipynb")
+    nb = json.loads(path.read_text())
+    marked = {}
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {})
+        if "labkit" in meta:
+            marked[meta["labkit"]["exercise"]] = (meta["labkit"]["points"], meta["nbgrader"]["grade_id"],
+                                                  meta["nbgrader"]["points"])
+    assert marked == {e.id: (e.points, e.id, e.points) for e in for_lesson(lesson)}
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert "".join(code[0]["source"]).endswith(f'labkit.lesson("{lesson}")'), "the first cell sets the lab up"
+
+
+def test_the_sanitizer_file_is_read_whole_by_nbval():
+    import configparser
+
+    from nbval.plugin import get_sanitize_patterns
+
+    path = Path(__file__).resolve().parents[1] / "nbval-sanitize.cfg"
+    sections = configparser.ConfigParser()
+    sections.read(path)
+    assert len(get_sanitize_patterns(path.read_text())) == len(sections.sections())
