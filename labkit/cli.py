@@ -1,4 +1,4 @@
-"""The `labkit` console script: docker, replay, clean, images, doctor."""
+"""The `labkit` console script: docker, replay, clean, images, doctor, grade."""
 
 from __future__ import annotations
 
@@ -84,6 +84,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_grade(args: argparse.Namespace) -> int:
+    """`labkit grade SUBMISSION…`: run each notebook in a fresh kernel and lab, score it, write the reports."""
+    from labkit.grading.run import grade
+
+    grade(args.submissions, args.out, engine=args.grade_engine, jobs=args.jobs, timeout=args.timeout,
+          cell_timeout=args.cell_timeout, hidden=args.hidden, trust=args.trust_submissions, assets=args.assets,
+          say=lambda s: print(s, flush=True))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the labkit console script."""
     parser = argparse.ArgumentParser(prog="labkit", description="The container-networking course's lab tool.")
@@ -112,6 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check the engine, images and leftovers")
     engine_opt(p)
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("grade", help="grade learners' notebooks")
+    p.add_argument("submissions", nargs="+", help="notebook files, or folders of them")
+    p.add_argument("--out", required=True, help="folder for results.json, junit.xml, feedback/, summary.*")
+    p.add_argument("--engine", dest="grade_engine", choices=["sim", "docker"], default="sim",
+                   help="sim (default, isolated) or docker (needs --trust-submissions)")
+    p.add_argument("--trust-submissions", action="store_true",
+                   help="allow --engine docker: the notebooks get the Docker socket, which is root on this machine")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--timeout", type=float, default=300, help="seconds per submission (default 300)")
+    p.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")
+    p.add_argument("--hidden", action="append", default=[], metavar="FILE", help="grader-side checks (repeatable)")
+    p.add_argument("--assets", default=None, help="the course's notebooks/assets folder (default: this checkout's)")
+    p.set_defaults(func=cmd_grade)
     return parser
 
 

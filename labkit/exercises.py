@@ -54,7 +54,7 @@ class Context:
         """Run a command on the host side (where published ports listen)."""
         from labkit.transcript import run_host
 
-        return run_host(line, str(self.folder))
+        return run_host(line, str(self.folder), self.engine)
 
 
 Part = tuple[str, bool, str]  # (what is checked, passed, what was found)

@@ -7,6 +7,7 @@ Relative paths (a build context, a compose file) are taken from the transcript's
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterator
 
@@ -35,14 +36,23 @@ def is_docker_line(line: str) -> bool:
     return line.split(None, 1)[0] == "docker" if line.strip() else False
 
 
-def run_host(line: str, cwd: str | None = None) -> Result:
-    """Run a host-side line with /bin/sh on this machine (the docker engine's host)."""
+def on_host(line: str, engine=None) -> str:
+    """The host-side line aimed at the engine's host: an engine with a private host address gets localhost rewritten."""
+    address = getattr(engine, "host_address", None)
+    if not address:
+        return line
+    return re.sub(r"(?<![\w.-])(localhost|127\.0\.0\.1)(?![\w.-])", address, line)
+
+
+def run_host(line: str, cwd: str | None = None, engine=None) -> Result:
+    """Run a host-side line with /bin/sh on this machine (the engine's host; see on_host)."""
+    shown, line = line, on_host(line, engine)
     try:
         proc = subprocess.run(["/bin/sh", "-c", line], cwd=cwd, capture_output=True, text=True,
                               timeout=HOST_TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        return Result(line, 124, "", f"labkit: host command timed out after {HOST_TIMEOUT:g} s\n")
-    return Result(line, proc.returncode, proc.stdout, proc.stderr)
+        return Result(shown, 124, "", f"labkit: host command timed out after {HOST_TIMEOUT:g} s\n")
+    return Result(shown, proc.returncode, proc.stdout, proc.stderr)
 
 
 def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
@@ -55,7 +65,7 @@ def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
     except CommandError as err:
         return Result(line, err.exit_code, err.stdout, err.stderr)
     if not is_docker_line(line):
-        return run_host(line, cwd)  # both engines publish ports on this machine's loopback
+        return run_host(line, cwd, eng)  # both engines publish ports on this machine's loopback
     return run_command(eng, line, cwd)
 
 

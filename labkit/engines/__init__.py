@@ -36,6 +36,11 @@ def choose(name: str | None = None):
     from labkit.connect import ping
 
     name = name or requested()
+    shared = os.environ.get("LABKIT_SIM_SOCKET")
+    if name == "sim" and shared:
+        from labkit.sim.server import RemoteSim
+
+        return RemoteSim(shared), "sim (a shared embedded engine at LABKIT_SIM_SOCKET)"
     if name == "sim":
         return sim_engine(), "sim (asked for by LABKIT_ENGINE=sim)"
     from labkit.engines.docker_engine import DockerEngine

@@ -168,8 +168,11 @@ class SimEngine:
 
     name = "sim"
 
-    def __init__(self) -> None:
+    def __init__(self, private_host: bool = False) -> None:
         self.block, self._block_lock = claim_block()
+        # a private host: published ports listen on this engine's own loopback address instead of 127.0.0.1,
+        # so several engines (a grader's parallel jobs) can each publish 8080 without meeting
+        self.host_address: str | None = f"127.80.{self.block}.1" if private_host else None
         self.dir = tempfile.mkdtemp(prefix="labkit-sim-")
         self.topology_file = os.path.join(self.dir, "topology.json")
         self.lock = threading.RLock()
@@ -638,6 +641,7 @@ class SimEngine:
                 try:
                     # published ports listen on this machine's loopback only, never on its network
                     bind = ip if ip and ipaddress.ip_address(ip).is_loopback else "127.0.0.1"
+                    bind = self.host_address or bind
                     c.forwarders.append(_Forwarder(self, c, bind, int(hp), port))
                 except OSError:
                     for f in c.forwarders:

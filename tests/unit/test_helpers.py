@@ -17,8 +17,15 @@ PROC_NET_TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->
 """
 
 
-def test_listening_ports_reads_listen_state_only():
-    assert readiness.listening_ports(PROC_NET_TCP) == {3000, 0xA1B2}
+def test_listening_sockets_read_listen_state_with_addresses():
+    assert readiness.listening_sockets(PROC_NET_TCP) == [("127.0.0.1", 3000), ("127.0.0.11", 0xA1B2)]
+    tcp6 = "   0: 00000000000000000000000000000000:1F40 00000000000000000000000000000000:0000 0A 0 0 0 0 0 1\n"
+    assert readiness.listening_sockets(tcp6) == [("::", 8000)]
+
+
+def test_listening_ports_leave_out_dockers_dns_resolver():
+    # 127.0.0.11 is Docker's embedded DNS resolver inside the container, not a server of the container's own
+    assert readiness.listening_ports(PROC_NET_TCP) == {3000}
 
 
 @pytest.mark.parametrize(

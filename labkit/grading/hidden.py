@@ -1,0 +1,45 @@
+"""Hidden checks: extra, grader-side checks an instructor keeps in a file learners never see.
+
+    # hidden_checks.py (pass with `labkit grade … --hidden hidden_checks.py`)
+    from labkit.grading.hidden import hidden_check
+
+    @hidden_check("02-log", lesson="02", points=1, title="The server logged that it listens")
+    def _(ctx):
+        log = ctx.docker("logs server").stdout
+        return [("server's log says it listens", "Server listening on port 3000" in log, "its log: " + log.strip())]
+"""
+
+from __future__ import annotations
+
+import runpy
+from collections.abc import Callable
+
+from labkit.exercises import EXERCISES, Context, Exercise, Part
+from labkit.result import CommandError
+
+_registered: list[Exercise] = []
+
+
+def hidden_check(id: str, lesson: str, points: int, title: str, hints: tuple[str, ...] = ()):
+    """Register a grader-side check for a lesson (a function of Context returning parts)."""
+    def register(fn: Callable[[Context], list[Part]]) -> Callable[[Context], list[Part]]:
+        _registered.append(Exercise(id, lesson, title, points, tuple(hints), "", fn, None, "hidden"))
+        return fn
+
+    return register
+
+
+def load(paths: list[str]) -> list[Exercise]:
+    """The hidden checks defined in these files; a broken file is a one-line error."""
+    _registered.clear()
+    for path in paths:
+        try:
+            runpy.run_path(path)
+        except Exception as err:  # noqa: BLE001 - the instructor's file: report it, do not crash
+            raise CommandError(f"labkit grade: the hidden checks in {path} do not load ({type(err).__name__}: {err})\n",
+                               2) from None
+    found = list(_registered)
+    clash = [e.id for e in found if e.id in EXERCISES]
+    if clash:
+        raise CommandError(f"labkit grade: hidden check {clash[0]!r} has the id of a released exercise; rename it\n", 2)
+    return found

@@ -1,0 +1,95 @@
+"""What a submission is: the notebook file, whose it is, which lesson, and what its exercise cells say."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from labkit.exercises import EXERCISES, for_lesson
+from labkit.lab import LESSONS
+
+LESSON_CALL = re.compile(r"""labkit\.lesson\(\s*["']?(\d{1,2})["']?\s*\)""")
+
+
+@dataclass
+class Submission:
+    """One notebook to grade."""
+
+    path: Path
+    learner: str
+    notebook: nbformat.NotebookNode | None = None
+    error: str | None = None
+    lesson: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def cell_exercise(cell: dict) -> tuple[str | None, object]:
+    """The exercise id and points a cell's metadata claims (labkit's, else nbgrader's)."""
+    meta = cell.get("metadata") or {}
+    lk = meta.get("labkit") if isinstance(meta.get("labkit"), dict) else {}
+    nbg = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
+    ex_id = lk.get("exercise") or nbg.get("grade_id")
+    points = lk.get("points", nbg.get("points"))
+    return (ex_id if isinstance(ex_id, str) else None), points
+
+
+def find_lesson(nb: nbformat.NotebookNode | None, path: Path) -> str | None:
+    """The lesson a notebook belongs to: from its exercise cells, its labkit.lesson(...) call, or its file name."""
+    if nb is not None:
+        for cell in nb.cells:
+            ex_id, _ = cell_exercise(cell)
+            if ex_id in EXERCISES:
+                return EXERCISES[ex_id].lesson
+        for cell in nb.cells:
+            if cell.get("cell_type") == "code":
+                m = LESSON_CALL.search(cell.get("source") or "")
+                if m and f"{int(m.group(1)):02d}" in LESSONS:
+                    return f"{int(m.group(1)):02d}"
+    for m in re.finditer(r"(?<!\d)(\d{2})(?!\d)", path.stem):  # "05-container…" or "alice-05"
+        if m.group(1) in LESSONS:
+            return m.group(1)
+    return None
+
+
+def load(path: Path, learner: str) -> Submission:
+    """Read a submission; an unreadable file becomes a submission with a one-line error, not an exception."""
+    sub = Submission(path, learner)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        sub.error = f"the file cannot be read ({getattr(err, 'strerror', None) or err})"
+    else:
+        try:
+            sub.notebook = nbformat.reads(text, as_version=4)
+        except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for a broken file
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            sub.error = f"not a readable notebook ({first})"
+    sub.lesson = find_lesson(sub.notebook, path)
+    if sub.lesson is None and sub.error is None:
+        sub.error = "cannot tell which lesson this is: keep its first cell (labkit.lesson(...)) or its file name NN-…"
+    if sub.notebook is not None and sub.lesson:
+        sub.notes.extend(metadata_notes(sub.notebook, sub.lesson))
+    return sub
+
+
+def metadata_notes(nb: nbformat.NotebookNode, lesson: str) -> list[str]:
+    """What differs between the submission's exercise cells and the released lesson (points edited, cells gone)."""
+    notes, seen = [], set()
+    for cell in nb.cells:
+        ex_id, points = cell_exercise(cell)
+        if ex_id is None:
+            continue
+        seen.add(ex_id)
+        released = EXERCISES.get(ex_id)
+        if released is None or released.lesson != lesson:
+            notes.append(f"a cell claims to be exercise {ex_id!r}, which lesson {lesson} does not have; ignored")
+        elif points != released.points:
+            notes.append(f"exercise {ex_id}: the cell's metadata says {points!r} points; the released "
+                         f"{released.points} count")
+    for ex in for_lesson(lesson):
+        if ex.id not in seen:
+            notes.append(f"exercise {ex.id}: its cell is missing or lost its metadata; graded from the lab anyway")
+    return notes
