@@ -79,7 +79,13 @@ def grade_one(path: Path, learner: str, engine: str, timeout: float, cell_timeou
         result_file = Path(spec["result"])
         if problem is None and result_file.exists():
             return json.loads(result_file.read_text())
-    return {"learner": learner, "path": str(path), "lesson": None, "error": problem, "notes": [], "exercises": []}
+    from labkit.exercises import for_lesson
+    from labkit.grading.submission import load
+    from labkit.grading.worker import ungraded
+
+    lesson = load(path, learner).lesson
+    return {"learner": learner, "path": str(path), "lesson": lesson, "error": problem, "notes": [],
+            "exercises": ungraded(for_lesson(lesson) if lesson else [], problem)}
 
 
 def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeout: float = 300,

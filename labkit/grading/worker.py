@@ -9,6 +9,7 @@ Everything the checks need is imported before the notebook runs, so a notebook c
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import signal
@@ -70,7 +71,7 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeo
             if left <= 0:
                 notes.append(f"the notebook did not finish within {timeout:g} s; cells from {index} on did not run")
                 break
-            client.timeout = max(1, min(cell_timeout, left))
+            client.timeout = max(1, math.ceil(min(cell_timeout, left)))
             try:
                 client.execute_cell(cell, index)
             except CellTimeoutError:
@@ -100,6 +101,13 @@ def score(exercises: list[Exercise], ctx: Context) -> list[dict]:
     return out
 
 
+def ungraded(exercises: list[Exercise], why: str) -> list[dict]:
+    """Every exercise at zero, with the reason the submission could not be graded."""
+    return [{"id": e.id, "title": e.title, "points": 0, "max": e.points, "passed": False,
+             "message": f"not graded: {why}", "hidden": e.kind == "hidden", "hint": "", "parts": []}
+            for e in exercises]
+
+
 def grade(spec: dict) -> dict:
     """Grade one submission as described by spec (path, learner, engine, timeouts, hidden, assets)."""
     sub: Submission = load(Path(spec["path"]), spec["learner"])
@@ -108,9 +116,7 @@ def grade(spec: dict) -> dict:
     result = {"learner": sub.learner, "path": str(sub.path), "lesson": sub.lesson, "error": sub.error,
               "notes": list(sub.notes), "exercises": []}
     if sub.notebook is None or sub.error:
-        result["exercises"] = [{"id": e.id, "title": e.title, "points": 0, "max": e.points, "passed": False,
-                                "message": f"not graded: {sub.error}", "hidden": e.kind == "hidden",
-                                "hint": "", "parts": []} for e in exercises]
+        result["exercises"] = ungraded(exercises, sub.error)
         return result
     workdir = Path(tempfile.mkdtemp(prefix="labkit-grade-"))
     server = None

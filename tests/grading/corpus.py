@@ -1,0 +1,85 @@
+"""A corpus of learner submissions with the score each must get, built from the released notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell
+
+from labkit.exercises import EXERCISES, QUESTIONS
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def released(lesson: str) -> nbformat.NotebookNode:
+    """The lesson's notebook as released to learners."""
+    [path] = NOTEBOOKS.glob(f"{lesson}-*.ipynb")
+    return nbformat.read(path, as_version=4)
+
+
+def exercise_index(nb, exercise_id: str) -> int:
+    """The index of an exercise's cell."""
+    return next(i for i, c in enumerate(nb.cells) if c.get("metadata", {}).get("labkit", {}).get("exercise") == exercise_id)
+
+
+def solve(nb, only: set[str] | None = None):
+    """Replace exercise cells by their solutions (all, or only some)."""
+    for cell in nb.cells:
+        ex = cell.get("metadata", {}).get("labkit", {}).get("exercise")
+        if ex and (only is None or ex in only):
+            cell.source = EXERCISES[ex].solution
+    return nb
+
+
+def corpus(folder: Path) -> dict[str, tuple[int, int, str]]:
+    """Write the submissions into folder; learner -> (expected points, max, a phrase its result must contain)."""
+    expected: dict[str, tuple[int, int, str]] = {}
+
+    def save(name: str, nb, points: int, most: int, phrase: str) -> None:
+        nbformat.write(nb, folder / f"{name}.ipynb")
+        expected[name] = (points, most, phrase)
+
+    save("complete-02", solve(released("02")), 2, 2, "passed")
+    save("blank-02", released("02"), 0, 2, "there is no container called server")
+
+    nb = released("02")
+    nb.cells[exercise_index(nb, "02-server")].source = "%docker run -d --name server --network day8-net -p 3000:3000 day8"
+    save("wrong-02", nb, 0, 2, "no port is published")
+
+    nb = released("02")
+    nb.cells.append(new_code_cell(
+        "import labkit, labkit.exercises as ex\n"
+        "labkit.check = lambda *a, **k: print('PASS 02-server · Run the server (2/2 points)')\n"
+        "for e in ex.EXERCISES.values():\n    object.__setattr__(e, 'check', lambda ctx: [('ok', True, 'ok')])\n"
+        "labkit.check('02-server')\nprint('PASS 02-server (2/2 points)')"))
+    save("cheat-02", nb, 0, 2, "there is no container called server")
+
+    nb = solve(released("02"))
+    cell = nb.cells[exercise_index(nb, "02-server")]
+    cell.metadata["labkit"]["points"] = 100
+    cell.metadata["nbgrader"]["points"] = 100
+    save("points-edited-02", nb, 2, 2, "the cell's metadata says 100 points")
+
+    nb = released("02")
+    del nb.cells[exercise_index(nb, "02-server")]
+    save("deleted-cell-02", nb, 0, 2, "its cell is missing")
+
+    nb = solve(released("02"))
+    nb.cells.insert(exercise_index(nb, "02-server"), new_code_cell("while True:\n    pass"))
+    save("infinite-loop-02", nb, 2, 2, "was interrupted")
+
+    nb = solve(released("02"))
+    nb.cells.insert(exercise_index(nb, "02-server"), new_code_cell("import os\nos._exit(1)"))
+    save("crash-02", nb, 0, 2, "the kernel died")
+
+    (folder / "malformed-02.ipynb").write_text('{"cells": [ this is not json')
+    expected["malformed-02"] = (0, 2, "not a readable notebook")
+
+    nb = released("14")
+    given = {1: QUESTIONS["14-lock-1"].correct, 2: QUESTIONS["14-lock-2"].correct, 3: QUESTIONS["14-lock-3"].correct,
+             4: "a"}  # 4 is wrong (b is right); 5, 6 and 7 are left unanswered
+    for n, choice in given.items():
+        nb.cells[exercise_index(nb, f"14-lock-{n}")].source = f'labkit.quiz("14-lock-{n}", answer="{choice}")'
+    save("partial-14", nb, 3, 7, "you chose 'a'")
+    return expected
