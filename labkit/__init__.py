@@ -3,7 +3,11 @@
     import labkit
     r = labkit.docker("network create day8-net")   # r.exit_code, r.stdout, r.stderr
 
-In IPython/Jupyter: `%load_ext labkit`, then `%docker ps` or a `%%docker` cell.
+In IPython/Jupyter: `%load_ext labkit`, then `%docker ps` or a `%%docker` cell, `%host curl …` for the host side.
+
+For learners: `lesson("05")` sets the lab up for a lesson; `check("05-server-ip")` checks an exercise (with
+hints); `answer(...)` and `quiz(...)` record answers; `topology()`, `request_path(src, url)`, `explorer()`
+and `listening(name)` show the lab as the engine sees it.
 """
 
 from __future__ import annotations

@@ -119,6 +119,7 @@ def _quiz(qid: str) -> Callable[[Context], list[Part]]:
 
 # -- the checks of each exercise -------------------------------------------------------------
 def check_network(ctx: Context) -> list[Part]:
+    """01: day8-net exists and is a user-defined bridge network."""
     net = ctx.state.network("day8-net")
     if net is None:
         return [("a network called day8-net exists", False, "there is no network called day8-net")]
@@ -128,6 +129,7 @@ def check_network(ctx: Context) -> list[Part]:
 
 
 def check_server(ctx: Context) -> list[Part]:
+    """02: server runs day8 on day8-net with nothing published."""
     parts = [_running(ctx, "server")]
     c = ctx.state.container("server")
     if c is None:
@@ -140,6 +142,7 @@ def check_server(ctx: Context) -> list[Part]:
 
 
 def check_same_network(ctx: Context) -> list[Part]:
+    """03: client and server share a network, so server resolves inside client."""
     parts = [_running(ctx, "client"), _running(ctx, "server")]
     if not all(ok for _, ok, _ in parts):
         return parts
@@ -155,6 +158,7 @@ def check_same_network(ctx: Context) -> list[Part]:
 
 
 def check_client(ctx: Context) -> list[Part]:
+    """04: the long-running curl client is on day8-net."""
     parts = [_running(ctx, "client")]
     c = ctx.state.container("client")
     if c is None:
@@ -164,13 +168,17 @@ def check_client(ctx: Context) -> list[Part]:
     return parts
 
 
-def check_server_ip(ctx: Context) -> list[Part]:
-    server = ctx.state.container("server")
-    return [_answer_equals(ctx, "05-server-ip", server.ip_on("day8-net") if server else None,
-                           "server's address on day8-net")]
+def recorded_address(qid: str, name: str, network: str = "day8-net") -> Callable[[Context], list[Part]]:
+    """A check that the answer recorded for qid is the container's address on the network, as the engine has it."""
+    def check(ctx: Context) -> list[Part]:
+        c = ctx.state.container(name)
+        return [_answer_equals(ctx, qid, c.ip_on(network) if c else None, f"{name}'s address on {network}")]
+
+    return check
 
 
 def check_listen_address(ctx: Context) -> list[Part]:
+    """08: the recorded listen address is the one the engine sees server's app bound to."""
     server = ctx.state.container("server")
     found = [lst.address for lst in (server.listeners if server else []) if lst.port == 3000]
     return [_answer_equals(ctx, "08-listen-address", found[0] if found else None,
@@ -178,6 +186,7 @@ def check_listen_address(ctx: Context) -> list[Part]:
 
 
 def check_fix(ctx: Context) -> list[Part]:
+    """09: the learner's server.py binds 0.0.0.0, and the re-created server answers client by name."""
     path = ctx.folder / "day8" / "server.py"
     try:
         text = path.read_text(encoding="utf-8")
@@ -196,13 +205,8 @@ def check_fix(ctx: Context) -> list[Part]:
     return parts
 
 
-def check_client_ip(ctx: Context) -> list[Part]:
-    client = ctx.state.container("client")
-    return [_answer_equals(ctx, "10-client-ip", client.ip_on("day8-net") if client else None,
-                           "client's address on day8-net")]
-
-
 def check_publish(ctx: Context) -> list[Part]:
+    """11: public publishes 8080->3000 and the host gets the greeting through it."""
     parts = [_running(ctx, "public")]
     c = ctx.state.container("public")
     if c is None:
@@ -217,6 +221,7 @@ def check_publish(ctx: Context) -> list[Part]:
 
 
 def check_compose(ctx: Context) -> list[Part]:
+    """12: the shop project runs, and api reaches db by its service name."""
     parts = [_running(ctx, "shop-api-1"), _running(ctx, "shop-db-1")]
     if not all(ok for _, ok, _ in parts):
         return parts
@@ -229,6 +234,7 @@ def check_compose(ctx: Context) -> list[Part]:
 
 
 def check_replicas(ctx: Context) -> list[Part]:
+    """13: three running replicas answer to user-service, each serving on 0.0.0.0:3000."""
     replicas = [c for c in ctx.state.containers
                 if c.running and any("user-service" in ep.aliases and ep.network == "day8-net" for ep in c.endpoints)]
     names = ", ".join(c.name for c in replicas) or "none"
@@ -330,7 +336,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         ("Which tool inside client asks the DNS server for a name's address?",
          "Run `docker exec client nslookup -type=a server` and read the last `Address:` line."),
         'import labkit\nlabkit.answer("05-server-ip", labkit.docker("exec client getent hosts server").stdout.split()[0])',
-        check_server_ip, kind="answer"),
+        recorded_address("05-server-ip", "server"), kind="answer"),
     _quiz_ex("06-localhost", "06", "What localhost means inside a container"),
     _quiz_ex("07-ps", "07", "What docker ps proves"),
     _ex("08-listen-address", "08", "Record the address server's app listens on", 2,
@@ -350,7 +356,7 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
          "Look under \"Containers\" in `docker network inspect day8-net`; record client's IPv4Address without /16."),
         'import json, labkit\nnet = json.loads(labkit.docker("network inspect day8-net").stdout)[0]\n'
         'labkit.answer("10-client-ip", next(c["IPv4Address"].split("/")[0] for c in net["Containers"].values() '
-        'if c["Name"] == "client"))', check_client_ip, kind="answer"),
+        'if c["Name"] == "client"))', recorded_address("10-client-ip", "client"), kind="answer"),
     _ex("11-publish", "11", "Publish the fixed server to the host on port 8080", 2,
         ("Which flag of docker run maps a host port to a container port, and in which order are they written?",
          "Name it public, use the day8 image, and map host 8080 to container 3000."),

@@ -60,6 +60,7 @@ def test_binder_build_uses_the_binder_folder(tmp_path):
     df = _dockerfile(_clean_copy(tmp_path / "repo"), tmp_path)
     assert re.search(r'env update .*--file "?binder/environment\.yml', df), "conda env not built from binder/environment.yml"
     assert re.search(r"^RUN .*binder/postBuild\s*$", df, re.M), "binder/postBuild is not run"
+    assert re.search(r'^ENV R2D_ENTRYPOINT=.*binder/start"?\s*$', df, re.M), "binder/start is not the entrypoint"
     root_env = {p for p in _environment_files(df) if not p.endswith("binder/environment.yml")}
     assert not root_env, f"the build refers to the root environment file: {sorted(root_env)}"
 
