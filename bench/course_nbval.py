@@ -43,7 +43,15 @@ def run_course(engine: str) -> dict:
     wall = time.monotonic() - start
     subprocess.run([PYTHON, "-m", "labkit", "clean"], cwd=ROOT, env=env, capture_output=True)
     summary = (proc.stdout.strip().splitlines() or [""])[-1]
-    return {"engine": engine, "seconds": round(wall, 1), "exit_code": proc.returncode, "summary": summary}
+    failures = [line for line in proc.stdout.splitlines() if line.startswith("FAILED")]
+    result = {"engine": engine, "seconds": round(wall, 1), "exit_code": proc.returncode, "summary": summary,
+              "failed": failures}
+    if proc.returncode:
+        log = ROOT / "bench" / "results" / f"course_nbval-{engine}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(proc.stdout + proc.stderr)
+        result["log"] = str(log)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

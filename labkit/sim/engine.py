@@ -947,7 +947,14 @@ class _Forwarder:
             up.bind((HOST_LOOPBACK, 0))
             up.connect((iface, self.port))
         except OSError:
-            # Docker's proxy accepts, cannot reach the app, and drops the connection
+            # Docker's proxy accepts, cannot reach the app, and drops the connection. Wait for the client's first
+            # bytes (or a second) before the reset: a reset that beats the client's own check of its connect
+            # would read as "could not connect" (curl 7) instead of Docker's "connection reset" (curl 56)
+            conn.settimeout(1.0)
+            try:
+                conn.recv(65536)
+            except OSError:
+                pass
             conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
             conn.close()
             up.close()
