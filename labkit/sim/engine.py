@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import socket
@@ -224,9 +225,10 @@ class SimEngine:
 
     def _image(self, ref: str) -> simimages.SimImage | None:
         want = ref if (":" in ref.rsplit("/", 1)[-1] or ref.startswith("sha256:")) else ref + ":latest"
+        hex_ref = ref[7:] if ref.startswith("sha256:") else ref
+        by_id = re.fullmatch(r"[0-9a-f]{4,64}", hex_ref) is not None  # an ID or ID prefix, never a name:tag
         for img in self.images:
-            if want in img.tags or img.id == ref or img.id == "sha256:" + ref or (
-                    len(ref) >= 4 and img.id.split(":")[1].startswith(ref.split(":")[-1])):
+            if want in img.tags or (by_id and img.id.split(":")[1].startswith(hex_ref)):
                 return img
         return None
 
