@@ -17,17 +17,19 @@ import socket
 import sys
 import threading
 
-from labkit.engines.base import ApiError
+from labkit.engines.base import ApiError, Backend
 from labkit.result import CommandError
 
 TUPLE_RESULTS = {"exec_run", "logs"}
+# only the Engine API (the Backend protocol) is served: not the engine's own housekeeping
+CALLS = {name for name in vars(Backend) if not name.startswith("_") and callable(getattr(Backend, name))}
 
 
 def _handle(engine, request: dict) -> dict:
     method, args, kwargs = request["method"], request.get("args", []), request.get("kwargs", {})
     if method == "_host_address":
         return {"ok": engine.host_address}
-    if method.startswith("_") or not hasattr(engine, method):
+    if method not in CALLS:
         return {"error": [400, f"no such engine call: {method}"]}
     if method == "build":
         args = [io.BytesIO(base64.b64decode(args[0])), *args[1:]]
