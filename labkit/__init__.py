@@ -108,16 +108,19 @@ def explorer(source: str = "client", url: str = "http://server:3000") -> None:
 
 
 def _run_for_learner(fn, *args):
-    """Call fn; a labkit error becomes its one-line message on stderr instead of a traceback."""
+    """Call fn; a labkit or engine error becomes its one-line message on stderr instead of a traceback."""
     import sys
 
+    from labkit.engines.base import ApiError
     from labkit.result import CommandError
 
     try:
         return fn(*args)
     except CommandError as err:
         sys.stderr.write(err.stderr)
-        return None
+    except ApiError as err:
+        sys.stderr.write(f"labkit: the engine said: {err.message}\n")
+    return None
 
 
 def load_ipython_extension(ipython) -> None:
