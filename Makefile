@@ -21,9 +21,7 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check labkit tests bench
 	$(BIN)/python -m pytest tests
-	@# the notebooks leave each lesson's lab running for the learner; the test run removes it afterwards
-	$(BIN)/python -m pytest --nbval notebooks --nbval-sanitize-with tests/nbval-sanitize.cfg -p no:cacheprovider; \
-	  status=$$?; $(BIN)/labkit clean >/dev/null; exit $$status
+	$(BIN)/python tests/nbval_run.py
 
 bench: $(STAMP)
 	$(BIN)/python bench/core_scenario.py --max-ratio 1.15 --max-sim-ratio 0.2

@@ -1,6 +1,6 @@
 """Benchmark: the whole course re-executed by nbval (every notebook, every cell, outputs compared).
 
-Runs `pytest --nbval notebooks --nbval-sanitize-with tests/nbval-sanitize.cfg` once per engine
+Runs tests/nbval_run.py (nbval over a scratch copy of notebooks/, as `make test` does) once per engine
 (the embedded engine always; Docker when a daemon answers or --engine docker is given), in a
 fresh process each, and reports the wall time and the pytest outcome. The goal on the embedded
 engine is under 60 s on a 2-core machine.
@@ -8,7 +8,6 @@ engine is under 60 s on a 2-core machine.
     .venv/bin/python bench/course_nbval.py [--engine sim|docker|both] [--max-sim-seconds 60]
 
 Writes bench/results/course_nbval.json. Exits 1 when a run fails or the sim run exceeds its limit.
-The notebooks leave their last lesson's lab running, so each run ends with `labkit clean`.
 """
 
 from __future__ import annotations
@@ -36,12 +35,10 @@ def docker_answers() -> bool:
 def run_course(engine: str) -> dict:
     """Re-execute every notebook under nbval on one engine; wall time and outcome."""
     env = dict(os.environ, LABKIT_ENGINE=engine)
-    cmd = [PYTHON, "-m", "pytest", "--nbval", "notebooks", "--nbval-sanitize-with", "tests/nbval-sanitize.cfg",
-           "-p", "no:cacheprovider", "-q"]
+    cmd = [PYTHON, "tests/nbval_run.py", "-q"]
     start = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.monotonic() - start
-    subprocess.run([PYTHON, "-m", "labkit", "clean"], cwd=ROOT, env=env, capture_output=True)
     summary = (proc.stdout.strip().splitlines() or [""])[-1]
     failures = [line for line in proc.stdout.splitlines() if line.startswith("FAILED")]
     result = {"engine": engine, "seconds": round(wall, 1), "exit_code": proc.returncode, "summary": summary,
