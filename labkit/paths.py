@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from labkit.state import ContainerView, LabState
+from labkit.state import BUILTIN_NETWORKS, ContainerView, LabState
 
 HOPS = ("client", "DNS", "route", "listener")
 HOST = "host"
@@ -90,17 +90,17 @@ def _where(c: ContainerView) -> str:
     return nets or f"network {c.network_mode or 'none'}"
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _resolve(state: LabState, src: ContainerView, name: str) -> tuple[Hop, list[tuple[ContainerView, str]]]:
     """Embedded DNS as Docker runs it: names and aliases on user-defined networks the source shares."""
-    user_nets = [ep.network for ep in src.endpoints if (state.network(ep.network) or _BUILTIN).user_defined]
-    try:
-        ipaddress.ip_address(name)
-        targets = [(c, name) for c in state.containers for ep in c.endpoints if ep.ip == name]
-        if targets:
-            return Hop("DNS", True, f"{name} is an address already: no lookup needed"), targets
-        return Hop("DNS", True, f"{name} is an address already: no lookup needed"), [(None, name)]  # type: ignore[list-item]
-    except ValueError:
-        pass
+    user_nets = [ep.network for ep in src.endpoints if ep.network not in BUILTIN_NETWORKS]
     if not user_nets:
         return Hop("DNS", False, f"{src.name} is only on the default bridge network, which has no embedded DNS: "
                                  f"'{name}' does not resolve"), []
@@ -123,9 +123,6 @@ def _resolve(state: LabState, src: ContainerView, name: str) -> tuple[Hop, list[
         return Hop("DNS", False, f"{name} exists but is not running, so DNS drops its name"), []
     return Hop("DNS", False, f"no container or alias called {name} on {', '.join(user_nets)}: "
                              "the lookup fails (Could not resolve host)"), []
-
-
-_BUILTIN = type("_Builtin", (), {"user_defined": False})()
 
 
 def _listener_hop(target: ContainerView, port: int, arrived_on: str, via_loopback: bool) -> Hop:
@@ -163,11 +160,15 @@ def trace(state: LabState, source: str, url: str) -> Trace:
         t.hops.append(Hop("route", True, f"loopback stays inside {ns.name}'s network namespace"))
         t.hops.append(_listener_hop(ns, port, "127.0.0.1", via_loopback=True))
         return t
-    dns, targets = _resolve(state, ns, host)
-    t.hops.append(dns)
-    if not dns.ok:
-        return t
-    target, ip = targets[0]
+    if _is_address(host):
+        t.hops.append(Hop("DNS", True, f"{host} is an address already: no lookup needed"))
+        targets = [(c, host) for c in state.containers for ep in c.endpoints if ep.ip == host]
+    else:
+        dns, targets = _resolve(state, ns, host)
+        t.hops.append(dns)
+        if not dns.ok:
+            return t
+    target, ip = targets[0] if targets else (None, host)
     shared = [ep.network for ep in ns.endpoints if target is not None and target.ip_on(ep.network) == ip]
     if target is None or not shared:
         t.hops.append(Hop("route", False, f"{source} shares no network with {ip}: the packets go nowhere (time out)"))
