@@ -100,7 +100,7 @@ class Registry:
 
     def cleanup_sim(self, engine) -> list[str]:
         """Remove every recorded sim container and network still present on the embedded engine; the names removed."""
-        from labkit.commands import run_command
+        from labkit.contract.commands import run_command
 
         removed = []
         for kind, names in (("rm -f", self.sim_containers), ("network rm", self.sim_networks)):
@@ -124,7 +124,7 @@ def build_server_image(api: docker.APIClient, sim=None) -> str:
         server = ctx / "server.py"
         server.write_text(server.read_text().replace("127.0.0.1", "0.0.0.0"))
         if sim is not None:
-            from labkit.commands import run_command
+            from labkit.contract.commands import run_command
 
             r = run_command(sim, f"docker build -t {SERVER_IMAGE} {ctx}")
             if r.exit_code != 0:
@@ -204,7 +204,7 @@ def scenario_labkit(reg: Registry, round_no: int | str, sim=None) -> dict:
     lines with run_command(sim, "docker ..."). Returns step timings, curl attempts and per-call times.
     """
     import labkit
-    from labkit.commands import run_command
+    from labkit.contract.commands import run_command
 
     net, server, client = (reg.name("c" if sim is not None else "b", round_no, k) for k in ("net", "server", "client"))
     containers, networks = (reg.sim_containers, reg.sim_networks) if sim is not None else (reg.containers, reg.networks)
@@ -310,8 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.environ.setdefault("LABKIT_ENGINE", "docker")
     import labkit
-    from labkit.connect import connect
     from labkit.engines import sim_engine
+    from labkit.engines.docker.connect import connect
 
     api = connect()  # the same engine labkit talks to (DOCKER_HOST / context honoured)
     sim = sim_engine()  # the embedded engine of this process (variant C); it ends its processes at exit

@@ -1,7 +1,7 @@
 """Benchmark: the resident memory the embedded engine (sim) adds for a whole-course-like workload.
 
 In a fresh Python process (a subprocess of this script) the IPython-like baseline is imported
-(`import labkit, labkit.commands`) and its RSS recorded. Then the course's whole story runs
+(`import labkit, labkit.contract.commands`) and its RSS recorded. Then the course's whole story runs
 through the embedded engine with labkit command lines (run_command on a SimEngine):
 
   network create; build the day8 server (bound to 127.0.0.1) and run it; curl it by name from a
@@ -106,15 +106,15 @@ def child_main() -> int:
     import psutil  # noqa: F401  (the measuring tool is part of the baseline)
 
     import labkit
-    import labkit.commands  # noqa: F401  (the IPython-like baseline: what a notebook imports)
+    import labkit.contract.commands  # noqa: F401  (the IPython-like baseline: what a notebook imports)
 
     gc.collect()
     t_start = time.perf_counter()
-    _emit({"step": "baseline (import labkit, labkit.commands)", "lines": [], "s": 0.0, **_tree_memory()})
+    _emit({"step": "baseline (import labkit, labkit.contract.commands)", "lines": [], "s": 0.0, **_tree_memory()})
 
-    from labkit.commands import run_command
+    from labkit.contract.commands import run_command
+    from labkit.contract.transcript import run_line
     from labkit.engines import sim_engine
-    from labkit.transcript import run_line
 
     tmp = tempfile.mkdtemp(prefix="lkbench-mem-")
     eng = None

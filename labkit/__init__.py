@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from labkit.result import Result
+    from labkit.contract.result import Result
 
 __version__ = "0.1.0"
 
@@ -23,7 +23,7 @@ __version__ = "0.1.0"
 def __getattr__(name: str):
     """Import lazily, so that a container program under the embedded engine starts light."""
     if name == "Result":
-        from labkit.result import Result
+        from labkit.contract.result import Result
 
         return Result
     if name == "set_lesson":
@@ -35,7 +35,7 @@ def __getattr__(name: str):
 
 def docker(line: str, cwd: str | None = None) -> Result:
     """Run one docker CLI command line on the chosen engine; returns its Result."""
-    from labkit.transcript import run_line
+    from labkit.contract.transcript import run_line
 
     line = line.strip()
     if not line.startswith("docker ") and line != "docker":
@@ -45,28 +45,28 @@ def docker(line: str, cwd: str | None = None) -> Result:
 
 def host(line: str, cwd: str | None = None) -> Result:
     """Run a command on the host side of the lab: this machine, where published ports listen on either engine."""
-    from labkit.transcript import run_line
+    from labkit.contract.transcript import run_line
 
     return run_line(line, cwd=cwd)
 
 
 def lesson(step: str | int) -> None:
     """Bring the lab to the state lesson `step` starts from (idempotent) and print what is there."""
-    from labkit.lab import lesson as _lesson
+    from labkit.course.lessons import lesson as _lesson
 
     _run_for_learner(_lesson, step)
 
 
 def check(exercise_id: str):
     """Check an exercise against the lab now: what passed, what did not, and the next hint."""
-    from labkit.checks import check as _check
+    from labkit.course.checks import check as _check
 
     return _run_for_learner(_check, exercise_id)
 
 
 def answer(question: str, value: object) -> None:
     """Record a value you found (an address, a name) as your answer to an exercise."""
-    from labkit.answers import record
+    from labkit.course.answers import record
 
     record(question, value)
     print(f"recorded {question} = {str(value).strip()!r}; run labkit.check(\"{question}\") to see if it is right")
@@ -74,35 +74,35 @@ def answer(question: str, value: object) -> None:
 
 def quiz(question: str, answer: str | None = None) -> None:
     """Show a multiple-choice question; your choice is recorded for grading (keep it in answer=)."""
-    from labkit.widgets import quiz as _quiz
+    from labkit.course.widgets import quiz as _quiz
 
     _run_for_learner(_quiz, question, answer)
 
 
 def listening(container: str) -> None:
     """Print what the apps in a container listen on, and who can therefore reach them."""
-    from labkit.views import listening as _listening
+    from labkit.course.views import listening as _listening
 
     _run_for_learner(_listening, container)
 
 
 def topology() -> None:
     """Draw the lab as it is now: networks, containers, addresses, listeners and published ports."""
-    from labkit.views import topology as _topology
+    from labkit.course.views import topology as _topology
 
     _run_for_learner(_topology)
 
 
 def request_path(source: str, url: str) -> None:
     """Trace one request hop by hop (client → DNS → route → listener), make it for real, and draw it."""
-    from labkit.views import request_path as _request_path
+    from labkit.course.views import request_path as _request_path
 
     _run_for_learner(_request_path, source, url)
 
 
 def explorer(source: str = "client", url: str = "http://server:3000") -> None:
     """A small widget: pick a source container and a URL, see the request's path."""
-    from labkit.widgets import explorer as _explorer
+    from labkit.course.widgets import explorer as _explorer
 
     _run_for_learner(_explorer, source, url)
 
@@ -111,8 +111,8 @@ def _run_for_learner(fn, *args):
     """Call fn; a labkit or engine error becomes its one-line message on stderr instead of a traceback."""
     import sys
 
+    from labkit.contract.result import CommandError
     from labkit.engines.base import ApiError
-    from labkit.result import CommandError
 
     try:
         return fn(*args)
@@ -125,7 +125,7 @@ def _run_for_learner(fn, *args):
 
 def load_ipython_extension(ipython) -> None:
     """`%load_ext labkit`: registers %docker and %%docker."""
-    from labkit.magics import register
+    from labkit.course.magics import register
 
     register(ipython)
 

@@ -14,7 +14,7 @@ ASSETS = ROOT / "notebooks" / "assets" / "day8"
 
 def _engine_or_skip():
     from labkit import engines
-    from labkit.result import CommandError
+    from labkit.contract.result import CommandError
 
     wanted = engines.requested()
     try:
@@ -30,7 +30,7 @@ def _engine_or_skip():
 def engine():
     """The engine the suite runs against; skips engine tests when none answers (auto)."""
     eng = _engine_or_skip()
-    from labkit import images
+    from labkit.engines.docker import standins as images
 
     missing = [name for name, state in images.report(eng) if state == "missing"]
     if missing:
@@ -57,7 +57,7 @@ class Lab:
         self.tmp = tmp
 
     def __call__(self, line: str, cwd: str | Path | None = None):
-        from labkit.transcript import run_line
+        from labkit.contract.transcript import run_line
 
         return run_line(line, cwd=str(cwd or self.tmp), engine=self.engine)
 
@@ -71,7 +71,7 @@ class Lab:
 @pytest.fixture
 def lab(engine, tmp_path):
     """A lab for one test: everything this test session's labkit created is removed afterwards."""
-    from labkit.clean import clean
+    from labkit.admin.clean import clean
     from labkit.ownership import session_id
 
     clean(engine, say=lambda s: None, session=session_id())
@@ -93,7 +93,7 @@ def server_dir(tmp: Path, bind: str = "127.0.0.1", delay: float = 0.0, name: str
 @pytest.fixture(scope="session")
 def images_built(engine, tmp_path_factory):
     """Build the lesson images once: lktest-day8:loopback (127.0.0.1) and lktest-day8:fixed (0.0.0.0)."""
-    from labkit.commands import run_command
+    from labkit.contract.commands import run_command
 
     tmp = tmp_path_factory.mktemp("images")
     for tag, bind in (("lktest-day8:loopback", "127.0.0.1"), ("lktest-day8:fixed", "0.0.0.0")):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
 
 _current = None
 _reason = ""
@@ -25,7 +25,7 @@ def sim_engine():
     """The embedded engine of this process (created on first use)."""
     global _sim
     if _sim is None:
-        from labkit.sim.engine import SimEngine
+        from labkit.engines.sim.engine import SimEngine
 
         _sim = SimEngine()
     return _sim
@@ -33,17 +33,17 @@ def sim_engine():
 
 def choose(name: str | None = None):
     """Pick the engine (docker, sim or auto) and return it with a one-line reason."""
-    from labkit.connect import ping
+    from labkit.engines.docker.connect import ping
 
     name = name or requested()
     shared = os.environ.get("LABKIT_SIM_SOCKET")
     if name == "sim" and shared:
-        from labkit.sim.server import RemoteSim
+        from labkit.engines.sim.server import RemoteSim
 
         return RemoteSim(shared), "sim (a shared embedded engine at LABKIT_SIM_SOCKET)"
     if name == "sim":
         return sim_engine(), "sim (asked for by LABKIT_ENGINE=sim)"
-    from labkit.engines.docker_engine import DockerEngine
+    from labkit.engines.docker.engine import DockerEngine
 
     if name == "docker":
         return DockerEngine(), "docker (asked for by LABKIT_ENGINE=docker)"

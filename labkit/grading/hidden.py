@@ -14,8 +14,8 @@ from __future__ import annotations
 import runpy
 from collections.abc import Callable
 
-from labkit.exercises import EXERCISES, Context, Exercise, Part
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
+from labkit.course.exercises import EXERCISES, Context, Exercise, Part
 
 _registered: list[Exercise] = []
 

@@ -113,7 +113,7 @@ def summary_chart(results: list[dict]) -> bytes:
     """A bar chart of the pass rate per exercise, as PNG."""
     from matplotlib.figure import Figure
 
-    from labkit.diagrams import png_bytes
+    from labkit.course.diagrams import png_bytes
 
     rates = pass_rates(results)
     fig = Figure(figsize=(max(6, 0.6 * len(rates) + 2), 4))

@@ -11,8 +11,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from labkit.contract.result import CommandError
 from labkit.grading import report
-from labkit.result import CommandError
 
 TRUST_MESSAGE = ("labkit grade: --engine docker gives every submission the Docker socket (root on this machine); "
                  "grade untrusted notebooks on the default embedded engine, or add --trust-submissions\n")
@@ -79,7 +79,7 @@ def grade_one(path: Path, learner: str, engine: str, timeout: float, cell_timeou
         result_file = Path(spec["result"])
         if problem is None and result_file.exists():
             return json.loads(result_file.read_text())
-    from labkit.exercises import for_lesson
+    from labkit.course.exercises import for_lesson
     from labkit.grading.submission import load
     from labkit.grading.worker import ungraded
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import nbformat
 
-from labkit.exercises import EXERCISES, for_lesson
-from labkit.lab import LESSONS
+from labkit.course.exercises import EXERCISES, for_lesson
+from labkit.course.lessons import LESSONS
 
 LESSON_CALL = re.compile(r"""labkit\.lesson\(\s*["']?(\d{1,2})["']?\s*\)""")
 

@@ -2,7 +2,7 @@
 
 `python -m labkit.grading.worker SPEC.json` reads the job, writes the result as JSON to the path the
 spec names and exits 0. The learner's kernel and the checks never share a process: on the embedded
-engine both talk to a private engine process (labkit.sim.server); on Docker, to the daemon.
+engine both talk to a private engine process (labkit.engines.sim.server); on Docker, to the daemon.
 Everything the checks need is imported before the notebook runs, so a notebook cannot swap it.
 """
 
@@ -23,20 +23,24 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from labkit import answers, checks, clean, commands, paths, state  # noqa: F401 - imported before any notebook runs
-from labkit.exercises import Context, Exercise, for_lesson
+from labkit.admin import clean
+from labkit.contract.result import CommandError
+from labkit.course import (
+    answers,  # noqa: F401 - imported before any notebook runs
+    checks,
+)
+from labkit.course.exercises import Context, Exercise, for_lesson
+from labkit.engines.readiness import poll_until
+from labkit.engines.sim.server import RemoteSim
 from labkit.grading import hidden
 from labkit.grading.submission import Submission, load
-from labkit.readiness import poll_until
-from labkit.result import CommandError
-from labkit.sim.server import RemoteSim
 
 SERVER_START = 15.0
 
 
 def _start_sim(workdir: Path) -> tuple[subprocess.Popen, str]:
     sock = str(workdir / "engine.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.sim.server", sock], stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.engines.sim.server", sock], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     if not poll_until(lambda: os.path.exists(sock) or proc.poll() is not None, SERVER_START):
         proc.kill()
@@ -131,7 +135,7 @@ def grade(spec: dict) -> dict:
             os.environ["LABKIT_SIM_SOCKET"] = sock
             engine = RemoteSim(sock)
         else:
-            from labkit.engines.docker_engine import DockerEngine
+            from labkit.engines.docker.engine import DockerEngine
 
             engine = DockerEngine()
             clean.clean(engine, say=lambda _l: None)

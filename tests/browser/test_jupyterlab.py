@@ -146,7 +146,7 @@ def _clean_engine(session: str) -> None:
     """Remove what the notebooks left on a Docker engine (lessons keep their lab running); an embedded engine's
     containers lived in the kernels and are gone with them."""
     from labkit import engines
-    from labkit.clean import clean
+    from labkit.admin.clean import clean
 
     try:
         if engines.requested() == "sim":

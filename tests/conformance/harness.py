@@ -21,8 +21,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from labkit.cmdline import split
-from labkit.normalise import Normaliser, normalise_result, render_table, table_cells
+from labkit.contract.cmdline import split
+from labkit.contract.normalise import Normaliser, normalise_result, render_table, table_cells
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -94,7 +94,7 @@ def normalised(path: Path, results: list[dict]) -> list[dict]:
 def docker_problem() -> str | None:
     """Why the docker engine cannot be used here, or None when a daemon answers."""
     try:
-        from labkit.connect import ping
+        from labkit.engines.docker.connect import ping
 
         ok, address = ping(2.0)
     except Exception as err:  # noqa: BLE001 - any failure means: no daemon to test against
@@ -104,7 +104,7 @@ def docker_problem() -> str | None:
 
 def cleanup_docker(name_prefix: str = "cf-") -> list[str]:
     """Remove containers, then networks, named name_prefix* that carry the labkit.session label (Docker SDK)."""
-    from labkit.connect import connect
+    from labkit.engines.docker.connect import connect
 
     api = connect()
     removed = []
@@ -174,7 +174,7 @@ def cleanup_backend(engine, name_prefix: str) -> None:
 
 def replay_engine(path: Path, engine) -> list[dict]:
     """Replay one scenario in this process on engine; normalised results; its prefix cleaned before and after."""
-    from labkit.transcript import replay
+    from labkit.contract.transcript import replay
 
     cleanup_backend(engine, prefix(path))
     try:
@@ -241,7 +241,7 @@ def host_tools() -> str:
 
 def has_host_lines(path: Path) -> bool:
     """Whether a scenario has lines that run on the host (their output is the host's curl's)."""
-    from labkit.transcript import is_docker_line, read_transcript
+    from labkit.contract.transcript import is_docker_line, read_transcript
 
     return any(not is_docker_line(line) for line in read_transcript(str(path)))
 

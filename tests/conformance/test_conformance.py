@@ -1,7 +1,7 @@
 """Conformance: every scenario gives, on every available engine, the results recorded on Docker.
 
 The recordings (tests/conformance/recorded/) were made on a real Docker Engine by record.py and are
-normalised by labkit.normalise (IDs, timestamps, durations, MACs, allocated subnets). Engines:
+normalised by labkit.contract.normalise (IDs, timestamps, durations, MACs, allocated subnets). Engines:
 - docker, when a daemon answers: all scenarios are replayed side by side once per session;
 - sim, when `labkit.engines.choose("sim")` provides one: each scenario in this process.
 A difference is a bug of the engine, never a reason to widen the normaliser (shared/DESIGN.md).
@@ -35,7 +35,7 @@ def docker_runs():
 def sim():
     """The embedded engine, or a skip with the reason it cannot be had."""
     from labkit import engines
-    from labkit.result import CommandError
+    from labkit.contract.result import CommandError
 
     if _wanted() == "docker":
         pytest.skip("LABKIT_ENGINE=docker: the embedded engine's replays belong to the sim pass")

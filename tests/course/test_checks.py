@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from labkit import answers, checks
-from labkit.exercises import EXERCISES, QUESTIONS, Context, for_lesson
-from labkit.lab import LESSONS
+from labkit.course import answers, checks
+from labkit.course.exercises import EXERCISES, QUESTIONS, Context, for_lesson
+from labkit.course.lessons import LESSONS
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

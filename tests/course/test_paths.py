@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from labkit.paths import trace
-from labkit.state import ContainerView, Endpoint, LabState, Listener, NetworkView, Published
+from labkit.course.paths import trace
+from labkit.course.state import ContainerView, Endpoint, LabState, Listener, NetworkView, Published
 
 NET = NetworkView("day8-net", "bridge", "172.18.0.0/16", "172.18.0.1", False, True)
 OTHER = NetworkView("day8-network", "bridge", "172.19.0.0/16", "172.19.0.1", False, True)

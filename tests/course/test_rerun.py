@@ -39,7 +39,7 @@ def test_run_all_twice_gives_the_same_outputs(lesson, engine, tmp_path):
                        resources={"metadata": {"path": str(tmp_path)}}).execute()
     finally:
         if engine.name == "docker":
-            from labkit.clean import clean
+            from labkit.admin.clean import clean
 
             clean(engine, say=lambda s: None)
     first, second = twice.cells[:len(code)], twice.cells[len(code):]

@@ -14,16 +14,18 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from labkit.exercises import EXERCISES
-from labkit.lab import LESSONS
+from labkit.course.exercises import EXERCISES
+from labkit.course.lessons import LESSONS
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 VERDICTS = """
 import json, os
 from pathlib import Path
-from labkit import answers, checks, engines
-from labkit.exercises import Context, for_lesson
+from labkit import engines
+from labkit.course import answers
+from labkit.course import checks
+from labkit.course.exercises import Context, for_lesson
 ctx = Context(engines.current(), answers.all_answers(), Path(os.getcwd()))
 print(json.dumps({e.id: checks.evaluate(e.id, ctx).message for e in for_lesson(%r)}))
 """
@@ -45,7 +47,7 @@ def course_dir(engine, tmp_path):
     shutil.copytree(NOTEBOOKS / "assets", tmp_path / "assets")
     yield tmp_path
     if engine.name == "docker":
-        from labkit.clean import clean
+        from labkit.admin.clean import clean
 
         clean(engine, say=lambda s: None)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from labkit import images
+from labkit.engines.docker import standins as images
 from tests.conftest import CURL
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labkit.state import snapshot
+from labkit.course.state import snapshot
 from tests.conftest import CURL
 
 

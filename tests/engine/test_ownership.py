@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from labkit.clean import clean, leftovers
+from labkit.admin.clean import clean, leftovers
 from tests.conftest import CURL
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from labkit import readiness
+from labkit.engines import readiness
 from tests.conftest import CURL, server_dir
 
 

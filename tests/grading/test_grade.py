@@ -9,8 +9,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from labkit.contract.result import CommandError
 from labkit.grading.run import grade
-from labkit.result import CommandError
 from tests.grading.corpus import corpus, released, solve
 
 HIDDEN = '''
@@ -25,7 +25,7 @@ def _(ctx):
 
 
 def sim_servers() -> int:
-    out = subprocess.run(["pgrep", "-fc", "labkit.sim.server"], capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(["pgrep", "-fc", "labkit.engines.sim.server"], capture_output=True, text=True).stdout.strip()
     return int(out or 0)
 
 
@@ -126,6 +126,6 @@ def test_grading_on_docker_when_trusted(docker_only, tmp_path):
     results = {r["learner"]: r for r in grade([str(tmp_path)], str(tmp_path / "out"), engine="docker", trust=True,
                                               jobs=2, say=lambda s: None)}
     assert results["done-02"]["exercises"][0]["points"] == 2 and results["blank-02"]["exercises"][0]["points"] == 0
-    from labkit.clean import leftovers
+    from labkit.admin.clean import leftovers
 
     assert leftovers(docker_only) == ([], [])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labkit.sim.engine import SimEngine
+from labkit.engines.sim.engine import SimEngine
 
 
 def test_a_tag_is_never_taken_for_an_id_prefix():

@@ -16,7 +16,7 @@ from tests.conftest import ASSETS
 SCRIPT = textwrap.dedent("""
     import os, shutil, sys, tempfile, time
     from labkit.engines import sim_engine
-    from labkit.commands import run_command
+    from labkit.contract.commands import run_command
     eng = sim_engine()
     ctx = tempfile.mkdtemp()
     shutil.copytree(sys.argv[1], ctx, dirs_exist_ok=True)
@@ -78,8 +78,8 @@ def test_processes_end_when_the_kernel_is_killed(sig):
 
 
 def test_processes_end_with_their_container():
-    from labkit.commands import run_command
-    from labkit.sim.engine import SimEngine
+    from labkit.contract.commands import run_command
+    from labkit.engines.sim.engine import SimEngine
 
     eng = SimEngine()
     try:

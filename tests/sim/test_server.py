@@ -9,18 +9,18 @@ import sys
 
 import pytest
 
-from labkit.commands import run_command
+from labkit.contract.commands import run_command
+from labkit.contract.result import CommandError
 from labkit.engines.base import ApiError
-from labkit.readiness import poll_until
-from labkit.result import CommandError
-from labkit.sim.server import RemoteSim
+from labkit.engines.readiness import poll_until
+from labkit.engines.sim.server import RemoteSim
 from tests.conftest import CURL, server_dir
 
 
 @pytest.fixture
 def served(tmp_path):
     sock = str(tmp_path / "engine.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.sim.server", sock], start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.engines.sim.server", sock], start_new_session=True)
     assert poll_until(lambda: os.path.exists(sock), 15)
     yield RemoteSim(sock), proc
     if proc.poll() is None:
@@ -39,7 +39,7 @@ def test_a_served_engine_runs_the_story_and_publishes_on_its_own_host(served, tm
     assert r.stdout == "Hello from inside the container\n"
     assert engine.listeners(engine.inspect_container("server")["Id"]) == [("0.0.0.0", 3000)]
     assert engine.host_address.startswith("127.80.")
-    from labkit.transcript import run_host
+    from labkit.contract.transcript import run_host
 
     assert run_host("curl -sS http://localhost:8080", engine=engine).stdout == "Hello from inside the container\n"
     with pytest.raises(ApiError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.cmdline import parse, split
-from labkit.result import CommandError
+from labkit.contract.cmdline import parse, split
+from labkit.contract.result import CommandError
 
 
 def test_flags_values_and_positionals():

@@ -1,10 +1,10 @@
-"""labkit.normalise masks exactly IDs, timestamps, durations, MACs and allocated subnets; nothing else."""
+"""labkit.contract.normalise masks exactly IDs, timestamps, durations, MACs and allocated subnets; nothing else."""
 
 from __future__ import annotations
 
 import pytest
 
-from labkit.normalise import Normaliser, normalise, normalise_result, render_table
+from labkit.contract.normalise import Normaliser, normalise, normalise_result, render_table
 
 FULL = "f21ea0754c83bdebc3a9261fb5670ea92657fb2fe3a8371e2556a9caba67edac"
 OTHER = "441b62f2c7bdbd1080ae2d5c6ffd500876e2b5b9fdcc565c5d4558be6be847fe"

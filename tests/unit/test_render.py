@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from labkit import render
+from labkit.contract import render
 
 
 def test_human_duration_matches_go_units():

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from labkit import connect
+from labkit.engines.docker import connect
 
 
 def _labkit(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -77,7 +77,7 @@ def test_auto_falls_back_to_the_embedded_engine_and_says_why(tmp_path, monkeypat
 
 def test_bad_engine_name(monkeypatch):
     from labkit import engines
-    from labkit.result import CommandError
+    from labkit.contract.result import CommandError
 
     monkeypatch.setenv("LABKIT_ENGINE", "podman")
     with pytest.raises(CommandError) as err:

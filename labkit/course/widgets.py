@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from labkit import answers
-from labkit.exercises import QUESTIONS
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
+from labkit.course import answers
+from labkit.course.exercises import QUESTIONS
 
 
 def _keep_line(qid: str, choice: str) -> str:
@@ -53,7 +53,7 @@ def explorer(source: str = "client", url: str = "http://server:3000"):
     import ipywidgets as w
     from IPython.display import display
 
-    from labkit import diagrams, paths, state
+    from labkit.course import diagrams, paths, state
 
     names = [c.name for c in state.snapshot().containers if c.running] + [paths.HOST]
     src = w.Dropdown(options=names, value=source if source in names else names[0], description="from")

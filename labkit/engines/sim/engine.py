@@ -27,11 +27,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from labkit import readiness, render
+from labkit.contract import render
+from labkit.engines import readiness
 from labkit.engines.base import ApiError
-from labkit.sim import images as simimages
-from labkit.sim import tools
-from labkit.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
+from labkit.engines.sim import images as simimages
+from labkit.engines.sim import tools
+from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
     HOST_LOOPBACK,
     claim_block,
     real_addresses,

@@ -15,9 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from labkit import clean as clean_mod
 from labkit import ownership
-from labkit.result import CommandError
+from labkit.admin import clean as clean_mod
+from labkit.contract.result import CommandError
 
 NETWORK = "day8-net"
 IMAGE = "day8"
@@ -124,7 +124,8 @@ def reset(say=None) -> None:
 
 def lesson(step: str | int, quiet: bool = False) -> None:
     """Bring the lab to the state lesson `step` starts from (idempotent) and print what is there."""
-    from labkit import checks, engines
+    from labkit import engines
+    from labkit.course import checks
 
     key = f"{int(step):02d}" if str(step).isdigit() else str(step)
     if key not in PLANS:

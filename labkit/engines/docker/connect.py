@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import socket
 
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 

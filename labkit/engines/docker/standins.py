@@ -14,9 +14,9 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from labkit.contract.result import CommandError
 from labkit.engines.base import ApiError
 from labkit.ownership import STANDIN_LABEL
-from labkit.result import CommandError
 
 RECIPE_VERSION = "1"
 MIRROR = os.environ.get("LABKIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")

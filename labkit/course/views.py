@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from labkit import paths, state
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
+from labkit.course import paths, state
 
 
 def describe_listener(lst: state.Listener) -> str:
@@ -50,7 +50,7 @@ def summary(snap: state.LabState) -> str:
 
 def topology() -> None:
     """Print the lab's topology and draw it."""
-    from labkit import diagrams
+    from labkit.course import diagrams
 
     snap = state.snapshot()
     print(summary(snap), end="")
@@ -59,7 +59,7 @@ def topology() -> None:
 
 def request_path(source: str, url: str) -> None:
     """Trace a request from engine state, make it for real, print both and draw the path."""
-    from labkit import diagrams
+    from labkit.course import diagrams
 
     try:
         t = paths.trace(state.snapshot(), source, url)

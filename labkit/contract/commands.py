@@ -11,10 +11,11 @@ import os
 import re
 import tarfile
 
-from labkit import ownership, render
-from labkit.cmdline import Parsed, parse, split
+from labkit import ownership
+from labkit.contract import render
+from labkit.contract.cmdline import Parsed, parse, split
+from labkit.contract.result import CommandError, Result
 from labkit.engines.base import ApiError, Backend
-from labkit.result import CommandError, Result
 
 
 class Out:
@@ -457,7 +458,7 @@ def _port(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
 
 
 def _compose(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
-    from labkit import compose
+    from labkit.contract import compose
 
     compose.run(engine, p, o, cwd)
 

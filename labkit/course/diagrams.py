@@ -18,8 +18,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from labkit.paths import HOPS, Trace
-from labkit.state import BUILTIN_NETWORKS, ContainerView, LabState, Listener, NetworkView, Published
+from labkit.course.paths import HOPS, Trace
+from labkit.course.state import BUILTIN_NETWORKS, ContainerView, LabState, Listener, NetworkView, Published
 
 DPI = 100
 WIDTH = 10.0  # inches

@@ -1,6 +1,6 @@
 """Runs a container's Python program inside the embedded engine's network model.
 
-    python -m labkit.sim.shim -- python3 server.py ARGS…
+    python -m labkit.engines.sim.shim -- python3 server.py ARGS…
 
 Before the program starts, socket.socket is replaced by a subclass that maps the container's
 addresses onto real loopback addresses (netmodel), resolves names through the container's
@@ -20,7 +20,7 @@ import socket as _socket
 import sys
 import time
 
-from labkit.sim.netmodel import Topology
+from labkit.engines.sim.netmodel import Topology
 
 _RealSocket = _socket.socket
 _real_getaddrinfo = _socket.getaddrinfo

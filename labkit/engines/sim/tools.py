@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from labkit.sim.netmodel import HOST_LOOPBACK, Topology
+from labkit.engines.sim.netmodel import HOST_LOOPBACK, Topology
 
 CURL_VERSION = "8.14.1"
 
@@ -80,7 +80,7 @@ def python(ctx: Ctx, argv: list[str]) -> int:
     """Run the learner's Python as a real process inside the container's network model."""
     env = dict(ctx.env)
     env.update(ctx.engine.process_env(ctx.cid))
-    cmd = [sys.executable, "-m", "labkit.sim.shim", "--", *argv]
+    cmd = [sys.executable, "-m", "labkit.engines.sim.shim", "--", *argv]
     if ctx.logs is not None:
         with open(ctx.logs[0], "ab") as out, open(ctx.logs[1], "ab") as err:
             proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,

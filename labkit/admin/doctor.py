@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
 
 
 def diagnose(engine_name: str | None = None) -> Iterator[tuple[str, bool]]:
     """Lines of the diagnosis, each with whether it is healthy."""
-    from labkit import engines, images
-    from labkit.clean import leftovers
+    from labkit import engines
+    from labkit.admin.clean import leftovers
+    from labkit.engines.docker import standins as images
 
     try:
         engine, why = engines.choose(engine_name)

@@ -10,10 +10,10 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from labkit import readiness
-from labkit.connect import connect, engine_address, unreachable_message
+from labkit.contract.result import CommandError
+from labkit.engines import readiness
 from labkit.engines.base import ApiError
-from labkit.result import CommandError
+from labkit.engines.docker.connect import connect, engine_address, unreachable_message
 
 
 def _api_error(err) -> ApiError:

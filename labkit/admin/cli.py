@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 
-from labkit.result import CommandError, Result
+from labkit.contract.result import CommandError, Result
 
 
 def _emit(result: Result) -> None:
@@ -24,7 +24,7 @@ def _engine(name: str | None):
 
 def cmd_docker(args: argparse.Namespace) -> int:
     """`labkit docker …`: one docker command on the engine, printed like the CLI."""
-    from labkit.commands import run_command
+    from labkit.contract.commands import run_command
 
     engine = _engine(args.engine)
     result = run_command(engine, ["docker", *args.words])
@@ -34,7 +34,7 @@ def cmd_docker(args: argparse.Namespace) -> int:
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """`labkit replay FILE`: run a transcript; print each result (or one JSON object per command)."""
-    from labkit.transcript import read_transcript, replay
+    from labkit.contract.transcript import read_transcript, replay
 
     read_transcript(args.file)  # reports an unreadable file before any engine is contacted
     engine = _engine(args.engine)
@@ -51,7 +51,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """`labkit clean`: remove every labkit container, then network; nothing else."""
-    from labkit.clean import clean
+    from labkit.admin.clean import clean
 
     clean(_engine(args.engine), say=lambda s: print(s, flush=True))
     return 0
@@ -59,7 +59,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_images(args: argparse.Namespace) -> int:
     """`labkit images [--offline]`: the course's base images; build missing stand-ins offline."""
-    from labkit import images
+    from labkit.engines.docker import standins as images
 
     engine = _engine(args.engine)
     if args.offline:
@@ -75,7 +75,7 @@ def cmd_images(args: argparse.Namespace) -> int:
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     """`labkit doctor`: which engine, its version, the course images, leftover labkit resources."""
-    from labkit.doctor import diagnose
+    from labkit.admin.doctor import diagnose
 
     ok = True
     for line, good in diagnose(args.engine):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from labkit.result import CommandError
+from labkit.contract.result import CommandError
 
 
 @dataclass(frozen=True)

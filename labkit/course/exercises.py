@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from labkit.commands import run_command
+from labkit.contract.commands import run_command
+from labkit.contract.result import Result
+from labkit.course.state import LabState, snapshot
 from labkit.engines.base import Backend
-from labkit.result import Result
-from labkit.state import LabState, snapshot
 
 HELLO = "Hello from inside the container"
 
@@ -52,7 +52,7 @@ class Context:
 
     def host(self, line: str) -> Result:
         """Run a command on the host side (where published ports listen)."""
-        from labkit.transcript import run_host
+        from labkit.contract.transcript import run_host
 
         return run_host(line, str(self.folder), self.engine)
 

@@ -11,7 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from labkit.state import BUILTIN_NETWORKS, ContainerView, LabState
+from labkit.course.state import BUILTIN_NETWORKS, ContainerView, LabState
 
 HOPS = ("client", "DNS", "route", "listener")
 HOST = "host"

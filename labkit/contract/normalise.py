@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 
-from labkit import render
+from labkit.contract import render
 
 _HEX_ID = re.compile(r"(?<![0-9A-Za-z])([0-9a-f]{64}|[0-9a-f]{12})(?![0-9A-Za-z])")
 _RFC3339 = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})")

@@ -1,6 +1,6 @@
 """One embedded engine in its own process, shared over a Unix socket.
 
-`python -m labkit.sim.server SOCKET` runs a SimEngine (with a private host address) and serves the
+`python -m labkit.engines.sim.server SOCKET` runs a SimEngine (with a private host address) and serves the
 Backend protocol as JSON lines. `RemoteSim(SOCKET)` is a Backend that forwards every call there. The
 grader uses it: the learner's kernel and the grader's own checks talk to the same engine, while
 neither runs inside the other's process — so the notebook cannot tamper with how it is graded.
@@ -17,8 +17,8 @@ import socket
 import sys
 import threading
 
+from labkit.contract.result import CommandError
 from labkit.engines.base import ApiError, Backend
-from labkit.result import CommandError
 
 TUPLE_RESULTS = {"exec_run", "logs"}
 # only the Engine API (the Backend protocol) is served: not the engine's own housekeeping
@@ -57,7 +57,7 @@ def _serve_connection(engine, conn: socket.socket) -> None:
 
 def serve(path: str) -> None:
     """Run an embedded engine and answer calls on the Unix socket at path until terminated."""
-    from labkit.sim.engine import SimEngine
+    from labkit.engines.sim.engine import SimEngine
 
     engine = SimEngine(private_host=True)
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -128,10 +128,10 @@ class RemoteSim:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m labkit.sim.server SOCKET`."""
+    """`python -m labkit.engines.sim.server SOCKET`."""
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python -m labkit.sim.server SOCKET", file=sys.stderr)
+        print("usage: python -m labkit.engines.sim.server SOCKET", file=sys.stderr)
         return 2
     if os.path.exists(argv[0]):
         os.unlink(argv[0])

@@ -10,10 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from labkit import answers
+from labkit.contract.result import CommandError
+from labkit.course import answers
+from labkit.course.exercises import EXERCISES, Context, Exercise, Part
 from labkit.engines.base import ApiError
-from labkit.exercises import EXERCISES, Context, Exercise, Part
-from labkit.result import CommandError
 
 _attempts: dict[str, int] = {}
 

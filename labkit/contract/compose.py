@@ -11,9 +11,10 @@ import os
 import re
 import shlex
 
-from labkit import ownership, render
+from labkit import ownership
+from labkit.contract import render
+from labkit.contract.result import CommandError
 from labkit.engines.base import ApiError
-from labkit.result import CommandError
 
 SUPPORTED = {"image", "build", "command", "environment", "ports", "expose", "depends_on", "networks",
              "container_name", "hostname", "restart"}
@@ -123,7 +124,7 @@ def _project_containers(engine, project: str, all: bool = True) -> list[dict]:
 
 
 def _up(engine, project: str, data: dict, base: str, o) -> None:
-    from labkit.commands import build_context, parse_publish
+    from labkit.contract.commands import build_context, parse_publish
 
     services = data["services"]
     nets = {f"{project}_default"} | {n for s in services.values() for n in _networks(project, s)}

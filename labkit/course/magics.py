@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from labkit.result import Result
+from labkit.contract.result import Result
 
 
 def show(result: Result) -> None:
@@ -44,7 +44,7 @@ def host_line(line: str) -> None:
 def register(ipython) -> None:
     """Register the magics on an IPython shell and say, in one line, which engine runs and why."""
     from labkit import engines
-    from labkit.result import CommandError
+    from labkit.contract.result import CommandError
 
     ipython.register_magic_function(docker_line, "line", "docker")
     ipython.register_magic_function(docker_cell, "cell", "docker")

@@ -11,7 +11,7 @@ import re
 import subprocess
 from collections.abc import Iterator
 
-from labkit.result import CommandError, Result
+from labkit.contract.result import CommandError, Result
 
 HOST_TIMEOUT = float(os.environ.get("LABKIT_HOST_TIMEOUT", "60"))
 
@@ -58,7 +58,7 @@ def run_host(line: str, cwd: str | None = None, engine=None) -> Result:
 def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
     """Run one line: docker lines through the command contract, others on the host side."""
     from labkit import engines
-    from labkit.commands import run_command
+    from labkit.contract.commands import run_command
 
     try:
         eng = engine or engines.current()
