@@ -209,7 +209,7 @@ def test_show_without_ipython_installed(monkeypatch):
 
 
 def test_drawing_never_imports_pyplot():
-    code = ("import sys; from labkit import diagrams; from labkit.course.state import LabState; "
+    code = ("import sys; from labkit.course import diagrams; from labkit.course.state import LabState; "
             "diagrams.png_bytes(diagrams.topology_figure(LabState([], []))); "
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
