@@ -310,11 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.environ.setdefault("LABKIT_ENGINE", "docker")
     import labkit
-    from labkit.engines import sim_engine
     from labkit.engines.docker.connect import connect
+    from labkit.engines.sim.engine import SimEngine
 
     api = connect()  # the same engine labkit talks to (DOCKER_HOST / context honoured)
-    sim = sim_engine()  # the embedded engine of this process (variant C); it ends its processes at exit
+    sim = SimEngine()  # the embedded engine of this process (variant C); it ends its processes at exit
     reg = Registry(uuid.uuid4().hex[:8])
     a_rounds: list[dict] = []
     b_rounds: list[dict] = []

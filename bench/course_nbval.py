@@ -29,7 +29,7 @@ def docker_answers() -> bool:
     """True when a Docker daemon answers within 2 s."""
     from labkit.engines.docker.connect import ping
 
-    return ping(2.0)[0]
+    return ping(2.0).ok
 
 
 def run_course(engine: str) -> dict:

@@ -114,12 +114,12 @@ def child_main() -> int:
 
     from labkit.contract.commands import run_command
     from labkit.contract.transcript import run_line
-    from labkit.engines import sim_engine
+    from labkit.engines.sim.engine import SimEngine
 
     tmp = tempfile.mkdtemp(prefix="lkbench-mem-")
     eng = None
     try:
-        eng = sim_engine()
+        eng = SimEngine()
         lines: list[dict] = []
 
         def do(line: str, expect: int | None = 0, want: str | None = None, retry_s: float = 0.0):

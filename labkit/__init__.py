@@ -111,14 +111,13 @@ def _run_for_learner(fn, *args):
     """Call fn; a labkit or engine error becomes its one-line message on stderr instead of a traceback."""
     import sys
 
-    from labkit.contract.result import CommandError
-    from labkit.engines.base import ApiError
+    from labkit.errors import CommandError, EngineError
 
     try:
         return fn(*args)
     except CommandError as err:
         sys.stderr.write(err.stderr)
-    except ApiError as err:
+    except EngineError as err:
         sys.stderr.write(f"labkit: the engine said: {err.message}\n")
     return None
 

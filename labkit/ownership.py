@@ -1,36 +1,21 @@
-"""Which resources labkit owns: the labels it puts on them and the one test of ownership."""
+"""Which resources labkit owns, and removing them: always scoped to named sessions, never "everything".
+
+Everything labkit creates carries `labkit.session=<session id>` (and `labkit.lesson`). labkit acts on
+a resource only when it carries the label; a clean-up removes only the resources of the sessions it
+is given — so a learner's lesson set-up cannot remove the instructor's lab on a shared daemon, and a
+graded submission cannot remove a classmate's.
+"""
 
 from __future__ import annotations
 
-import os
-import uuid
+from collections.abc import Callable, Collection
+
+from labkit.engines.base import Backend
+from labkit.errors import CommandError, EngineError, NotFound
 
 SESSION_LABEL = "labkit.session"
 LESSON_LABEL = "labkit.lesson"
 STANDIN_LABEL = "labkit.standin"
-
-_session = os.environ.get("LABKIT_SESSION") or uuid.uuid4().hex[:12]
-_lesson: str | None = os.environ.get("LABKIT_LESSON") or None
-
-
-def session_id() -> str:
-    """The id of this labkit session (one per process unless LABKIT_SESSION is set)."""
-    return _session
-
-
-def set_lesson(lesson: str | None) -> None:
-    """Record which lesson the following commands belong to (stored as the labkit.lesson label)."""
-    global _lesson
-    _lesson = lesson
-
-
-def labels(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The labels labkit puts on everything it creates."""
-    out = dict(extra or {})
-    out[SESSION_LABEL] = _session
-    if _lesson:
-        out[LESSON_LABEL] = _lesson
-    return out
 
 
 def is_owned(obj: dict) -> bool:
@@ -47,3 +32,62 @@ def not_owned_message(kind: str, name: str, fix: str) -> str:
         f"labkit: {kind} {name} was not created by labkit, so labkit leaves it alone; "
         f"to change it yourself run `{fix}` in a terminal, or pick another name\n"
     )
+
+
+def _sessions(sessions: str | Collection[str]) -> list[str]:
+    names = [sessions] if isinstance(sessions, str) else list(sessions)
+    if not names or not all(names):
+        raise CommandError("labkit: a clean-up needs the session(s) to clean; name them with --session\n", 2)
+    return names
+
+
+def leftovers(engine: Backend, sessions: str | Collection[str] | None = None) -> tuple[list[dict], list[dict]]:
+    """The labelled containers and networks of the given sessions (of every labkit session when None: to look, not to remove)."""
+    if sessions is None:
+        f = {"label": [SESSION_LABEL]}
+        return engine.list_containers(all=True, filters=f), engine.list_networks(filters=f)
+    containers: list[dict] = []
+    networks: list[dict] = []
+    for s in _sessions(sessions):
+        f = {"label": [f"{SESSION_LABEL}={s}"]}
+        containers += engine.list_containers(all=True, filters=f)
+        networks += engine.list_networks(filters=f)
+    return containers, networks
+
+
+def sessions_present(engine: Backend) -> dict[str, int]:
+    """Every labkit session with resources on this engine, and how many it has."""
+    containers, networks = leftovers(engine)
+    out: dict[str, int] = {}
+    for obj in containers + networks:
+        sid = (obj.get("Labels") or {}).get(SESSION_LABEL, "?")
+        out[sid] = out.get(sid, 0) + 1
+    return out
+
+
+def clean(engine: Backend, sessions: str | Collection[str], say: Callable[[str], None] = print) -> int:
+    """Remove the given sessions' containers, then their networks; narrate one line each. Count removed."""
+    containers, networks = leftovers(engine, _sessions(sessions))
+    removed = 0
+    for c in containers:
+        name = (c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/")
+        try:
+            engine.remove_container(c["Id"], force=True)
+            say(f"removed container {name}")
+            removed += 1
+        except NotFound:
+            pass
+        except EngineError as err:
+            say(f"could not remove container {name}: {err.message}")
+    for n in networks:
+        try:
+            engine.remove_network(n["Id"])
+            say(f"removed network {n['Name']}")
+            removed += 1
+        except NotFound:
+            pass
+        except EngineError as err:
+            say(f"could not remove network {n['Name']}: {err.message}")
+    if not removed:
+        say("nothing to clean: no labkit containers or networks")
+    return removed

@@ -9,16 +9,20 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# the suite's own session: its clean-ups never touch the learner's lab (user-<login>) on the same daemon;
+# kernels the tests start inherit it
+os.environ.setdefault("LABKIT_SESSION", f"test-{os.getpid()}")
 ASSETS = ROOT / "notebooks" / "assets" / "day8"
 
 
 def _engine_or_skip():
-    from labkit import engines
-    from labkit.contract.result import CommandError
+    from labkit import session
+    from labkit.engines.select import requested
+    from labkit.errors import CommandError
 
-    wanted = engines.requested()
+    wanted = requested()
     try:
-        engine, _ = engines.choose()
+        engine = session.current().engine()
     except CommandError as err:
         if wanted == "auto":
             pytest.skip(f"no container engine answers ({err.stderr.strip()})")
@@ -71,12 +75,13 @@ class Lab:
 @pytest.fixture
 def lab(engine, tmp_path):
     """A lab for one test: everything this test session's labkit created is removed afterwards."""
-    from labkit.admin.clean import clean
-    from labkit.ownership import session_id
+    from labkit import session
+    from labkit.ownership import clean
 
-    clean(engine, say=lambda s: None, session=session_id())
+    mine = session.current().id
+    clean(engine, mine, say=lambda s: None)
     yield Lab(engine, tmp_path)
-    clean(engine, say=lambda s: None, session=session_id())
+    clean(engine, mine, say=lambda s: None)
 
 
 def server_dir(tmp: Path, bind: str = "127.0.0.1", delay: float = 0.0, name: str = "day8") -> Path:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
-from labkit.contract.result import CommandError, Result
+from labkit import session
+from labkit.contract.result import Result
+from labkit.errors import CommandError, EngineError
 
 
 def _emit(result: Result) -> None:
@@ -17,9 +18,11 @@ def _emit(result: Result) -> None:
 
 
 def _engine(name: str | None):
-    from labkit import engines
-
-    return engines.choose(name)[0]
+    """The session's engine (switched to `name` when --engine was given)."""
+    me = session.current()
+    if name:
+        me.use_engine(name)
+    return me.engine()
 
 
 def cmd_docker(args: argparse.Namespace) -> int:
@@ -50,10 +53,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_clean(args: argparse.Namespace) -> int:
-    """`labkit clean`: remove every labkit container, then network; nothing else."""
-    from labkit.admin.clean import clean
+    """`labkit clean [--session ID]…`: remove a session's containers, then networks (yours by default); nothing else."""
+    from labkit.ownership import clean
 
-    clean(_engine(args.engine), say=lambda s: print(s, flush=True))
+    clean(_engine(args.engine), args.session or [session.current().id], say=lambda s: print(s, flush=True))
     return 0
 
 
@@ -111,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON object per command")
     engine_opt(p)
     p.set_defaults(func=cmd_replay)
-    p = sub.add_parser("clean", help="remove labkit's containers and networks")
+    p = sub.add_parser("clean", help="remove your lab's containers and networks")
+    p.add_argument("--session", action="append", default=[], metavar="ID",
+                   help="clean this session instead of yours (repeatable; `labkit doctor` lists them)")
     engine_opt(p)
     p.set_defaults(func=cmd_clean)
     p = sub.add_parser("images", help="the course's base images")
@@ -141,14 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    if getattr(args, "engine", None):
-        os.environ["LABKIT_ENGINE"] = args.engine
     try:
         return args.func(args)
     except CommandError as err:
         sys.stdout.write(err.stdout)
         sys.stderr.write(err.stderr)
         return err.exit_code
+    except EngineError as err:
+        sys.stderr.write(f"labkit: the engine said: {err.message}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("labkit: interrupted; anything half-made carries the labkit label: `labkit clean` removes it\n")
         return 130

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from labkit.contract.result import CommandError
+from labkit import session
+from labkit.errors import CommandError
 
 
 def diagnose(engine_name: str | None = None) -> Iterator[tuple[str, bool]]:
     """Lines of the diagnosis, each with whether it is healthy."""
-    from labkit import engines
-    from labkit.admin.clean import leftovers
     from labkit.engines.docker import standins as images
+    from labkit.ownership import leftovers, sessions_present
 
+    me = session.current()
     try:
-        engine, why = engines.choose(engine_name)
+        if engine_name:
+            me.use_engine(engine_name)
+        engine, why = me.engine(), me.reason().removeprefix("labkit engine: ")
         version = engine.version()
     except CommandError as err:
         yield err.stderr.strip(), False
@@ -32,10 +35,15 @@ def diagnose(engine_name: str | None = None) -> Iterator[tuple[str, bool]]:
             yield f"image {name}: stand-in from an older recipe; refresh: labkit images --offline --force", True
         else:
             yield f"image {name}: present (stand-in built from Debian packages, not the registry image)", True
-    containers, networks = leftovers(engine)
+    containers, networks = leftovers(engine, me.id)
     if containers or networks:
         names = [c["Names"][0].lstrip("/") for c in containers] + [n["Name"] for n in networks]
-        yield (f"leftovers: {len(containers)} container(s), {len(networks)} network(s) from labkit "
+        yield (f"your lab (session {me.id}): {len(containers)} container(s), {len(networks)} network(s) "
                f"({', '.join(names)}); remove them: labkit clean"), True
     else:
-        yield "leftovers: none", True
+        yield f"your lab (session {me.id}): empty", True
+    others = {sid: n for sid, n in sessions_present(engine).items() if sid != me.id}
+    if others:
+        listed = ", ".join(f"{sid} ({n})" for sid, n in sorted(others.items()))
+        yield (f"other labkit sessions on this engine, left alone: {listed}; "
+               "remove one with labkit clean --session ID"), True

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from labkit.contract.result import CommandError
+from labkit.errors import CommandError, HelpShown
 
 
 @dataclass(frozen=True)
@@ -292,7 +292,7 @@ def parse(words: list[str]) -> Parsed:
         if words[0] == "ls":
             words = ["ps", *words[1:]]
     if words[0] in GROUP_HELP and len(words) == 1:
-        raise CommandError(group_help(words[0]), 0)
+        raise HelpShown(group_help(words[0]))
     if words[0] in GROUPS:
         if len(words) < 2 or words[1].startswith("-"):
             raise _unknown_command(words, words[0])

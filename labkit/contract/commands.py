@@ -11,11 +11,12 @@ import os
 import re
 import tarfile
 
-from labkit import ownership
+from labkit import ownership, session
 from labkit.contract import render
 from labkit.contract.cmdline import Parsed, parse, split
-from labkit.contract.result import CommandError, Result
-from labkit.engines.base import ApiError, Backend
+from labkit.contract.result import Result
+from labkit.engines.base import Backend
+from labkit.errors import CommandError, Conflict, EngineError, HelpShown, ImageNotFound, engine_error
 
 
 class Out:
@@ -46,10 +47,12 @@ def run_command(engine: Backend, line: str, cwd: str | None = None) -> Result:
         parsed = parse(words)
         handler = _HANDLERS[parsed.path]
         handler(engine, parsed, o, cwd or os.getcwd())
+    except HelpShown as shown:  # a bare `docker network`: the CLI prints the group's help on stderr, exit 0
+        o.err(shown.text, 0)
     except CommandError as err:
         o.out(err.stdout)
         o.err(err.stderr, err.exit_code)
-    except ApiError as err:
+    except EngineError as err:
         o.err(render.daemon_error(err.message), 1)
     return Result(shown.strip(), o.code, "".join(o.stdout), "".join(o.stderr))
 
@@ -157,17 +160,16 @@ def _network_create(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     driver = p.flag("driver") or "bridge"
     if driver != "bridge":
         raise CommandError(f"labkit: only the bridge driver is part of the course (got --driver {driver})\n", 1)
-    labels = ownership.labels(_kv(p.flag("label"), "label"))
+    labels = session.current().labels(_kv(p.flag("label"), "label"))
     try:
         o.out(engine.create_network(name, driver, bool(p.flag("internal")), p.flag("subnet") or [], labels) + "\n")
-    except ApiError as err:
+    except Conflict as err:
         o.err(render.daemon_error(err.message), 1)
-        if err.status == 409:
-            try:
-                if not ownership.is_owned(engine.inspect_network(name)):
-                    o.err(ownership.not_owned_message("network", name, f"docker network rm {name}"))
-            except ApiError:
-                pass
+        try:
+            if not ownership.is_owned(engine.inspect_network(name)):
+                o.err(ownership.not_owned_message("network", name, f"docker network rm {name}"))
+        except EngineError:
+            pass
 
 
 def _network_ls(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
@@ -179,7 +181,7 @@ def _network_inspect(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     for name in p.args:
         try:
             found.append(engine.inspect_network(name))
-        except ApiError as err:
+        except EngineError as err:
             o.err(render.daemon_error(err.message), 1)
     o.out(render.inspect_json(found))
 
@@ -189,13 +191,13 @@ def _network_rm(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
         try:
             net = engine.inspect_network(name)
             if net.get("Name") in ("bridge", "host", "none"):
-                raise ApiError(403, f"{name} is a pre-defined network and cannot be removed")
+                raise engine_error(403, f"{name} is a pre-defined network and cannot be removed")
             if not ownership.is_owned(net):
                 o.err(ownership.not_owned_message("network", name, f"docker network rm {name}"), 1)
                 continue
             engine.remove_network(net["Id"])
             o.out(name + "\n")
-        except ApiError as err:
+        except EngineError as err:
             o.err(render.daemon_error(err.message), 1)
     if o.code:
         o.err("exit status 1\n")
@@ -227,7 +229,7 @@ def _build(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     for base in bases:
         try:
             engine.inspect_image(base)
-        except ApiError:
+        except EngineError:
             raise CommandError(
                 f"labkit: the base image {base} is not on this engine and labkit never pulls from a "
                 f"registry; run `labkit images --offline` (course images) or build {base} first\n", 1
@@ -268,6 +270,8 @@ def _images(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
 
 
 def _start_error_code(message: str) -> int:
+    """The exit code `docker run` gives a container that failed to start: the CLI itself reads the daemon's
+    message (runStartContainerErr in docker/cli): 127 for a missing command, 126 for one it may not run."""
     if "executable file not found" in message or "no such file or directory" in message:
         return 127
     if "permission denied" in message:
@@ -296,16 +300,16 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     try:
         cid = engine.create_container(
             image=image, command=command or None, name=name, env=env, exposed=exposed, bindings=bindings,
-            network=network, aliases=p.flag("network-alias") or [], labels=ownership.labels(), tty=tty,
+            network=network, aliases=p.flag("network-alias") or [], labels=session.current().labels(), tty=tty,
             stdin_open=bool(p.flag("interactive")) and detach, auto_remove=rm and detach,
             hostname=p.flag("hostname"),
         )
-    except ApiError as err:
+    except EngineError as err:
         _create_failed(engine, err, image, name, o)
         return
     try:
         engine.start(cid)
-    except ApiError as err:
+    except EngineError as err:
         if detach:  # the CLI has printed the created container's ID before starting it
             o.out(cid + "\n")
         o.err(render.run_error(err.message), _start_error_code(err.message))
@@ -330,20 +334,20 @@ def _run(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
         _quiet_remove(engine, cid)
 
 
-def _create_failed(engine: Backend, err: ApiError, image: str, name: str | None, o: Out) -> None:
+def _create_failed(engine: Backend, err: EngineError, image: str, name: str | None, o: Out) -> None:
     """Explain a failed create: a missing image (labkit never pulls) or a name clash (whose is it?)."""
-    if err.status == 404 and err.message.startswith("No such image"):
+    if isinstance(err, ImageNotFound):
         ref = _image_ref(image)
         o.err(f"Unable to find image '{ref}' locally\n" + render.run_error(f"No such image: {ref}")
               + "labkit: labkit never pulls from a registry; build it (`docker build -t "
               f"{image} DIR`) or run `labkit images --offline` for the course's base images\n", 125)
         return
     o.err(render.run_error(err.message), 125)
-    if err.status == 409 and name:
+    if isinstance(err, Conflict) and name:
         try:
             if not ownership.is_owned(engine.inspect_container(name)):
                 o.err(ownership.not_owned_message("container", name, f"docker rm -f {name}"))
-        except ApiError:
+        except EngineError:
             pass
 
 
@@ -353,7 +357,7 @@ def _quiet_remove(engine: Backend, cid: str, stop_only: bool = False) -> None:
             engine.stop(cid, timeout=1)
         else:
             engine.remove_container(cid, force=True)
-    except ApiError:
+    except EngineError:
         pass
 
 
@@ -396,7 +400,7 @@ def _each_container(verb: str, action):
                     continue
                 action(engine, info["Id"], p)
                 o.out(name + "\n")
-            except ApiError as err:
+            except EngineError as err:
                 o.err(render.daemon_error(err.message), 1)
                 failed.append(name)
         if failed and verb == "start":
@@ -433,7 +437,7 @@ def _inspect(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
             try:
                 found.append(lookup(name))
                 break
-            except ApiError:
+            except EngineError:
                 continue
         else:
             o.err(f"Error: No such object: {name}\n", 1)

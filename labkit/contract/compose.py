@@ -11,10 +11,9 @@ import os
 import re
 import shlex
 
-from labkit import ownership
+from labkit import ownership, session
 from labkit.contract import render
-from labkit.contract.result import CommandError
-from labkit.engines.base import ApiError
+from labkit.errors import CommandError, EngineError
 
 SUPPORTED = {"image", "build", "command", "environment", "ports", "expose", "depends_on", "networks",
              "container_name", "hostname", "restart"}
@@ -134,12 +133,12 @@ def _up(engine, project: str, data: dict, base: str, o) -> None:
             if not ownership.is_owned(existing):
                 raise CommandError(ownership.not_owned_message("network", net, f"docker network rm {net}"), 1)
             continue
-        except ApiError:
+        except EngineError:
             pass
         if net != f"{project}_default" and net[len(project) + 1:] not in (data.get("networks") or {}):
             raise CommandError(f"labkit: service refers to undefined network {net[len(project) + 1:]}\n", 1)
         o.err(f" Network {net}  Creating\n")
-        engine.create_network(net, "bridge", False, [], ownership.labels(
+        engine.create_network(net, "bridge", False, [], session.current().labels(
             {PROJECT_LABEL: project, "com.docker.compose.network": net[len(project) + 1:]}))
         o.err(f" Network {net}  Created\n")
     to_start = []
@@ -155,7 +154,7 @@ def _up(engine, project: str, data: dict, base: str, o) -> None:
             else:
                 to_start.append((cname, info["Id"]))
             continue
-        except ApiError:
+        except EngineError:
             pass
         image = spec.get("image")
         if "build" in spec:
@@ -182,7 +181,7 @@ def _up(engine, project: str, data: dict, base: str, o) -> None:
         o.err(f" Container {cname}  Creating\n")
         cid = engine.create_container(
             image=image, command=command, name=cname, env=_env(spec.get("environment")), exposed=exposed,
-            bindings=bindings, network=networks[0], aliases=[svc], labels=ownership.labels(
+            bindings=bindings, network=networks[0], aliases=[svc], labels=session.current().labels(
                 {PROJECT_LABEL: project, SERVICE_LABEL: svc, "com.docker.compose.container-number": "1",
                  "com.docker.compose.oneoff": "False"}),
             tty=False, stdin_open=False, auto_remove=False, hostname=spec.get("hostname"),

@@ -11,7 +11,9 @@ import re
 import subprocess
 from collections.abc import Iterator
 
-from labkit.contract.result import CommandError, Result
+from labkit import session
+from labkit.contract.result import Result
+from labkit.errors import CommandError
 
 HOST_TIMEOUT = float(os.environ.get("LABKIT_HOST_TIMEOUT", "60"))
 
@@ -38,7 +40,7 @@ def is_docker_line(line: str) -> bool:
 
 def on_host(line: str, engine=None) -> str:
     """The host-side line aimed at the engine's host: an engine with a private host address gets localhost rewritten."""
-    address = getattr(engine, "host_address", None)
+    address = engine.host_address if engine is not None else None
     if not address:
         return line
     return re.sub(r"(?<![\w.-])(localhost|127\.0\.0\.1)(?![\w.-])", address, line)
@@ -57,11 +59,10 @@ def run_host(line: str, cwd: str | None = None, engine=None) -> Result:
 
 def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
     """Run one line: docker lines through the command contract, others on the host side."""
-    from labkit import engines
     from labkit.contract.commands import run_command
 
     try:
-        eng = engine or engines.current()
+        eng = engine or session.current().engine()
     except CommandError as err:
         return Result(line, err.exit_code, err.stdout, err.stderr)
     if not is_docker_line(line):

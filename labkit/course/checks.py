@@ -10,12 +10,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from labkit.contract.result import CommandError
-from labkit.course import answers
+from labkit import session
 from labkit.course.exercises import EXERCISES, Context, Exercise, Part
-from labkit.engines.base import ApiError
-
-_attempts: dict[str, int] = {}
+from labkit.errors import CommandError, EngineError
 
 
 @dataclass
@@ -69,7 +66,7 @@ def evaluate_exercise(exercise: Exercise, ctx: Context) -> CheckResult:
         parts = exercise.check(ctx)
     except CommandError as err:
         parts = [("the lab can be inspected", False, err.stderr.strip())]
-    except ApiError as err:
+    except EngineError as err:
         parts = [("the lab can be inspected", False, err.message)]
     return CheckResult(exercise, parts)
 
@@ -86,21 +83,12 @@ def guidance(exercise: Exercise, attempt: int) -> str:
 
 def check(exercise_id: str) -> CheckResult:
     """Check one exercise against the lab as it is now; a failing check comes with the next hint."""
-    from labkit import engines
-
     if exercise_id not in EXERCISES:
         known = ", ".join(sorted(EXERCISES))
         raise CommandError(f"labkit: there is no exercise {exercise_id!r}; the exercises are: {known}\n", 1)
-    ctx = Context(engines.current(), answers.all_answers(), Path(os.getcwd()))
+    me = session.current()
+    ctx = Context(me.engine(), dict(me.answers), Path(os.getcwd()))
     result = evaluate(exercise_id, ctx)
     if not result.passed:
-        attempt = _attempts.get(exercise_id, 0)
-        _attempts[exercise_id] = attempt + 1
-        result.guidance = guidance(result.exercise, attempt)
+        result.guidance = guidance(result.exercise, me.next_attempt(exercise_id))
     return result
-
-
-def reset_progress(lesson: str) -> None:
-    """Forget how many hints were shown for a lesson's exercises (lesson set-up does this)."""
-    for key in [k for k in _attempts if EXERCISES[k].lesson == lesson]:
-        del _attempts[key]

@@ -133,7 +133,9 @@ def _box(c: ContainerView, width: float, sidecars: list[ContainerView], note: st
     if note:
         texts.append(_Text(_wrap(note, chars), GREY if dim else PURPLE))
     if c.running and c.shares_namespace_with is None:
-        if c.listeners:
+        if c.listeners_unknown:
+            texts.append(_Text("listens on: unknown", AMBER))
+        elif c.listeners:
             texts.append(_Text("listens on:", INK))
             for lst in sorted(c.listeners, key=lambda x: (x.port, x.address)):
                 label, color = listener_label(lst)

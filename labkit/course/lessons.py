@@ -15,9 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from labkit import ownership
-from labkit.admin import clean as clean_mod
-from labkit.contract.result import CommandError
+from labkit import ownership, session
+from labkit.contract.transcript import run_line
+from labkit.errors import CommandError
 
 NETWORK = "day8-net"
 IMAGE = "day8"
@@ -67,9 +67,7 @@ PLANS = {
 
 
 def _docker(line: str) -> None:
-    import labkit
-
-    result = labkit.docker(line)
+    result = run_line("docker " + line)
     if result.exit_code != 0:
         raise CommandError(f"labkit: preparing the lab failed at `docker {line}`: "
                            f"{(result.stderr.strip().splitlines() or ['no message'])[-1]}\n", 1)
@@ -116,25 +114,23 @@ def ensure_workdir() -> Path:
 
 
 def reset(say=None) -> None:
-    """Remove everything labkit created in this lab (containers, then networks)."""
-    from labkit import engines
-
-    clean_mod.clean(engines.current(), say=say or (lambda _line: None))
+    """Remove everything this session created (containers, then networks); other sessions' labs stay."""
+    me = session.current()
+    ownership.clean(me.engine(), me.id, say=say or (lambda _line: None))
 
 
 def lesson(step: str | int, quiet: bool = False) -> None:
     """Bring the lab to the state lesson `step` starts from (idempotent) and print what is there."""
-    from labkit import engines
-    from labkit.course import checks
+    from labkit.course.exercises import for_lesson
 
     key = f"{int(step):02d}" if str(step).isdigit() else str(step)
     if key not in PLANS:
         raise CommandError(f"labkit: there is no lesson {step!r}; lessons are 00 to 14\n", 1)
     plan = PLANS[key]
-    engines.current()
-    ownership.set_lesson(key)
+    me = session.current()
+    me.engine()
+    me.start_lesson(key, [e.id for e in for_lesson(key)])
     reset()
-    checks.reset_progress(key)
     lines = [f"Lesson {key} · {LESSONS[key]} — the lab is ready:"]
     if plan.image:
         build_image(plan.image)

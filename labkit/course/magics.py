@@ -43,13 +43,13 @@ def host_line(line: str) -> None:
 
 def register(ipython) -> None:
     """Register the magics on an IPython shell and say, in one line, which engine runs and why."""
-    from labkit import engines
-    from labkit.contract.result import CommandError
+    from labkit import session
+    from labkit.errors import CommandError
 
     ipython.register_magic_function(docker_line, "line", "docker")
     ipython.register_magic_function(docker_cell, "cell", "docker")
     ipython.register_magic_function(host_line, "line", "host")
     try:
-        print(engines.reason())
+        print(session.current().reason())
     except CommandError as err:
         sys.stderr.write(err.stderr)

@@ -7,11 +7,11 @@ the request for real, so the learner sees the model and the engine agree.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from labkit.course.state import BUILTIN_NETWORKS, ContainerView, LabState
+from labkit import netrules
+from labkit.course.state import ContainerView, LabState
 
 HOPS = ("client", "DNS", "route", "listener")
 HOST = "host"
@@ -69,71 +69,55 @@ def parse_url(url: str) -> tuple[str, int]:
     return parts.hostname, parts.port or 80
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _namespace(state: LabState, c: ContainerView) -> ContainerView:
-    """The container whose network namespace c uses (itself, or the one it joined)."""
-    owner = c.shares_namespace_with
-    found = state.container(owner) if owner else None
-    return found or c
-
-
 def _where(c: ContainerView) -> str:
     nets = ", ".join(f"{ep.ip} on {ep.network}" for ep in c.endpoints)
     return nets or f"network {c.network_mode or 'none'}"
 
 
-def _is_address(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _resolve(state: LabState, src: ContainerView, name: str) -> tuple[Hop, list[tuple[ContainerView, str]]]:
-    """Embedded DNS as Docker runs it: names and aliases on user-defined networks the source shares."""
-    user_nets = [ep.network for ep in src.endpoints if ep.network not in BUILTIN_NETWORKS]
-    if not user_nets:
-        return Hop("DNS", False, f"{src.name} is only on the default bridge network, which has no embedded DNS: "
-                                 f"'{name}' does not resolve"), []
-    found: list[tuple[ContainerView, str]] = []
-    for c in state.containers:
-        if not c.running:
-            continue
-        for ep in c.endpoints:
-            if ep.network in user_nets and (c.name == name or name in ep.aliases):
-                found.append((c, ep.ip))
-    if found:
-        ips = ", ".join(ip for _, ip in found)
-        return Hop("DNS", True, f"127.0.0.11 answers {name} → {ips} (on {', '.join(sorted(set(user_nets)))})"), found
+def _dns_failure(state: LabState, src: ContainerView, name: str, user_nets: list[str]) -> Hop:
+    """Why the embedded DNS had no answer: say where the name lives, if anywhere."""
     elsewhere = [c for c in state.containers if c.name == name or any(name in ep.aliases for ep in c.endpoints)]
     if elsewhere and elsewhere[0].running:
         other = ", ".join(ep.network for ep in elsewhere[0].endpoints) or "no network"
         return Hop("DNS", False, f"{name} exists but is on {other}, and {src.name} is on "
-                                 f"{', '.join(user_nets)}: DNS answers only for containers on a shared network"), []
+                                 f"{', '.join(user_nets)}: DNS answers only for containers on a shared network")
     if elsewhere:
-        return Hop("DNS", False, f"{name} exists but is not running, so DNS drops its name"), []
+        return Hop("DNS", False, f"{name} exists but is not running, so DNS drops its name")
     return Hop("DNS", False, f"no container or alias called {name} on {', '.join(user_nets)}: "
-                             "the lookup fails (Could not resolve host)"), []
+                             "the lookup fails (Could not resolve host)")
 
 
-def _listener_hop(target: ContainerView, port: int, arrived_on: str, via_loopback: bool) -> Hop:
-    owner_name = target.name
+def _dns_hop(state: LabState, src: ContainerView, ns: ContainerView, host: str, found: netrules.Lookup) -> Hop:
+    """The DNS hop, phrased from what the rules answered."""
+    user_nets = [ep.network for ep in ns.endpoints if ep.network not in netrules.BUILTIN_NETWORKS]
+    if found.source == "literal":
+        return Hop("DNS", True, f"{host} is an address already: no lookup needed")
+    if found.source == "hosts" and netrules.is_loopback(host):
+        return Hop("DNS", True, f"{host} means 127.0.0.1: {src.name}'s own loopback, not another container")
+    if found.source == "hosts":
+        return Hop("DNS", True, f"{host} is {src.name}'s own hostname: its /etc/hosts maps it to {found.addresses[0]}")
+    if found.source == "none":
+        return Hop("DNS", False, f"{src.name} is only on the default bridge network, which has no embedded DNS: "
+                                 f"'{host}' does not resolve")
+    if not found.addresses:
+        return _dns_failure(state, src, host, user_nets)
+    return Hop("DNS", True, f"127.0.0.11 answers {host} → {', '.join(found.addresses)} "
+                            f"(on {', '.join(sorted(set(user_nets)))})")
+
+
+def _listener_hop(target: ContainerView, port: int, arrived_on: str) -> Hop:
     listening = [lst for lst in target.listeners if lst.port == port]
+    if target.listeners_unknown:
+        return Hop("listener", False, f"what {target.name} listens on is unknown: {target.listeners_unknown}")
     if not listening:
-        return Hop("listener", False, f"nothing in {owner_name} listens on port {port}: connection refused")
+        return Hop("listener", False, f"nothing in {target.name} listens on port {port}: connection refused")
     shown = ", ".join(f"{lst.address}:{lst.port}" for lst in listening)
-    if via_loopback or any(lst.all_interfaces or lst.address == arrived_on for lst in listening):
-        return Hop("listener", True, f"{owner_name} listens on {shown}")
-    return Hop("listener", False, f"{owner_name} listens on {shown} only: a request arriving on {arrived_on} "
+    if any(netrules.accepts(lst.address, arrived_on) for lst in listening):
+        return Hop("listener", True, f"{target.name} listens on {shown}")
+    if netrules.is_loopback(arrived_on):
+        return Hop("listener", False, f"{target.name} listens on {shown} only: a request to its loopback "
+                                      f"({arrived_on}) finds no listener there: connection refused")
+    return Hop("listener", False, f"{target.name} listens on {shown} only: a request arriving on {arrived_on} "
                                   "finds no listener (the loopback address is reachable only from inside)")
 
 
@@ -150,38 +134,47 @@ def trace(state: LabState, source: str, url: str) -> Trace:
     if not src.running:
         t.hops.append(Hop("client", False, f"{source} is not running ({src.status})"))
         return t
-    ns = _namespace(state, src)
+    rules = state.rules()
+    box = rules.find(src.id or src.name)
+    ns_box = rules.namespace(box)
+    ns = state.container(ns_box.name) or src
     if ns is not src:
         t.hops.append(Hop("client", True, f"{source} shares the network namespace of {ns.name} ({_where(ns)})"))
     else:
         t.hops.append(Hop("client", True, f"{source} ({_where(src)})"))
-    if _is_loopback(host):
-        t.hops.append(Hop("DNS", True, f"{host} means 127.0.0.1: {source}'s own loopback, not another container"))
+    found = rules.lookup(box, host)
+    dns = _dns_hop(state, src, ns, host, found)
+    t.hops.append(dns)
+    if not dns.ok:
+        return t
+    ip = found.addresses[0]
+    route = rules.route(box, ip)
+    if route.verdict == "loopback":
         t.hops.append(Hop("route", True, f"loopback stays inside {ns.name}'s network namespace"))
-        t.hops.append(_listener_hop(ns, port, "127.0.0.1", via_loopback=True))
-        return t
-    if _is_address(host):
-        t.hops.append(Hop("DNS", True, f"{host} is an address already: no lookup needed"))
-        targets = [(c, host) for c in state.containers for ep in c.endpoints if ep.ip == host]
+        t.hops.append(_listener_hop(ns, port, ip if netrules.is_address(ip) else "127.0.0.1"))
+    elif route.verdict == "self":
+        t.hops.append(Hop("route", True, f"{ip} is {ns.name}'s own interface on {route.network}: "
+                                         "the packets never leave its namespace"))
+        t.hops.append(_listener_hop(ns, port, ip))
+    elif route.verdict == "direct" and route.target is not None:
+        target = state.container(route.target.name)
+        t.hops.append(Hop("route", True, f"straight across {route.network} to {route.target.name}'s interface {ip}: "
+                                         "no host, no NAT, no published port"))
+        t.hops.append(_listener_hop(target, port, ip))
+    elif route.verdict == "refused":
+        t.hops.append(Hop("route", False, f"{ip} is the network's gateway, the host: nothing there serves "
+                                          "containers (connection refused)"))
+    elif route.verdict == "unreachable":
+        t.hops.append(Hop("route", False, f"{ns.name} has no network interface besides loopback: "
+                                          "the network is unreachable"))
     else:
-        dns, targets = _resolve(state, ns, host)
-        t.hops.append(dns)
-        if not dns.ok:
-            return t
-    target, ip = targets[0] if targets else (None, host)
-    shared = [ep.network for ep in ns.endpoints if target is not None and target.ip_on(ep.network) == ip]
-    if target is None or not shared:
         t.hops.append(Hop("route", False, f"{source} shares no network with {ip}: the packets go nowhere (time out)"))
-        return t
-    t.hops.append(Hop("route", True, f"straight across {shared[0]} to {target.name}'s interface {ip}: "
-                                     "no host, no NAT, no published port"))
-    t.hops.append(_listener_hop(target, port, ip, via_loopback=False))
     return t
 
 
 def _trace_from_host(state: LabState, t: Trace, host: str, port: int) -> Trace:
     t.hops.append(Hop("client", True, "this machine (the host), outside every container network"))
-    if not _is_loopback(host):
+    if not netrules.is_loopback(host):
         t.hops.append(Hop("DNS", False, f"the host has no embedded DNS: container names like '{host}' do not "
                                         "resolve outside Docker networks"))
         return t
@@ -192,7 +185,7 @@ def _trace_from_host(state: LabState, t: Trace, host: str, port: int) -> Trace:
                 ip = next((ep.ip for ep in c.endpoints), "")
                 t.hops.append(Hop("route", True, f"published port {pub.host_ip}:{pub.host_port} forwards to "
                                                  f"{c.name}:{pub.container_port} ({ip})"))
-                t.hops.append(_listener_hop(c, pub.container_port, ip, via_loopback=False))
+                t.hops.append(_listener_hop(c, pub.container_port, ip))
                 return t
     t.hops.append(Hop("route", False, f"no container publishes port {port} on the host: connection refused"))
     return t

@@ -10,10 +10,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from labkit import ownership
-from labkit.engines.base import ApiError, Backend
-
-BUILTIN_NETWORKS = ("bridge", "host", "none")
+from labkit import netrules, ownership, session
+from labkit.engines.base import Engine
+from labkit.errors import EngineError
+from labkit.netrules import BUILTIN_NETWORKS
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,9 @@ class ContainerView:
     published: list[Published] = field(default_factory=list)
     exposed: list[int] = field(default_factory=list)
     lesson: str = ""
+    hostname: str = ""
+    id: str = ""
+    listeners_unknown: str = ""  # why the engine could not say what listens (then `listeners` is not a fact)
 
     @property
     def shares_namespace_with(self) -> str | None:
@@ -122,6 +125,20 @@ class LabState:
         """Containers attached to a network, by name."""
         return [c for c in self.containers if c.ip_on(network)]
 
+    def rules(self) -> netrules.Lab:
+        """This lab as Docker's network rules see it (labkit.netrules), for explaining requests."""
+        nets = {n.name: n for n in self.networks}
+        boxes = []
+        for c in self.containers:
+            atts = []
+            for ep in c.endpoints:
+                n = nets.get(ep.network)
+                atts.append(netrules.Attachment(ep.network, ep.ip, ep.aliases, ep.network not in BUILTIN_NETWORKS,
+                                                n.gateway if n else "", n.subnet if n else ""))
+            boxes.append(netrules.Box(c.id or c.name, c.name, c.running, c.hostname, c.shares_namespace_with,
+                                      tuple(atts)))
+        return netrules.Lab(boxes)
+
 
 def _network_view(info: dict) -> NetworkView:
     configs = (info.get("IPAM") or {}).get("Config") or [{}]
@@ -132,7 +149,7 @@ def _network_view(info: dict) -> NetworkView:
                        user_defined=name not in BUILTIN_NETWORKS)
 
 
-def container_view(engine: Backend, info: dict) -> ContainerView:
+def container_view(engine: Engine, info: dict) -> ContainerView:
     """Turn an Engine API container inspect into a ContainerView (listeners asked of the engine)."""
     state = info.get("State") or {}
     config = info.get("Config") or {}
@@ -151,31 +168,31 @@ def container_view(engine: Backend, info: dict) -> ContainerView:
                 continue  # the IPv6 twin of a 0.0.0.0 binding
             published.append(Published(b.get("HostIp") or "0.0.0.0", int(b.get("HostPort") or 0), port))
     exposed = sorted(int(k.split("/")[0]) for k in (config.get("ExposedPorts") or {}))
-    listeners = []
+    listeners, unknown = [], ""
     if state.get("Running"):
         try:
             listeners = [Listener(a, p) for a, p in engine.listeners(info["Id"])]
-        except ApiError:
-            listeners = []
+        except EngineError as err:
+            unknown = f"the engine could not tell ({err.message})"
     return ContainerView(
+        id=info.get("Id", ""), hostname=config.get("Hostname", ""),
         name=info.get("Name", "").lstrip("/"), image=config.get("Image", ""), running=bool(state.get("Running")),
         status=state.get("Status", ""), network_mode=(info.get("HostConfig") or {}).get("NetworkMode", ""),
         endpoints=endpoints, listeners=listeners, published=published, exposed=exposed,
-        lesson=(config.get("Labels") or {}).get(ownership.LESSON_LABEL, ""))
+        lesson=(config.get("Labels") or {}).get(ownership.LESSON_LABEL, ""), listeners_unknown=unknown)
 
 
-def snapshot(engine: Backend | None = None) -> LabState:
-    """Read the lab's current state from the engine (the current one unless given)."""
-    if engine is None:
-        from labkit import engines
-
-        engine = engines.current()
+def snapshot(engine: Engine | None = None, session_id: str | None = None) -> LabState:
+    """Read one session's lab from the engine (the current session's unless given)."""
+    me = session.current()
+    engine = engine or me.engine()
+    mine = {"label": [f"{ownership.SESSION_LABEL}={session_id or me.id}"]}
     containers: list[ContainerView] = []
     names_by_id: dict[str, str] = {}
-    for summary in engine.list_containers(all=True, filters={"label": [ownership.SESSION_LABEL]}):
+    for summary in engine.list_containers(all=True, filters=mine):
         try:
             info = engine.inspect_container(summary["Id"])
-        except ApiError:
+        except EngineError:
             continue  # removed while we looked
         view = container_view(engine, info)
         containers.append(view)
@@ -187,12 +204,13 @@ def snapshot(engine: Backend | None = None) -> LabState:
             c.network_mode = "container:" + next((n for cid, n in names_by_id.items() if cid.startswith(owner)), owner)
     used = {ep.network for c in containers for ep in c.endpoints}
     networks = []
+    owned = {n.get("Name", "") for n in engine.list_networks(filters=mine)}
     for summary in engine.list_networks():
         name = summary.get("Name", "")
-        if ownership.is_owned(summary) or name in used:
+        if name in owned or name in used:
             try:
                 networks.append(_network_view(engine.inspect_network(summary.get("Id") or name)))
-            except ApiError:
+            except EngineError:
                 continue
     networks.sort(key=lambda n: (not n.user_defined, n.name))
     return LabState(networks, containers)

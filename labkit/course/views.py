@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from labkit.contract.result import CommandError
 from labkit.course import paths, state
+from labkit.errors import CommandError
 
 
 def describe_listener(lst: state.Listener) -> str:
@@ -26,7 +26,10 @@ def listening(name: str) -> None:
         return
     owner = c.shares_namespace_with
     lines = [f"{name} listens on:" if not owner else f"{name} shares {owner}'s network namespace, which listens on:"]
-    lines += ["  " + describe_listener(lst) for lst in c.listeners] or ["  nothing"]
+    if c.listeners_unknown:
+        lines.append(f"  unknown: {c.listeners_unknown}")
+    else:
+        lines += ["  " + describe_listener(lst) for lst in c.listeners] or ["  nothing"]
     print("\n".join(lines))
 
 
@@ -42,6 +45,8 @@ def summary(snap: state.LabState) -> str:
             lines.append(f"  {c.name:<12} {c.ip_on(net.name)}")
     for c in snap.containers:
         listen = ", ".join(f"{lst.address}:{lst.port}" for lst in c.listeners) or "nothing"
+        if c.listeners_unknown:
+            listen = "unknown"
         pub = ", ".join(f"{p.host_ip}:{p.host_port}->{p.container_port}" for p in c.published)
         where = c.shares_namespace_with and f" (shares {c.shares_namespace_with}'s namespace)" or ""
         lines.append(f"container {c.name}{where}: {c.status}, listens on {listen}" + (f", published {pub}" if pub else ""))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from labkit.contract.result import CommandError
 from labkit.course import answers
 from labkit.course.exercises import QUESTIONS
+from labkit.errors import CommandError
 
 
 def _keep_line(qid: str, choice: str) -> str:

@@ -14,8 +14,8 @@ from __future__ import annotations
 import runpy
 from collections.abc import Callable
 
-from labkit.contract.result import CommandError
 from labkit.course.exercises import EXERCISES, Context, Exercise, Part
+from labkit.errors import CommandError
 
 _registered: list[Exercise] = []
 

@@ -11,7 +11,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
-from labkit.contract.result import CommandError
+from labkit.errors import CommandError
 from labkit.grading import report
 
 TRUST_MESSAGE = ("labkit grade: --engine docker gives every submission the Docker socket (root on this machine); "

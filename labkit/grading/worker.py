@@ -23,8 +23,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from labkit.admin import clean
-from labkit.contract.result import CommandError
+from labkit import ownership, session
 from labkit.course import (
     answers,  # noqa: F401 - imported before any notebook runs
     checks,
@@ -32,8 +31,10 @@ from labkit.course import (
 from labkit.course.exercises import Context, Exercise, for_lesson
 from labkit.engines.readiness import poll_until
 from labkit.engines.sim.server import RemoteSim
+from labkit.errors import CommandError
 from labkit.grading import hidden
 from labkit.grading.submission import Submission, load
+from labkit.session import Session
 
 SERVER_START = 15.0
 
@@ -60,14 +61,15 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float) -> list[str]:
+def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float,
+            env: dict[str, str] | None = None) -> list[str]:
     """Run every code cell top to bottom; errors and timed-out cells do not stop the rest. Notes on what went wrong."""
     notes: list[str] = []
     client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
                             interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
     deadline = time.monotonic() + timeout
     errors = 0
-    with client.setup_kernel():
+    with client.setup_kernel(env={**os.environ, **(env or {})}):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -127,23 +129,24 @@ def grade(spec: dict) -> dict:
     try:
         shutil.copytree(spec["assets"], workdir / "assets")
         answers_file = workdir / ".labkit-answers.json"
-        os.environ.update({"LABKIT_ANSWERS": str(answers_file), "LABKIT_SESSION": f"grade{os.getpid()}",
-                           "LABKIT_ENGINE": spec["engine"], "MPLBACKEND": "Agg"})
-        os.environ.pop("LABKIT_SIM_SOCKET", None)
+        me = Session(id=f"grade-{os.getpid()}-{os.urandom(4).hex()}", engine_name=spec["engine"])
+        kernel_env = {"LABKIT_ANSWERS": str(answers_file), "LABKIT_SESSION": me.id, "LABKIT_ENGINE": spec["engine"],
+                      "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
         if spec["engine"] == "sim":
             server, sock = _start_sim(workdir)
-            os.environ["LABKIT_SIM_SOCKET"] = sock
+            kernel_env["LABKIT_SIM_SOCKET"] = sock
             engine = RemoteSim(sock)
         else:
             from labkit.engines.docker.engine import DockerEngine
 
             engine = DockerEngine()
-            clean.clean(engine, say=lambda _l: None)
-        result["notes"] += execute(sub.notebook, workdir, spec["cell_timeout"], spec["timeout"])
+        me.use_engine(engine=engine, reason=f"{engine.name} (the grader's)")
+        session.activate(me)  # the checks below read this submission's lab, labelled with its session
+        result["notes"] += execute(sub.notebook, workdir, spec["cell_timeout"], spec["timeout"], kernel_env)
         ctx = Context(engine, answers.load(str(answers_file)), workdir)
         result["exercises"] = score(exercises, ctx)
         if spec["engine"] == "docker":
-            clean.clean(engine, say=lambda _l: None)
+            ownership.clean(engine, me.id, say=lambda _l: None)
     finally:
         if server is not None:
             _stop(server)

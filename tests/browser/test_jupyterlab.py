@@ -145,17 +145,17 @@ def _shutdown(lab: Lab, proc: subprocess.Popen) -> None:
 def _clean_engine(session: str) -> None:
     """Remove what the notebooks left on a Docker engine (lessons keep their lab running); an embedded engine's
     containers lived in the kernels and are gone with them."""
-    from labkit import engines
-    from labkit.admin.clean import clean
+    from labkit.engines.select import choose, requested
+    from labkit.ownership import clean
 
     try:
-        if engines.requested() == "sim":
+        if requested() == "sim":
             return
-        engine, _ = engines.choose()
+        engine, _ = choose()
     except Exception:  # no engine answers now: nothing of ours can be left on one
         return
     if engine.name == "docker":
-        clean(engine, say=lambda _line: None, session=session)
+        clean(engine, session, say=lambda _line: None)
 
 
 # --- in the page: JupyterLab is exposed as window.jupyterapp (--expose-app-in-browser) ---------------------------

@@ -96,7 +96,8 @@ def docker_problem() -> str | None:
     try:
         from labkit.engines.docker.connect import ping
 
-        ok, address = ping(2.0)
+        answer = ping(2.0)
+        ok, address = answer.ok, answer.address
     except Exception as err:  # noqa: BLE001 - any failure means: no daemon to test against
         return f"no Docker daemon answers ({err})"
     return None if ok else f"no Docker daemon answered at {address} within 2 s"

@@ -3,7 +3,7 @@
 The recordings (tests/conformance/recorded/) were made on a real Docker Engine by record.py and are
 normalised by labkit.contract.normalise (IDs, timestamps, durations, MACs, allocated subnets). Engines:
 - docker, when a daemon answers: all scenarios are replayed side by side once per session;
-- sim, when `labkit.engines.choose("sim")` provides one: each scenario in this process.
+- sim, when `labkit.engines.select.choose("sim")` provides one: each scenario in this process.
 A difference is a bug of the engine, never a reason to widen the normaliser (shared/DESIGN.md).
 """
 
@@ -34,13 +34,13 @@ def docker_runs():
 @pytest.fixture(scope="module")
 def sim():
     """The embedded engine, or a skip with the reason it cannot be had."""
-    from labkit import engines
-    from labkit.contract.result import CommandError
+    from labkit.engines.select import choose
+    from labkit.errors import CommandError
 
     if _wanted() == "docker":
         pytest.skip("LABKIT_ENGINE=docker: the embedded engine's replays belong to the sim pass")
     try:
-        engine, _ = engines.choose("sim")
+        engine, _ = choose("sim")
     except CommandError as err:
         pytest.skip(f"no sim engine: {err.stderr.strip()}")
     return engine

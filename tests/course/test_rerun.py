@@ -39,9 +39,10 @@ def test_run_all_twice_gives_the_same_outputs(lesson, engine, tmp_path):
                        resources={"metadata": {"path": str(tmp_path)}}).execute()
     finally:
         if engine.name == "docker":
-            from labkit.admin.clean import clean
+            from labkit import session
+            from labkit.ownership import clean
 
-            clean(engine, say=lambda s: None)
+            clean(engine, session.current().id, say=lambda s: None)
     first, second = twice.cells[:len(code)], twice.cells[len(code):]
     for a, b in zip(first, second, strict=True):
         assert text_of(a) == text_of(b), a.source

@@ -22,11 +22,11 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 VERDICTS = """
 import json, os
 from pathlib import Path
-from labkit import engines
-from labkit.course import answers
+from labkit import session
 from labkit.course import checks
 from labkit.course.exercises import Context, for_lesson
-ctx = Context(engines.current(), answers.all_answers(), Path(os.getcwd()))
+me = session.current()
+ctx = Context(me.engine(), dict(me.answers), Path(os.getcwd()))
 print(json.dumps({e.id: checks.evaluate(e.id, ctx).message for e in for_lesson(%r)}))
 """
 
@@ -47,9 +47,10 @@ def course_dir(engine, tmp_path):
     shutil.copytree(NOTEBOOKS / "assets", tmp_path / "assets")
     yield tmp_path
     if engine.name == "docker":
-        from labkit.admin.clean import clean
+        from labkit import session
+        from labkit.ownership import clean
 
-        clean(engine, say=lambda s: None)
+        clean(engine, session.current().id, say=lambda s: None)
 
 
 @pytest.mark.parametrize("lesson", sorted(LESSONS))

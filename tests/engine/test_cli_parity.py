@@ -180,9 +180,9 @@ def lab(tmp_path_factory):
     """Through labkit: an image, a network, a running server on -p 18080:3000, a curl client,
     an exited container, a created one (its start failed) and one run by image ID.
     All removed afterwards, also when setup or a test fails."""
-    from labkit import engines
+    from labkit import session
 
-    api = engines.current().api
+    api = session.current().engine().api
     ctx = tmp_path_factory.mktemp("lkpar")
     day8 = ctx / "day8"
     shutil.copytree(DAY8, day8)

@@ -10,8 +10,9 @@ import time
 
 import pytest
 
-from labkit.admin.clean import clean, leftovers
-from tests.conftest import CURL
+from labkit import session
+from labkit.ownership import clean, leftovers
+from tests.conftest import ASSETS, CURL
 
 
 @pytest.fixture
@@ -57,12 +58,12 @@ def test_clean_removes_all_labelled_and_nothing_else(lab, foreign):
     lab.ok(f"docker run -d --name lk-mine-c --network lk-mine {CURL} sleep 300")
     lab.ok(f"docker run --name lk-mine-exited {CURL} true")
     said: list[str] = []
-    clean(lab.engine, say=said.append)
+    clean(lab.engine, session.current().id, say=said.append)
     assert {"removed container lk-mine-c", "removed container lk-mine-exited", "removed network lk-mine"} <= set(said)
     containers_said = [i for i, line in enumerate(said) if line.startswith("removed container")]
     networks_said = [i for i, line in enumerate(said) if line.startswith("removed network")]
     assert max(containers_said) < min(networks_said)  # containers first, then networks
-    containers, networks = leftovers(lab.engine)
+    containers, networks = leftovers(lab.engine, session.current().id)
     mine = [c for c in containers if c["Names"][0] in ("/lk-mine-c", "/lk-mine-exited")]
     assert mine == [] and [n for n in networks if n["Name"] == "lk-mine"] == []
     assert foreign.inspect_container("lk-foreign")["State"]["Running"] is True
@@ -99,5 +100,43 @@ def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_b
     # whatever is left is labelled, so clean finds and removes it
     left = api.containers(all=True, filters={"name": "lk-int"})
     assert all("labkit.session" in (c.get("Labels") or {}) for c in left)
-    clean(lab.engine, say=lambda s: None)
-    assert api.containers(all=True, filters={"label": "labkit.session"}) == []
+    clean(lab.engine, session.current().id, say=lambda s: None)
+    assert api.containers(all=True, filters={"label": f"labkit.session={session.current().id}"}) == []
+
+
+def test_two_sessions_on_one_engine_leave_each_others_lab_alone(engine, tmp_path, monkeypatch):
+    """A learner's lesson set-up and clean-up never remove another session's lab (the instructor's, a classmate's)."""
+    import shutil
+
+    from labkit.contract.transcript import run_line
+    from labkit.course import lessons
+    from labkit.course.state import snapshot
+
+    shutil.copytree(ASSETS, tmp_path / "assets" / "day8")
+    monkeypatch.chdir(tmp_path)
+    pid = os.getpid()
+    a, b = session.Session(f"test-a-{pid}"), session.Session(f"test-b-{pid}")
+    for s in (a, b):
+        s.use_engine(engine=engine, reason="the engine under test")
+    previous = session.activate(a)
+    try:
+        assert run_line("docker network create lk-a-net", engine=engine).exit_code == 0
+        assert run_line(f"docker run -d --name lk-a-c --network lk-a-net {CURL} sleep 300", engine=engine).exit_code == 0
+        session.activate(b)
+        lessons.lesson("03", quiet=True)  # b's set-up: reset b's lab, then image, day8-net and server
+        assert {c.name for c in snapshot(engine).containers} == {"server"}
+        assert clean(engine, b.id, say=lambda s: None) == 2  # server, then day8-net
+        session.activate(a)
+        assert [c.name for c in snapshot(engine).containers] == ["lk-a-c"]
+        assert snapshot(engine).container("lk-a-c").running
+        session.activate(b)
+        lessons.lesson("02", quiet=True)
+        session.activate(a)
+        lessons.reset()  # a's own reset: a's lab goes, b's day8-net stays
+        assert snapshot(engine).containers == [] and snapshot(engine).networks == []
+        assert [n.name for n in snapshot(engine, b.id).networks] == ["day8-net"]
+    finally:
+        session.activate(previous)
+        for s in (a, b):
+            clean(engine, s.id, say=lambda s: None)
+    assert leftovers(engine, [a.id, b.id]) == ([], [])

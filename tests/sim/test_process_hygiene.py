@@ -15,9 +15,9 @@ from tests.conftest import ASSETS
 
 SCRIPT = textwrap.dedent("""
     import os, shutil, sys, tempfile, time
-    from labkit.engines import sim_engine
+    from labkit.engines.sim.engine import SimEngine
     from labkit.contract.commands import run_command
-    eng = sim_engine()
+    eng = SimEngine()
     ctx = tempfile.mkdtemp()
     shutil.copytree(sys.argv[1], ctx, dirs_exist_ok=True)
     assert run_command(eng, f"docker build -t hyg {ctx}").exit_code == 0

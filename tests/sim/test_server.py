@@ -10,10 +10,9 @@ import sys
 import pytest
 
 from labkit.contract.commands import run_command
-from labkit.contract.result import CommandError
-from labkit.engines.base import ApiError
 from labkit.engines.readiness import poll_until
 from labkit.engines.sim.server import RemoteSim
+from labkit.errors import CommandError, EngineError
 from tests.conftest import CURL, server_dir
 
 
@@ -42,7 +41,7 @@ def test_a_served_engine_runs_the_story_and_publishes_on_its_own_host(served, tm
     from labkit.contract.transcript import run_host
 
     assert run_host("curl -sS http://localhost:8080", engine=engine).stdout == "Hello from inside the container\n"
-    with pytest.raises(ApiError):
+    with pytest.raises(EngineError):
         engine._call("shutdown")  # not part of the Engine API: refused
     program = engine.inspect_container("server")["State"]["Pid"]
     assert program and os.path.exists(f"/proc/{program}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labkit.contract.cmdline import parse, split
-from labkit.contract.result import CommandError
+from labkit.errors import CommandError
 
 
 def test_flags_values_and_positionals():

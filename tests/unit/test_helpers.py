@@ -6,9 +6,9 @@ import pytest
 
 from labkit.contract.commands import dockerfile_bases, parse_publish
 from labkit.contract.compose import project_name
-from labkit.contract.result import CommandError
 from labkit.contract.transcript import is_docker_line, read_transcript
 from labkit.engines import readiness
+from labkit.errors import CommandError
 
 PROC_NET_TCP = """  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 0100007F:0BB8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0

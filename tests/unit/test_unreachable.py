@@ -53,35 +53,35 @@ def test_tcp_host_that_does_not_answer():
 
 def test_python_api_returns_the_error_as_a_result(tmp_path, monkeypatch):
     import labkit
-    from labkit import engines
+    from labkit import session
 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
     monkeypatch.setenv("LABKIT_ENGINE", "docker")
-    engines.reset()
+    previous = session.activate(None)
     try:
         r = labkit.docker("ps")
     finally:
-        engines.reset()
+        session.activate(previous)
     assert r.exit_code == 1 and r.stdout == "" and r.stderr.startswith("labkit: cannot reach Docker")
 
 
 def test_auto_falls_back_to_the_embedded_engine_and_says_why(tmp_path, monkeypatch):
-    from labkit import engines
+    from labkit.engines.select import choose
 
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/none.sock")
     monkeypatch.setenv("LABKIT_ENGINE", "auto")
-    engine, why = engines.choose()
+    engine, why = choose()
     assert engine.name == "sim"
     assert why == f"sim (no Docker daemon answered at unix://{tmp_path}/none.sock within 2 s)"
 
 
 def test_bad_engine_name(monkeypatch):
-    from labkit import engines
-    from labkit.contract.result import CommandError
+    from labkit.engines.select import requested
+    from labkit.errors import CommandError
 
     monkeypatch.setenv("LABKIT_ENGINE", "podman")
     with pytest.raises(CommandError) as err:
-        engines.requested()
+        requested()
     assert "use auto, docker or sim" in err.value.stderr
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
+from dataclasses import dataclass
 
-from labkit.contract.result import CommandError
+from labkit.errors import EngineUnreachable
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 
@@ -81,19 +82,36 @@ def connect(timeout: float = 60.0):
     try:
         client = docker.APIClient(version="auto", timeout=timeout, **kwargs)
     except Exception as err:  # version negotiation pings the daemon
-        raise CommandError(unreachable_message(address, err) + "\n", 1) from None
+        raise EngineUnreachable(unreachable_message(address, err) + "\n", 1) from None
     return client
 
 
-def ping(timeout: float = 2.0) -> tuple[bool, str]:
-    """Whether a daemon answers within timeout seconds, and the address asked."""
-    import docker
+@dataclass(frozen=True)
+class Ping:
+    """The answer to a ping: did a daemon answer, at which address, and if one could not be spoken to, why."""
 
-    address, kwargs = engine_address()
+    ok: bool
+    address: str
+    problem: str = ""  # set when something is there but unusable (TLS, configuration), not for "nobody answered"
+
+
+def ping(timeout: float = 2.0) -> Ping:
+    """Whether a daemon answers within timeout seconds at the configured address."""
+    import docker
+    import requests
+
+    try:
+        address, kwargs = engine_address()
+    except docker.errors.DockerException as err:  # DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH unusable
+        return Ping(False, os.environ.get("DOCKER_HOST", DEFAULT_HOST), f"its configuration is unusable ({_short(err)})")
     try:
         client = docker.APIClient(version="auto", timeout=timeout, **kwargs)
         ok = bool(client.ping())
         client.close()
-        return ok, address
-    except Exception:
-        return False, address
+        return Ping(ok, address)
+    except requests.exceptions.SSLError as err:
+        return Ping(False, address, f"a TLS error ({_short(err)})")
+    except docker.errors.TLSParameterError as err:
+        return Ping(False, address, f"a TLS configuration error ({_short(err)})")
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, docker.errors.DockerException, OSError):
+        return Ping(False, address)

@@ -1,6 +1,6 @@
 """The docker engine: the command contract's backend on a real Docker Engine, via the Docker SDK.
 
-Every method speaks Engine API shapes (the dicts the API returns) and raises ApiError with the
+Every method speaks Engine API shapes (the dicts the API returns) and raises EngineError with the
 daemon's own message; commands.py turns them into CLI output with the shared renderer.
 """
 
@@ -10,13 +10,12 @@ import os
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from labkit.contract.result import CommandError
 from labkit.engines import readiness
-from labkit.engines.base import ApiError
 from labkit.engines.docker.connect import connect, engine_address, unreachable_message
+from labkit.errors import CommandError, EngineError, EngineUnreachable, engine_error
 
 
-def _api_error(err) -> ApiError:
+def _api_error(err) -> EngineError:
     import docker
 
     if isinstance(err, docker.errors.APIError):
@@ -24,14 +23,15 @@ def _api_error(err) -> ApiError:
         msg = err.explanation or str(err)
         if isinstance(msg, bytes):
             msg = msg.decode(errors="replace")
-        return ApiError(status, str(msg).strip())
-    return ApiError(500, str(err))
+        return engine_error(status, str(msg).strip())
+    return engine_error(500, str(err))
 
 
 class DockerEngine:
-    """A Backend over docker.APIClient (low-level: one API call per operation)."""
+    """An Engine (labkit.engines.base) over docker.APIClient (low-level: one API call per operation)."""
 
     name = "docker"
+    host_address: str | None = None  # published ports listen on this machine (or the daemon's)
 
     def __init__(self) -> None:
         self.address, _ = engine_address()
@@ -53,7 +53,7 @@ class DockerEngine:
         except docker.errors.APIError as err:
             raise _api_error(err) from None
         except (requests.exceptions.ConnectionError, docker.errors.DockerException) as err:
-            raise CommandError(unreachable_message(self.address, err) + "\n", 1) from None
+            raise EngineUnreachable(unreachable_message(self.address, err) + "\n", 1) from None
 
     # -- engine ---------------------------------------------------------------------------
     def version(self) -> dict:
@@ -256,12 +256,17 @@ class DockerEngine:
                 with open(f"/proc/{pid}/net/{name}") as f:
                     text += f.read()
         except OSError:
-            try:
-                _, text, _ = self.exec_run(cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], False, [])
-            except (ApiError, CommandError):
-                return []
+            text = self._sockets_inside(cid)
         # Docker's DNS resolver's socket is Docker's, not the app's (the embedded engine answers DNS without one)
         return [(a, p) for a, p in readiness.listening_sockets(text) if a != readiness.DOCKER_DNS]
+
+    def _sockets_inside(self, cid: str) -> str:
+        """The container's /proc/net/tcp{,6} read by `cat` inside it (a remote daemon); an unknown raises."""
+        code, text, err = self.exec_run(cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], False, [])
+        if code not in (0, 1) or not text:
+            raise engine_error(500, f"cannot read {cid[:12]}'s sockets: "
+                                    f"{(err.strip().splitlines() or ['cat /proc/net/tcp failed'])[-1]}")
+        return text
 
     def _host_probe(self, info: dict):
         """Read the container's sockets from this host's /proc when the daemon is local."""
@@ -295,7 +300,7 @@ class DockerEngine:
         def probe() -> set[int] | None:
             try:
                 code, out, _ = self.exec_run(cid, ["cat", "/proc/net/tcp", "/proc/net/tcp6"], False, [])
-            except (ApiError, CommandError):
+            except (EngineError, CommandError):
                 return None  # not running any more
             if code not in (0, 1):
                 return None

@@ -14,8 +14,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from labkit.contract.result import CommandError
-from labkit.engines.base import ApiError
+from labkit.errors import CommandError, EngineError
 from labkit.ownership import STANDIN_LABEL
 
 RECIPE_VERSION = "1"
@@ -79,7 +78,7 @@ def status(engine, standin: StandIn) -> str:
         return "built in"
     try:
         info = engine.inspect_image(standin.name)
-    except ApiError:
+    except EngineError:
         return "missing"
     label = ((info.get("Config") or {}).get("Labels") or {}).get(STANDIN_LABEL)
     if label is None:

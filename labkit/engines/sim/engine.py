@@ -29,7 +29,6 @@ from typing import BinaryIO
 
 from labkit.contract import render
 from labkit.engines import readiness
-from labkit.engines.base import ApiError
 from labkit.engines.sim import images as simimages
 from labkit.engines.sim import tools
 from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
@@ -37,6 +36,7 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
     claim_block,
     real_addresses,
 )
+from labkit.errors import EngineError, engine_error
 
 ENGINE_VERSION = "20.10.24+dfsg1"
 API_VERSION = "1.41"
@@ -87,7 +87,7 @@ class SimNetwork:
         for host in net.hosts():
             if str(host) not in used:
                 return str(host)
-        raise ApiError(500, f"no available IPv4 addresses on this network's address pools: {self.name} ({self.id})")
+        raise engine_error(500, f"no available IPv4 addresses on this network's address pools: {self.name} ({self.id})")
 
     def inspect(self, containers: dict) -> dict:
         members = {}
@@ -206,12 +206,12 @@ class SimEngine:
         matches = [n for n in self.networks.values() if n.id.startswith(ref)] if len(ref) >= 1 else []
         if len(matches) == 1:
             return matches[0]
-        raise ApiError(404, f"network {ref} not found")
+        raise engine_error(404, f"network {ref} not found")
 
     def _net_or_none(self, ref: str) -> SimNetwork | None:
         try:
             return self._net(ref)
-        except ApiError:
+        except EngineError:
             return None
 
     def _ctr(self, ref: str) -> SimContainer:
@@ -222,7 +222,7 @@ class SimEngine:
         matches = [c for c in self.containers.values() if c.id.startswith(ref)]
         if len(matches) == 1 and ref:
             return matches[0]
-        raise ApiError(404, f"No such container: {ref}")
+        raise engine_error(404, f"No such container: {ref}")
 
     def _image(self, ref: str) -> simimages.SimImage | None:
         want = ref if (":" in ref.rsplit("/", 1)[-1] or ref.startswith("sha256:")) else ref + ":latest"
@@ -292,17 +292,17 @@ class SimEngine:
         """POST /networks/create."""
         with self.lock:
             if name in ("bridge", "host", "none"):
-                raise ApiError(403, f"operation is not permitted on predefined {name} network")
+                raise engine_error(403, f"operation is not permitted on predefined {name} network")
             if any(n.name == name for n in self.networks.values()):
-                raise ApiError(409, f"network with name {name} already exists")
+                raise engine_error(409, f"network with name {name} already exists")
             if subnets:
                 try:
                     subnet = str(ipaddress.ip_network(subnets[0], strict=True))
                 except ValueError:
-                    raise ApiError(400, f"Invalid subnet {subnets[0]} : invalid CIDR address: {subnets[0]}") from None
+                    raise engine_error(400, f"Invalid subnet {subnets[0]} : invalid CIDR address: {subnets[0]}") from None
                 for n in self.networks.values():
                     if n.subnet and ipaddress.ip_network(n.subnet).overlaps(ipaddress.ip_network(subnet)):
-                        raise ApiError(403, "Pool overlaps with other one on this address space")
+                        raise engine_error(403, "Pool overlaps with other one on this address space")
             else:
                 subnet = self._next_pool()
             gateway = str(next(ipaddress.ip_network(subnet).hosts()))
@@ -319,7 +319,7 @@ class SimEngine:
             if not any(ipaddress.ip_network(candidate).overlaps(u) for u in used):
                 self.pool_cursor = (self.pool_cursor + step + 1) % len(pools)
                 return candidate
-        raise ApiError(400, "could not find an available, non-overlapping IPv4 address pool among the defaults to "
+        raise engine_error(400, "could not find an available, non-overlapping IPv4 address pool among the defaults to "
                             "assign to the network")
 
     def remove_network(self, name: str) -> None:
@@ -327,9 +327,9 @@ class SimEngine:
         with self.lock:
             net = self._net(name)
             if not net.user:
-                raise ApiError(403, f"{net.name} is a pre-defined network and cannot be removed")
+                raise engine_error(403, f"{net.name} is a pre-defined network and cannot be removed")
             if net.endpoints:
-                raise ApiError(403, f"error while removing network: network {net.name} id {net.id} has active "
+                raise engine_error(403, f"error while removing network: network {net.name} id {net.id} has active "
                                     "endpoints")
             del self.networks[net.id]
 
@@ -339,12 +339,12 @@ class SimEngine:
             c = self._ctr(container)
             net = self._net(network)
             if c.ns_owner or c.network_mode in ("none", "host"):
-                raise ApiError(400, "container sharing network namespace with another container or host "
+                raise engine_error(400, "container sharing network namespace with another container or host "
                                     "cannot be connected to any other network")
             if net.name in c.networks:
-                raise ApiError(403, f"endpoint with name {c.name} already exists in network {net.name}")
+                raise engine_error(403, f"endpoint with name {c.name} already exists in network {net.name}")
             if aliases and not net.user:
-                raise ApiError(400, "network-scoped alias is supported only for containers in user defined "
+                raise engine_error(400, "network-scoped alias is supported only for containers in user defined "
                                     "networks")
             c.networks.append(net.name)
             c.aliases_by_net[net.name] = list(aliases)
@@ -358,7 +358,7 @@ class SimEngine:
             c = self._ctr(container)
             net = self._net(network)
             if net.name not in c.networks:
-                raise ApiError(403, f"container {c.id} is not connected to network {net.name}")
+                raise engine_error(403, f"container {c.id} is not connected to network {net.name}")
             c.networks.remove(net.name)
             net.endpoints.pop(c.id, None)
             self._write_topology()
@@ -382,18 +382,18 @@ class SimEngine:
         """GET /images/NAME/json."""
         img = self._image(name)
         if img is None:
-            raise ApiError(404, f"No such image: {name}")
+            raise engine_error(404, f"No such image: {name}")
         return img.inspect()
 
     def import_image(self, tar_path: str, repository: str, tag: str, changes: list[str]) -> None:
         """Root filesystems cannot be imported: the embedded engine's base images are built in."""
-        raise ApiError(501, "the embedded engine has the course's base images built in; nothing to import")
+        raise engine_error(501, "the embedded engine has the course's base images built in; nothing to import")
 
     def tag_image(self, image: str, tag: str) -> None:
         """POST /images/IMAGE/tag."""
         img = self._image(image)
         if img is None:
-            raise ApiError(404, f"No such image: {image}")
+            raise engine_error(404, f"No such image: {image}")
         self._retag(img, tag if ":" in tag.rsplit("/", 1)[-1] else tag + ":latest")
 
     def _retag(self, img: simimages.SimImage, tag: str) -> None:
@@ -533,11 +533,11 @@ class SimEngine:
         with self.lock:
             img = self._image(image)
             if img is None:
-                raise ApiError(404, f"No such image: {image if ':' in image.rsplit('/', 1)[-1] else image + ':latest'}")
+                raise engine_error(404, f"No such image: {image if ':' in image.rsplit('/', 1)[-1] else image + ':latest'}")
             if name is not None:
                 for c in self.containers.values():
                     if c.name == name:
-                        raise ApiError(409, f'Conflict. The container name "/{name}" is already in use by container '
+                        raise engine_error(409, f'Conflict. The container name "/{name}" is already in use by container '
                                             f'"{c.id}". You have to remove (or rename) that container to be able '
                                             "to reuse that name.")
             mode = network or "default"
@@ -552,7 +552,7 @@ class SimEngine:
             elif mode in ("default", "bridge"):
                 nets = ["bridge"]
             elif mode == "host":
-                raise ApiError(400, "the embedded engine has no host network: use a bridge network")
+                raise engine_error(400, "the embedded engine has no host network: use a bridge network")
             else:
                 nets = [mode]  # the daemon looks the network up when the container starts
             cid = _new_id()
@@ -582,7 +582,7 @@ class SimEngine:
             taken = {other.index for other in self.containers.values()}
             index = next((i for i in range(250) if i not in taken), None)
             if index is None:
-                raise ApiError(500, "the embedded engine holds 250 containers at most; remove some (labkit clean)")
+                raise engine_error(500, "the embedded engine holds 250 containers at most; remove some (labkit clean)")
             c = SimContainer(cid, name, img, image, cfg, network or "default", list(aliases), dict(bindings),
                              auto_remove, index, root)
             c.networks = nets
@@ -606,11 +606,11 @@ class SimEngine:
                 return
             argv = c.argv
             if argv and argv[0] != "/entrypoint.sh" and os.path.basename(argv[0]) not in c.image.tools:
-                raise ApiError(400, "failed to create shim task: OCI runtime create failed: runc create failed: "
+                raise engine_error(400, "failed to create shim task: OCI runtime create failed: runc create failed: "
                                     f'unable to start container process: exec: "{argv[0]}": executable file not '
                                     "found in $PATH: unknown")
             if c.ns_owner and not self.containers[c.ns_owner].running:
-                raise ApiError(409, f"cannot join network of a non running container: {c.ns_owner}")
+                raise engine_error(409, f"cannot join network of a non running container: {c.ns_owner}")
             for name in c.networks:
                 self._net(name)  # 404 "network X not found" before anything changes
             c.networks = [self._net(name).name for name in c.networks]
@@ -618,7 +618,7 @@ class SimEngine:
                 self._attach(c, self._net(name))
             try:
                 self._publish(c)
-            except ApiError:
+            except EngineError:
                 for name in c.networks:
                     self._net(name).endpoints.pop(c.id, None)
                 raise
@@ -650,7 +650,7 @@ class SimEngine:
                     for f in c.forwarders:
                         f.close()
                     c.forwarders = []
-                    raise ApiError(500, f"driver failed programming external connectivity on endpoint {c.name} "
+                    raise engine_error(500, f"driver failed programming external connectivity on endpoint {c.name} "
                                         f"({_new_id()}): Bind for {ip or '0.0.0.0'}:{hp} failed: port is already "
                                         "allocated") from None
 
@@ -756,7 +756,7 @@ class SimEngine:
         c = self._ctr(cid)
         if c.running:
             if not force:
-                raise ApiError(409, f"You cannot remove a running container {c.id}. Stop the container before "
+                raise engine_error(409, f"You cannot remove a running container {c.id}. Stop the container before "
                                     "attempting removal or force remove")
             self._kill(c)
             c.done.wait(10)
@@ -792,7 +792,7 @@ class SimEngine:
         """Run cmd in the container: its exit code, stdout and stderr."""
         c = self._ctr(cid)
         if not c.running:
-            raise ApiError(409, f"Container {c.id} is not running")
+            raise engine_error(409, f"Container {c.id} is not running")
         ctx = tools.Ctx(self, c.id, self._cwd(c), self._program_env(c, env), c.image.tools, stop=c.stop_event,
                         on_process=c.procs.append)
         try:

@@ -7,17 +7,18 @@ Each container's network namespace is modelled by two real loopback addresses on
 
 A server that binds 127.0.0.1 really listens on the first, one that binds 0.0.0.0 on the second;
 real TCP then carries the bytes. Which container may reach which, and what a name resolves to,
-is read from the topology file the engine rewrites on every change (Docker's rules: names only on
-user-defined networks shared with the asker, no traffic between networks).
+is read from the topology file the engine rewrites on every change and decided by Docker's rules,
+which live in labkit.netrules (shared with the request-path explanation).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import time
 from dataclasses import dataclass
+
+from labkit.netrules import Attachment, Box, Lab
 
 LOOPBACK_NET = 77
 IFACE_NET = 78
@@ -87,63 +88,48 @@ class Topology:
         owner = self.containers.get(c.get("ns") or cid, c)
         return Peer(cid, c["name"], c["running"], owner["loopback"], owner["iface"], c["hostname"], owner["networks"])
 
+    def lab(self) -> Lab:
+        """The containers as Docker's rules (labkit.netrules) see them."""
+        boxes = []
+        for cid, c in self.containers.items():
+            atts = tuple(Attachment(net, info["ip"], tuple(info.get("aliases", [])), bool(info.get("user")),
+                                    info.get("gateway", ""), info.get("subnet", ""))
+                         for net, info in c["networks"].items())
+            boxes.append(Box(cid, c["name"], c["running"], c.get("hostname", ""), c.get("ns"), atts))
+        return Lab(boxes)
+
     def resolve(self, asker: str, name: str) -> list[str]:
-        """Addresses a name resolves to through the asking container's embedded DNS (127.0.0.11)."""
-        me = self.peer(asker)
-        if me is None:
-            return []
-        found: list[str] = []
-        for net, mine in me.networks.items():
-            if not mine.get("user"):
-                continue
-            for cid, c in self.containers.items():
-                if not c["running"] or c.get("ns"):
-                    continue
-                info = c["networks"].get(net)
-                if info is None:
-                    continue
-                names = {c["name"], cid[:12], *info.get("aliases", [])}
-                if name in names and info["ip"] not in found:
-                    found.append(info["ip"])
-        return found
+        """Addresses a name resolves to inside the asking container (/etc/hosts, then embedded DNS)."""
+        lab = self.lab()
+        box = lab.find(asker)
+        return [] if box is None else list(lab.lookup(box, name).addresses)
+
+    def dns(self, asker: str, name: str) -> list[str]:
+        """Addresses the embedded DNS gives the asking container for a name (no /etc/hosts)."""
+        lab = self.lab()
+        box = lab.find(asker)
+        return [] if box is None else list(lab.dns(box, name).addresses)
 
     def owner_of_ip(self, ip: str) -> tuple[str, str] | None:
         """(container id, network) that holds a container address, if any."""
-        for cid, c in self.containers.items():
-            if c.get("ns"):
-                continue
-            for net, info in c["networks"].items():
-                if info["ip"] == ip:
-                    return cid, net
-        return None
+        held = self.lab().holder(ip)
+        return None if held is None else (held[0].id, held[1].network)
 
     def route(self, asker: str, ip: str) -> tuple[str, str | None]:
         """How a connection from asker to ip goes: ('real', address) | ('refused'|'timeout'|'unreachable', None)."""
         me = self.peer(asker)
-        if me is None:
+        lab = self.lab()
+        box = lab.find(asker)
+        if me is None or box is None:
             return "unreachable", None
-        addr = ipaddress.ip_address(ip)
-        if addr.is_loopback:
+        r = lab.route(box, ip)
+        if r.verdict == "loopback":
             return "real", me.loopback
-        if not me.networks:
-            return "unreachable", None
-        for info in me.networks.values():
-            if info["ip"] == ip:
-                return "real", me.iface
-        owner = self.owner_of_ip(ip)
-        if owner is not None:
-            cid, net = owner
-            target = self.containers[cid]
-            if net in me.networks and target["running"]:
-                return "real", target["iface"]
-            return "timeout", None
-        for info in me.networks.values():
-            if info.get("gateway") == ip:
-                return "refused", None
-            subnet = info.get("subnet")
-            if subnet and addr in ipaddress.ip_network(subnet, strict=False):
-                return "timeout", None  # nobody holds that address on my network
-        return "timeout", None  # nothing answers beyond the host (an --internal network drops it too)
+        if r.verdict == "self":
+            return "real", me.iface
+        if r.verdict == "direct" and r.target is not None:
+            return "real", self.containers[r.target.id]["iface"]
+        return r.verdict, None
 
     def sim_address_of(self, asker: str, real: str) -> str:
         """Translate a real source address back to the address Docker would show to asker."""
@@ -165,7 +151,3 @@ class Topology:
             return first.get("gateway", real) if first else real
         return real
 
-
-def topology_path() -> str | None:
-    """Where a container process finds the topology file (set by the engine)."""
-    return os.environ.get("LABKIT_SIM_TOPOLOGY")

@@ -17,12 +17,13 @@ import socket
 import sys
 import threading
 
-from labkit.contract.result import CommandError
-from labkit.engines.base import ApiError, Backend
+from labkit.engines.base import Backend, LabProbe
+from labkit.errors import CommandError, EngineError, EngineUnreachable, engine_error
 
 TUPLE_RESULTS = {"exec_run", "logs"}
 # only the Engine API (the Backend protocol) is served: not the engine's own housekeeping
-CALLS = {name for name in vars(Backend) if not name.startswith("_") and callable(getattr(Backend, name))}
+CALLS = {name for proto in (Backend, LabProbe) for name in vars(proto)
+         if not name.startswith("_") and callable(getattr(proto, name))}
 
 
 def _handle(engine, request: dict) -> dict:
@@ -38,7 +39,7 @@ def _handle(engine, request: dict) -> dict:
         if method == "build":
             result = list(result)
         return {"ok": result}
-    except ApiError as err:
+    except EngineError as err:
         return {"error": [err.status, err.message]}
     except CommandError as err:
         return {"command_error": [err.stderr, err.exit_code, err.stdout]}
@@ -89,8 +90,8 @@ class RemoteSim:
             try:
                 sock.connect(self.path)
             except OSError as err:
-                raise CommandError(f"labkit: the embedded engine at {self.path} does not answer ({err.strerror})\n",
-                                   1) from None
+                raise EngineUnreachable(f"labkit: the embedded engine at {self.path} does not answer "
+                                        f"({err.strerror})\n", 1) from None
             stream = self._local.stream = sock.makefile("rwb")
         return stream
 
@@ -104,10 +105,10 @@ class RemoteSim:
             line = b""
         if not line:
             self._local.stream = None
-            raise CommandError(f"labkit: the embedded engine at {self.path} went away\n", 1)
+            raise EngineUnreachable(f"labkit: the embedded engine at {self.path} went away\n", 1)
         reply = json.loads(line)
         if "error" in reply:
-            raise ApiError(*reply["error"])
+            raise engine_error(*reply["error"])
         if "command_error" in reply:
             raise CommandError(*reply["command_error"])
         result = reply["ok"]

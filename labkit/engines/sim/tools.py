@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass, field
 
 from labkit.engines.sim.netmodel import HOST_LOOPBACK, Topology
+from labkit.netrules import is_address, is_loopback
 
 CURL_VERSION = "8.14.1"
 
@@ -541,7 +542,7 @@ def nslookup(ctx: Ctx, argv: list[str]) -> int:
         return 1
     except ValueError:
         pass
-    ips = Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name) if ctx.cid else []
+    ips = Topology.load(ctx.engine.topology_file).dns(ctx.cid, name) if ctx.cid else []
     if not ips:
         once = f"** server can't find {name}: NXDOMAIN\n\n"
         ctx.write(once if qtype == "a" else once * 2)
@@ -617,33 +618,21 @@ def _round_trip_ms(real: str) -> float:
 
 
 def _resolve_all(ctx: Ctx, name: str) -> list[str]:
-    try:
-        ipaddress.ip_address(name)
-        return [name]
-    except ValueError:
-        pass
-    if name == "localhost":
-        return ["127.0.0.1"]
-    if ctx.cid is None:
-        return []
-    view = ctx.engine.container_view(ctx.cid)
-    if name == view["hostname"]:
-        ips = [n["ip"] for n in view["networks"].values()]
-        return ips[:1] or ["127.0.0.1"]
+    if ctx.cid is None:  # the host: its own /etc/hosts, no embedded DNS
+        return [name] if is_address(name) else (["127.0.0.1"] if is_loopback(name) else [])
     return Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name)
 
 
 def _route(ctx: Ctx, ip: str) -> tuple[str, str | None]:
-    if ctx.cid is None:  # the host reaches container addresses over the bridges
-        if ipaddress.ip_address(ip).is_loopback:
-            return "real", "127.0.0.1"
-        owner = Topology.load(ctx.engine.topology_file).owner_of_ip(ip)
-        if owner is not None:
-            topo = Topology.load(ctx.engine.topology_file)
-            c = topo.containers[owner[0]]
-            return ("real", c["iface"]) if c["running"] else ("timeout", None)
-        return "timeout", None
-    return Topology.load(ctx.engine.topology_file).route(ctx.cid, ip)
+    topo = Topology.load(ctx.engine.topology_file)
+    if ctx.cid is not None:
+        return topo.route(ctx.cid, ip)
+    r = topo.lab().route_from_host(ip)  # the host reaches container addresses over the bridges
+    if r.verdict == "loopback":
+        return "real", "127.0.0.1"
+    if r.verdict == "direct" and r.target is not None:
+        return "real", topo.containers[r.target.id]["iface"]
+    return "timeout", None
 
 
 # -- curl -----------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""Which engine a session uses: LABKIT_ENGINE=auto|docker|sim, and the one-line reason shown to the learner.
+
+auto picks Docker when a daemon answers a ping within 2 s, and the embedded engine otherwise; a daemon
+that is there but cannot be spoken to (TLS, a broken configuration) is named as such, never as "no
+daemon answered".
+"""
+
+from __future__ import annotations
+
+import os
+
+from labkit.engines.base import Engine
+from labkit.errors import CommandError
+
+ENGINES = ("auto", "docker", "sim")
+
+
+def requested(value: str | None = None) -> str:
+    """The engine asked for (argument, else LABKIT_ENGINE, else auto); a one-line error for anything else."""
+    value = (value or os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
+    if value not in ENGINES:
+        raise CommandError(f"labkit: LABKIT_ENGINE={value!r} is not an engine; use auto, docker or sim\n", 1)
+    return value
+
+
+def embedded() -> Engine:
+    """A new embedded engine in this process, or the one served at LABKIT_SIM_SOCKET (the grader's)."""
+    shared = os.environ.get("LABKIT_SIM_SOCKET")
+    if shared:
+        from labkit.engines.sim.server import RemoteSim
+
+        return RemoteSim(shared)
+    from labkit.engines.sim.engine import SimEngine
+
+    return SimEngine()
+
+
+def choose(name: str | None = None) -> tuple[Engine, str]:
+    """Pick the engine (docker, sim or auto) and return it with a one-line reason."""
+    from labkit.engines.docker.connect import ping
+
+    name = requested(name)
+    if name == "sim":
+        where = "a shared embedded engine at LABKIT_SIM_SOCKET" if os.environ.get("LABKIT_SIM_SOCKET") else \
+            "asked for by LABKIT_ENGINE=sim"
+        return embedded(), f"sim ({where})"
+    from labkit.engines.docker.engine import DockerEngine
+
+    if name == "docker":
+        return DockerEngine(), "docker (asked for by LABKIT_ENGINE=docker)"
+    answer = ping(2.0)
+    if answer.ok:
+        return DockerEngine(), f"docker (a daemon answered at {answer.address})"
+    if answer.problem:
+        return embedded(), f"sim (Docker at {answer.address} could not be used: {answer.problem})"
+    return embedded(), f"sim (no Docker daemon answered at {answer.address} within 2 s)"
