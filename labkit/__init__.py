@@ -35,12 +35,9 @@ def __getattr__(name: str):
 
 def docker(line: str, cwd: str | None = None) -> Result:
     """Run one docker CLI command line on the chosen engine; returns its Result."""
-    from labkit.contract.transcript import run_line
+    from labkit.contract.transcript import run_docker
 
-    line = line.strip()
-    if not line.startswith("docker ") and line != "docker":
-        line = "docker " + line
-    return run_line(line, cwd=cwd)
+    return run_docker(line, cwd=cwd)
 
 
 def host(line: str, cwd: str | None = None) -> Result:

@@ -11,8 +11,9 @@ import os
 import re
 import shlex
 
-from labkit import ownership, session
+from labkit import ownership, session, units
 from labkit.contract import render
+from labkit.contract.options import build_context, parse_publish
 from labkit.errors import CommandError, EngineError
 
 SUPPORTED = {"image", "build", "command", "environment", "ports", "expose", "depends_on", "networks",
@@ -123,7 +124,6 @@ def _project_containers(engine, project: str, all: bool = True) -> list[dict]:
 
 
 def _up(engine, project: str, data: dict, base: str, o) -> None:
-    from labkit.contract.commands import build_context, parse_publish
 
     services = data["services"]
     nets = {f"{project}_default"} | {n for s in services.values() for n in _networks(project, s)}
@@ -202,7 +202,7 @@ def _ps(engine, project: str, o, all: bool) -> None:
     for c in sorted(_project_containers(engine, project, all), key=lambda c: c["Names"][0]):
         rows.append([
             c["Names"][0].lstrip("/"), c.get("Image", ""), '"' + render.ellipsis(c.get("Command", ""), 20) + '"',
-            (c.get("Labels") or {}).get(SERVICE_LABEL, ""), render.ago(c.get("Created", 0)), c.get("Status", ""),
+            (c.get("Labels") or {}).get(SERVICE_LABEL, ""), units.ago(c.get("Created", 0)), c.get("Status", ""),
             render.ports_column(c.get("Ports") or []),
         ])
     o.out(render.table(["NAME", "IMAGE", "COMMAND", "SERVICE", "CREATED", "STATUS", "PORTS"], rows))

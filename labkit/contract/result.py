@@ -1,4 +1,4 @@
-"""The result of one command of the docker command contract."""
+"""The result of one command of the docker command contract, and the Out a command writes into."""
 
 from __future__ import annotations
 
@@ -39,3 +39,22 @@ class CommandError(Exception):
         self.stderr = stderr if stderr.endswith("\n") or not stderr else stderr + "\n"
         self.exit_code = exit_code
         self.stdout = stdout
+
+
+class Out:
+    """Collects what a command prints and its exit code."""
+
+    def __init__(self) -> None:
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.code = 0
+
+    def out(self, text: str) -> None:
+        """Print to stdout."""
+        self.stdout.append(text)
+
+    def err(self, text: str, code: int | None = None) -> None:
+        """Print to stderr, and set the exit code when one is given."""
+        self.stderr.append(text)
+        if code is not None:
+            self.code = code

@@ -70,6 +70,14 @@ def run_line(line: str, cwd: str | None = None, engine=None) -> Result:
     return run_command(eng, line, cwd)
 
 
+def run_docker(line: str, cwd: str | None = None) -> Result:
+    """Run one docker command line, with or without its leading `docker`, on the session's engine."""
+    line = line.strip()
+    if not line.startswith("docker ") and line != "docker":
+        line = "docker " + line
+    return run_line(line, cwd=cwd)
+
+
 def replay(path: str, engine=None) -> Iterator[Result]:
     """Run every line of a transcript, in order, from the transcript's folder."""
     base = os.path.dirname(os.path.abspath(path))

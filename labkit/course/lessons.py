@@ -18,11 +18,12 @@ from pathlib import Path
 from labkit import ownership, session
 from labkit.contract.transcript import run_line
 from labkit.errors import CommandError
+from labkit.images import CURL_IMAGE
 
 NETWORK = "day8-net"
 IMAGE = "day8"
 LOOPBACK_TAG = "day8:loopback"
-CLIENT_IMAGE = "curlimages/curl:8.14.1"
+CLIENT_IMAGE = CURL_IMAGE
 ASSETS = Path("assets") / "day8"
 WORKDIR = Path("day8")
 LOOPBACK_BIND = '("127.0.0.1", 3000)'

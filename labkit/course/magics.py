@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from labkit.contract.result import Result
+from labkit.contract.transcript import run_docker, run_line
 
 
 def show(result: Result) -> None:
@@ -19,26 +20,20 @@ def show(result: Result) -> None:
 
 def docker_line(line: str) -> None:
     """`%docker ps`: run one docker command and print its output."""
-    import labkit
-
-    show(labkit.docker(line))
+    show(run_docker(line))
 
 
 def docker_cell(line: str, cell: str) -> None:
     """`%%docker`: run each non-blank, non-comment line of the cell as a docker command."""
-    import labkit
-
     for raw in cell.splitlines():
         text = raw.strip()
         if text and not text.startswith("#"):
-            show(labkit.docker(text))
+            show(run_docker(text))
 
 
 def host_line(line: str) -> None:
     """`%host curl -sS http://localhost:8080`: run a command on the host side of the lab and print its output."""
-    import labkit
-
-    show(labkit.host(line))
+    show(run_line(line))
 
 
 def register(ipython) -> None:

@@ -193,10 +193,10 @@ def _trace_from_host(state: LabState, t: Trace, host: str, port: int) -> Trace:
 
 def observe(source: str, url: str) -> str:
     """Make the request for real (curl from the source container, or from the host) and say what happened."""
-    import labkit
+    from labkit.contract.transcript import run_docker, run_line
 
     line = f"curl -sS -m 3 -o /dev/null -w '%{{http_code}}' {url}"
-    result = labkit.host(line) if source == HOST else labkit.docker(f"exec {source} {line}")
+    result = run_line(line) if source == HOST else run_docker(f"exec {source} {line}")
     if result.exit_code == 0:
         return f"HTTP {result.stdout.strip()}"
     if result.exit_code in (126, 127):

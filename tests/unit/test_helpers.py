@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from labkit.contract.commands import dockerfile_bases, parse_publish
 from labkit.contract.compose import project_name
+from labkit.contract.options import dockerfile_bases, parse_publish
 from labkit.contract.transcript import is_docker_line, read_transcript
 from labkit.engines import readiness
 from labkit.errors import CommandError

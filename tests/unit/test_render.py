@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from labkit import units
 from labkit.contract import render
 
 
@@ -12,13 +13,13 @@ def test_human_duration_matches_go_units():
              150: "2 minutes", 3600: "About an hour", 2 * 3600: "2 hours", 3 * 86400: "3 days",
              15 * 86400: "2 weeks", 70 * 86400: "2 months", 800 * 86400: "2 years"}
     for seconds, text in cases.items():
-        assert render.human_duration(seconds) == text, seconds
+        assert units.human_duration(seconds) == text, seconds
 
 
 def test_human_size_is_decimal_with_three_digits():
-    assert render.human_size(172_213_760) == "172MB"
-    assert render.human_size(1_234_567_890) == "1.23GB"
-    assert render.human_size(999) == "999B"
+    assert units.human_size(172_213_760) == "172MB"
+    assert units.human_size(1_234_567_890) == "1.23GB"
+    assert units.human_size(999) == "999B"
 
 
 def test_table_uses_tabwriter_widths():

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labkit.errors import CommandError, EngineError
+from labkit.images import BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE
 from labkit.ownership import STANDIN_LABEL
 
 RECIPE_VERSION = "1"
@@ -31,8 +32,6 @@ if [ "${1#-}" != "${1}" ] || [ -z "$(command -v "${1}")" ]; then
 fi
 exec "$@"
 """
-BUSYBOX_APPLETS = ["nslookup", "ping", "ping6", "hostname", "netstat", "ifconfig", "ip", "route",
-                   "traceroute", "wget", "nc", "telnet", "ps", "top", "less", "vi", "which", "ss"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +50,13 @@ class StandIn:
 
 STANDINS = [
     StandIn(
-        "python:3.13-slim",
+        PYTHON_IMAGE,
         ("python3", "ca-certificates"),
         'ln -sf /usr/bin/python3 "$1"/usr/local/bin/python; ln -sf /usr/bin/python3 "$1"/usr/local/bin/python3',
         (f"ENV PATH={_PATH}", "ENV LANG=C.UTF-8", 'CMD ["python3"]'),
     ),
     StandIn(
-        "curlimages/curl:8.14.1",
+        CURL_IMAGE,
         ("curl", "busybox", "ca-certificates"),
         "set -e; root=\"$1\"; "
         + "for a in " + " ".join(BUSYBOX_APPLETS) + "; do "

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from labkit.contract import render
+from labkit import units
 from labkit.engines import readiness
 from labkit.engines.sim import images as simimages
 from labkit.engines.sim import tools
@@ -37,6 +37,7 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
     real_addresses,
 )
 from labkit.errors import EngineError, engine_error
+from labkit.images import with_tag
 
 ENGINE_VERSION = "20.10.24+dfsg1"
 API_VERSION = "1.41"
@@ -225,7 +226,7 @@ class SimEngine:
         raise engine_error(404, f"No such container: {ref}")
 
     def _image(self, ref: str) -> simimages.SimImage | None:
-        want = ref if (":" in ref.rsplit("/", 1)[-1] or ref.startswith("sha256:")) else ref + ":latest"
+        want = with_tag(ref)
         hex_ref = ref[7:] if ref.startswith("sha256:") else ref
         by_id = re.fullmatch(r"[0-9a-f]{4,64}", hex_ref) is not None  # an ID or ID prefix, never a name:tag
         for img in self.images:
@@ -394,7 +395,7 @@ class SimEngine:
         img = self._image(image)
         if img is None:
             raise engine_error(404, f"No such image: {image}")
-        self._retag(img, tag if ":" in tag.rsplit("/", 1)[-1] else tag + ":latest")
+        self._retag(img, with_tag(tag))
 
     def _retag(self, img: simimages.SimImage, tag: str) -> None:
         for other in self.images:
@@ -425,11 +426,11 @@ class SimEngine:
                 self.images.append(img)
                 existing = img
             if tag:
-                self._retag(existing, tag if ":" in tag.rsplit("/", 1)[-1] else tag + ":latest")
+                self._retag(existing, with_tag(tag))
         yield {"aux": {"ID": img.id}}
         yield {"stream": f"Successfully built {img.id.split(':')[1][:12]}\n"}
         if tag:
-            yield {"stream": f"Successfully tagged {tag if ':' in tag.rsplit('/', 1)[-1] else tag + ':latest'}\n"}
+            yield {"stream": f"Successfully tagged {with_tag(tag)}\n"}
 
     # -- containers -----------------------------------------------------------------------
     def list_containers(self, all: bool = False, filters: dict | None = None) -> list[dict]:
@@ -467,9 +468,9 @@ class SimEngine:
     def _status(self, c: SimContainer) -> str:
         now = _now()
         if c.status == "running":
-            return "Up " + render.human_duration(now - c.started)
+            return "Up " + units.human_duration(now - c.started)
         if c.status == "exited":
-            return f"Exited ({c.exit_code}) " + render.ago(c.finished, now)
+            return f"Exited ({c.exit_code}) " + units.ago(c.finished, now)
         return "Created"
 
     def inspect_container(self, name: str) -> dict:
@@ -533,7 +534,7 @@ class SimEngine:
         with self.lock:
             img = self._image(image)
             if img is None:
-                raise engine_error(404, f"No such image: {image if ':' in image.rsplit('/', 1)[-1] else image + ':latest'}")
+                raise engine_error(404, f"No such image: {with_tag(image)}")
             if name is not None:
                 for c in self.containers.values():
                     if c.name == name:

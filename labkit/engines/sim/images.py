@@ -16,11 +16,13 @@ import shutil
 import time
 from dataclasses import dataclass, field
 
+from labkit.images import BUSYBOX_APPLETS
+
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "id", "pwd", "ls", "hostname", "getent",
                 "printf", "test", "[", "grep", "sort", "head", "tail", "wc"}
 PYTHON_TOOLS = COMMON_TOOLS | {"python3", "python"}
-CURL_TOOLS = COMMON_TOOLS | {"curl", "nslookup", "ping", "ping6", "netstat", "wget", "nc", "ps", "which"}
+CURL_TOOLS = COMMON_TOOLS | {"curl", *BUSYBOX_APPLETS}
 
 
 @dataclass
@@ -176,8 +178,7 @@ def build(context_dir: str, dockerfile: str, buildargs: dict[str, str], find_ima
                 if not os.path.exists(source):
                     raise BuildError(f"COPY failed: file not found in build context or excluded by "
                                      f".dockerignore: stat {src}: file does not exist")
-                into = files + (target if target.endswith("/") or os.path.isdir(source) or len(parts) > 2
-                                else target)
+                into = files + target
                 if os.path.isdir(source):
                     shutil.copytree(source, files + target, dirs_exist_ok=True)
                 else:

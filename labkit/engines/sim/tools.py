@@ -19,7 +19,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from labkit.engines.sim.images import COMMON_TOOLS
 from labkit.engines.sim.netmodel import HOST_LOOPBACK, Topology
+from labkit.images import BUSYBOX_APPLETS
 from labkit.netrules import is_address, is_loopback
 
 CURL_VERSION = "8.14.1"
@@ -284,12 +286,9 @@ def _simple(ctx: Ctx, cmd: list, shell_vars: dict[str, str], status: int, stdin:
     return code, out
 
 
-BUSYBOX_APPLETS = {"nslookup", "ping", "ping6", "netstat", "wget", "nc", "ps", "which"}
-
-
 def _tool_path(name: str) -> str:
     """Where a program lives in the course images (busybox applets are linked into /usr/local/bin)."""
-    if name in BUSYBOX_APPLETS or name in ("python", "python3"):
+    if (name in BUSYBOX_APPLETS and name not in COMMON_TOOLS) or name in ("python", "python3"):
         return f"/usr/local/bin/{name}"
     return f"/usr/bin/{name}"
 

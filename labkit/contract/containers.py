@@ -1,0 +1,212 @@
+"""The container commands of the contract: run, ps, logs, exec, start/stop/restart/rm, inspect, port."""
+
+from __future__ import annotations
+
+from labkit import ownership, session
+from labkit.contract import render
+from labkit.contract.cmdline import Parsed
+from labkit.contract.options import kv_pairs, parse_publish
+from labkit.contract.result import Out
+from labkit.engines.base import Engine
+from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound
+from labkit.images import with_tag
+
+
+# -- helpers -------------------------------------------------------------------------------
+def owned_container(engine: Engine, name: str, fix: str) -> dict:
+    info = engine.inspect_container(name)
+    if not ownership.is_owned(info):
+        raise CommandError(ownership.not_owned_message("container", name, fix), 1)
+    return info
+
+
+def start_error_code(message: str) -> int:
+    """The exit code `docker run` gives a container that failed to start: the CLI itself reads the daemon's
+    message (runStartContainerErr in docker/cli): 127 for a missing command, 126 for one it may not run."""
+    if "executable file not found" in message or "no such file or directory" in message:
+        return 127
+    if "permission denied" in message:
+        return 126
+    return 125
+
+
+def run(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+    image, command = p.args[0], p.args[1:]
+    name = p.flag("name")
+    network = p.flag("network")
+    exposed = list(p.flag("expose") or [])
+    exposed = [e if "/" in e else e + "/tcp" for e in exposed]
+    bindings: dict[str, list[tuple[str, str]]] = {}
+    for spec in p.flag("publish") or []:
+        port, ip, host = parse_publish(spec)
+        bindings.setdefault(port, []).append((ip, host))
+        if port not in exposed:
+            exposed.append(port)
+    env = [f"{k}={v}" for k, v in kv_pairs(p.flag("env"), "env").items()]
+    detach, tty, rm = bool(p.flag("detach")), bool(p.flag("tty")), bool(p.flag("rm"))
+    if p.flag("network-alias") and (not network or network in ("default", "bridge", "host", "none")
+                                    or network.startswith("container:")):
+        raise CommandError("docker: network-scoped aliases are only supported for user-defined networks\n\n"
+                           "Run 'docker run --help' for more information\n", 125)
+    try:
+        cid = engine.create_container(
+            image=image, command=command or None, name=name, env=env, exposed=exposed, bindings=bindings,
+            network=network, aliases=p.flag("network-alias") or [], labels=session.current().labels(), tty=tty,
+            stdin_open=bool(p.flag("interactive")) and detach, auto_remove=rm and detach,
+            hostname=p.flag("hostname"),
+        )
+    except EngineError as err:
+        create_failed(engine, err, image, name, o)
+        return
+    try:
+        engine.start(cid)
+    except EngineError as err:
+        if detach:  # the CLI has printed the created container's ID before starting it
+            o.out(cid + "\n")
+        o.err(render.run_error(err.message), start_error_code(err.message))
+        if rm:
+            quiet_remove(engine, cid)
+        return
+    if detach:
+        engine.wait_ready(cid)
+        o.out(cid + "\n")
+        return
+    try:
+        code = engine.wait(cid)
+        out, err = engine.logs(cid)
+    except KeyboardInterrupt:
+        quiet_remove(engine, cid, stop_only=not rm)
+        raise
+    if tty:
+        out = out.replace("\r\n", "\n")
+    o.out(out)
+    o.err(err, code)
+    if rm:
+        quiet_remove(engine, cid)
+
+
+def create_failed(engine: Engine, err: EngineError, image: str, name: str | None, o: Out) -> None:
+    """Explain a failed create: a missing image (labkit never pulls) or a name clash (whose is it?)."""
+    if isinstance(err, ImageNotFound):
+        ref = with_tag(image)
+        o.err(f"Unable to find image '{ref}' locally\n" + render.run_error(f"No such image: {ref}")
+              + "labkit: labkit never pulls from a registry; build it (`docker build -t "
+              f"{image} DIR`) or run `labkit images --offline` for the course's base images\n", 125)
+        return
+    o.err(render.run_error(err.message), 125)
+    if isinstance(err, Conflict) and name:
+        try:
+            if not ownership.is_owned(engine.inspect_container(name)):
+                o.err(ownership.not_owned_message("container", name, f"docker rm -f {name}"))
+        except EngineError:
+            pass
+
+
+def quiet_remove(engine: Engine, cid: str, stop_only: bool = False) -> None:
+    try:
+        if stop_only:
+            engine.stop(cid, timeout=1)
+        else:
+            engine.remove_container(cid, force=True)
+    except EngineError:
+        pass
+
+
+def ps(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+    o.out(render.ps_table(engine.list_containers(all=bool(p.flag("all"))), bool(p.flag("quiet"))))
+
+
+def logs(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+    info = engine.inspect_container(p.args[0])
+    out, err = engine.logs(info["Id"])
+    if (info.get("Config") or {}).get("Tty"):
+        out = out.replace("\r\n", "\n")
+    o.out(out)
+    o.err(err)
+
+
+def exec_in(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+    name, cmd = p.args[0], p.args[1:]
+    info = owned_container(engine, name, f"docker exec {name} ...")
+    if not (info.get("State") or {}).get("Running"):
+        raise CommandError(render.daemon_error(f"Container {info['Id']} is not running"), 1)
+    env = [f"{k}={v}" for k, v in kv_pairs(p.flag("env"), "env").items()]
+    code, out, err = engine.exec_run(info["Id"], cmd, bool(p.flag("tty")), env, bool(p.flag("detach")))
+    if p.flag("tty"):
+        out = out.replace("\r\n", "\n")
+    o.out(out)
+    o.err(err, code)
+
+
+def each_container(verb: str, action):
+    def handler(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+        failed = []
+        for name in p.args:
+            try:
+                info = engine.inspect_container(name)
+                if not ownership.is_owned(info):
+                    flag = " -f" if verb == "rm" else ""
+                    o.err(ownership.not_owned_message("container", name, f"docker {verb}{flag} {name}"), 1)
+                    failed.append(name)
+                    continue
+                action(engine, info["Id"], p)
+                o.out(name + "\n")
+            except EngineError as err:
+                o.err(render.daemon_error(err.message), 1)
+                failed.append(name)
+        if failed and verb == "start":
+            o.err(f"Error: failed to start containers: {', '.join(failed)}\n")
+
+    return handler
+
+
+def stop_timeout(p: Parsed) -> int | None:
+    t = p.flag("time")
+    if t is None:
+        return None
+    try:
+        return int(t)
+    except ValueError:
+        raise CommandError(f'invalid argument "{t}" for "-t, --time" flag: strconv.ParseInt: parsing '
+                           f'"{t}": invalid syntax\n', 125) from None
+
+
+def do_start(engine: Engine, cid: str, p: Parsed) -> None:
+    engine.start(cid)
+    engine.wait_ready(cid)
+
+
+def do_restart(engine: Engine, cid: str, p: Parsed) -> None:
+    engine.restart(cid, stop_timeout(p))
+    engine.wait_ready(cid)
+
+
+def inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+    found = []
+    for name in p.args:
+        for lookup in (engine.inspect_container, engine.inspect_image, engine.inspect_network):
+            try:
+                found.append(lookup(name))
+                break
+            except EngineError:
+                continue
+        else:
+            o.err(f"Error: No such object: {name}\n", 1)
+    o.out(render.inspect_json(found))
+
+
+def port(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
+    info = engine.inspect_container(p.args[0])
+    if len(p.args) == 1:
+        o.out(render.port_lines(info))
+        return
+    typed = p.args[1]
+    port, _, proto = typed.partition("/")
+    if not port.isdigit() or int(port) > 65535:
+        why = "value out of range" if port.isdigit() else "invalid syntax"
+        raise CommandError(f'Error: invalid port ({port}): strconv.ParseUint: parsing "{port}": {why}\n', 1)
+    want = f"{int(port)}/{proto or 'tcp'}"
+    ports = (info.get("NetworkSettings") or {}).get("Ports") or {}
+    if not ports.get(want):
+        raise CommandError(f"Error: No public port '{typed}' published for {p.args[0]}\n", 1)
+    o.out(render.port_lines(info, only=want))
