@@ -20,6 +20,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check labkit tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests
 	$(BIN)/python tests/nbval_run.py
 

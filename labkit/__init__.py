@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from labkit.contract.result import Result
 
-__version__ = "0.1.0"
+from labkit.version import __version__
 
 
 def __getattr__(name: str):
@@ -26,10 +26,6 @@ def __getattr__(name: str):
         from labkit.contract.result import Result
 
         return Result
-    if name == "set_lesson":
-        from labkit.ownership import set_lesson
-
-        return set_lesson
     raise AttributeError(f"module 'labkit' has no attribute {name!r}")
 
 
@@ -38,6 +34,13 @@ def docker(line: str, cwd: str | None = None) -> Result:
     from labkit.contract.transcript import run_docker
 
     return run_docker(line, cwd=cwd)
+
+
+def set_lesson(lesson: str | None) -> None:
+    """Label what you create from now on with a lesson (labkit.lesson does this for you)."""
+    from labkit import session
+
+    session.current().lesson = lesson
 
 
 def host(line: str, cwd: str | None = None) -> Result:

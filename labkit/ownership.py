@@ -15,7 +15,6 @@ from labkit.errors import CommandError, EngineError, NotFound
 
 SESSION_LABEL = "labkit.session"
 LESSON_LABEL = "labkit.lesson"
-STANDIN_LABEL = "labkit.standin"
 
 
 def is_owned(obj: dict) -> bool:

@@ -1,14 +1,16 @@
 """Re-execute every notebook with nbval against its stored outputs, on a scratch copy of notebooks/.
 
 A scratch copy, because lesson 09 writes the learner's own `day8/server.py`: running the tests in a
-learner's checkout must never overwrite their work. The lab the last lesson leaves running is removed
-afterwards (`labkit clean`). Used by `make test` and by bench/course_nbval.py.
+learner's checkout must never overwrite their work. The notebooks run in a session of their own
+(LABKIT_SESSION=nbval-<pid>), so the learner's own lab on the same daemon is left alone, and the lab the
+last lesson leaves running is removed afterwards (`labkit clean --session nbval-<pid>`). Used by `make test` and by bench/course_nbval.py.
 
     python tests/nbval_run.py [pytest options…]      # exit code: pytest's
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,10 +29,12 @@ def run(extra: list[str], capture: bool = False) -> subprocess.CompletedProcess:
                                                                  or (Path(d) == source and n == "day8")])
         cmd = [sys.executable, "-m", "pytest", "--nbval", str(course), "--rootdir", str(ROOT),
                "--nbval-sanitize-with", str(ROOT / "tests" / "nbval-sanitize.cfg"), "-p", "no:cacheprovider", *extra]
+        env = {**os.environ, "LABKIT_SESSION": f"nbval-{os.getpid()}"}
         try:
-            return subprocess.run(cmd, cwd=ROOT, capture_output=capture, text=True)
+            return subprocess.run(cmd, cwd=ROOT, capture_output=capture, text=True, env=env)
         finally:
-            subprocess.run([sys.executable, "-m", "labkit", "clean"], cwd=ROOT, capture_output=True)
+            subprocess.run([sys.executable, "-m", "labkit", "clean", "--session", env["LABKIT_SESSION"]], cwd=ROOT,
+                           capture_output=True)
 
 
 if __name__ == "__main__":

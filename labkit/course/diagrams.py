@@ -4,68 +4,47 @@
     diagrams.show(fig)                                  # a PNG in the notebook (does nothing outside IPython)
 
 Drawing only: the figures are built from a `LabState` or a `Trace` and never ask the engine anything.
-Figures are plain `matplotlib.figure.Figure` objects on the Agg canvas (pyplot is never touched), laid
-out in inch coordinates, sorted by name, so the same lab always gives the same picture.
+The topology is drawn here; the request path in pathfigure; the kit both use (sizes, colours, PNG) in
+figures. Everything is sorted by name, so the same lab always gives the same picture.
 """
 
 from __future__ import annotations
 
-import io
-import textwrap
 from dataclasses import dataclass, field
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from labkit.course.paths import HOPS, Trace
-from labkit.course.state import BUILTIN_NETWORKS, ContainerView, LabState, Listener, NetworkView, Published
+from labkit.course.figures import (  # the drawing kit, for callers of diagrams too
+    AMBER,
+    BLUE,
+    BOX_FONT,
+    BUILTIN_BAR,
+    DPI,
+    GAP,
+    GREEN,
+    GREY,
+    INK,
+    NAME_FONT,
+    PAD,
+    PURPLE,
+    RED,
+    WIDTH,
+    _chars,
+    _lh,
+    _new_figure,
+    _wrap,
+    image,
+    png_bytes,
+    show,
+)
+from labkit.course.pathfigure import request_path_figure
+from labkit.course.state import ContainerView, LabState, Listener, NetworkView, Published
+from labkit.netrules import BUILTIN_NETWORKS
 
-DPI = 100
-WIDTH = 10.0  # inches
-
-# colours a learner can tell apart (and that survive a greyscale print reasonably)
-GREEN = "#2f855a"
-RED = "#c53030"
-BLUE = "#2b6cb0"
-AMBER = "#b7791f"
-PURPLE = "#6b46c1"
-GREY = "#8a8a8a"
-INK = "#1a202c"
-BUILTIN_BAR = "#718096"
-
-BOX_FONT = 7.5
-NAME_FONT = 8.5
-PAD = 0.08  # inside a container box
-GAP = 0.16  # between container columns
-CHAR_EM = 0.6  # DejaVu Sans: average character width as a fraction of the font size (a little generous)
 EMPTY_MESSAGE = "the lab is empty: no labkit networks or containers"
 LOOPBACK_NOTE = "(loopback only)"
 ALL_NOTE = "(all interfaces)"
-
-
-def _lh(size: float) -> float:
-    """Height of one text line in inches for a font size in points."""
-    return size * 1.3 / 72
-
-
-def _chars(width: float, size: float) -> int:
-    """How many characters of this font size fit in `width` inches."""
-    return max(8, int(width * 72 / (size * CHAR_EM)))
-
-
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width=width, break_long_words=True)) or text
-
-
-def _new_figure(height: float, width: float = WIDTH):
-    fig = Figure(figsize=(width, height), dpi=DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set_xlim(0, width)
-    ax.set_ylim(0, height)
-    ax.set_axis_off()
-    return fig, ax
 
 
 def _hostport(address: str, port: int) -> str:
@@ -399,98 +378,9 @@ def _legend(ax, legend_h: float) -> None:
 
 # ---------------------------------------------------------------------------------------------- request path
 
-_HOP_HINT = {"client": "who sends", "DNS": "name → address", "route": "how packets get there",
-             "listener": "who answers"}
-
-
-def request_path_figure(trace: Trace) -> Figure:
-    """Draw one request hop by hop (client → DNS → route → listener): green ok, red ✗ where it stops, grey after."""
-    by_name = {h.name: h for h in trace.hops}
-    hop_w, arrow_w = 1.95, 0.45
-    x0 = (WIDTH - (len(HOPS) * hop_w + (len(HOPS) - 1) * arrow_w)) / 2
-    states = []
-    reached = True
-    for name in HOPS:
-        hop = by_name.get(name)
-        if not reached or hop is None:
-            states.append((name, "not reached", None))
-        elif hop.ok:
-            states.append((name, "ok", hop.detail))
-        else:
-            states.append((name, "failed", hop.detail))
-            reached = False
-    details = [_wrap(d, 28) if d else "not reached" for _, _, d in states]
-    detail_lines = max(d.count("\n") + 1 for d in details)
-    box_h = 1.15
-    footer = 0.55 if trace.observed is not None else 0.1
-    height = round(max(3.0, 0.85 + box_h + 0.2 + detail_lines * _lh(8.5) + 0.15 + footer), 2)
-    fig, ax = _new_figure(height)
-
-    ax.text(WIDTH / 2, height - 0.3, f"request from {trace.source} to {trace.url}", fontsize=13, fontweight="bold",
-            ha="center", va="center", color=INK)
-    failed = trace.failed_hop
-    summary = (f"stops at {failed.name}" if failed else
-               ("reaches a listener" if trace.ok else "incomplete trace"))
-    ax.text(WIDTH / 2, height - 0.58, summary, fontsize=9.5, ha="center", va="center", fontstyle="italic",
-            color=RED if failed else (GREEN if trace.ok else GREY))
-    top = height - 0.85
-    style = {"ok": ("#e6f6ec", GREEN, "✓"), "failed": ("#fde8e8", RED, "✗"), "not reached": ("#f1f3f5", "#b0b7c0", "")}
-    for i, ((name, status, _), detail) in enumerate(zip(states, details, strict=True)):
-        x = x0 + i * (hop_w + arrow_w)
-        face, edge, mark = style[status]
-        ax.add_patch(FancyBboxPatch((x, top - box_h), hop_w, box_h, boxstyle="round,pad=0,rounding_size=0.1",
-                                    facecolor=face, edgecolor=edge, linewidth=2.5 if status == "failed" else 1.5))
-        ink = GREY if status == "not reached" else INK
-        ax.text(x + hop_w / 2, top - 0.12, name, fontsize=12, fontweight="bold", ha="center", va="top", color=ink)
-        ax.text(x + hop_w / 2, top - 0.38, _HOP_HINT.get(name, ""), fontsize=7.5, fontstyle="italic", ha="center",
-                va="top", color=GREY)
-        if status == "failed":
-            ax.text(x + hop_w / 2, top - box_h + 0.3, mark, fontsize=30, fontweight="bold", ha="center", va="center",
-                    color=RED)
-        elif status == "ok":
-            ax.text(x + hop_w / 2, top - box_h + 0.27, f"{mark} ok", fontsize=14, fontweight="bold", ha="center",
-                    va="center", color=GREEN)
-        else:
-            ax.text(x + hop_w / 2, top - box_h + 0.27, "not reached", fontsize=9, ha="center", va="center", color=GREY)
-        ax.text(x + hop_w / 2, top - box_h - 0.15, detail, fontsize=8.5, ha="center", va="top", linespacing=1.15,
-                color={"ok": INK, "failed": RED}.get(status, GREY), fontweight="bold" if status == "failed" else "normal")
-        if i < len(HOPS) - 1:
-            nxt = states[i + 1][1]
-            ax.add_patch(FancyArrowPatch((x + hop_w + 0.04, top - box_h / 2), (x + hop_w + arrow_w - 0.04, top - box_h / 2),
-                                         arrowstyle="-|>", mutation_scale=16, linewidth=1.8,
-                                         color=INK if nxt != "not reached" else "#c0c6ce"))
-    if trace.observed is not None:
-        ax.text(WIDTH / 2, 0.25, f"observed: {trace.observed}", fontsize=10, ha="center", va="center", color=INK,
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "#fffbea", "edgecolor": AMBER})
-    return fig
-
 
 # ---------------------------------------------------------------------------------------------- output
 
 
-def png_bytes(fig: Figure) -> bytes:
-    """Render a figure to PNG bytes, the same bytes every time for the same figure (fixed dpi, no version stamp)."""
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
-    return buf.getvalue()
-
-
-def image(fig: Figure):
-    """The figure as an IPython PNG Image object (for widgets' output areas)."""
-    from IPython.display import Image
-
-    return Image(data=png_bytes(fig), format="png")
-
-
-def show(fig: Figure) -> None:
-    """Show a figure in Jupyter/IPython as a PNG image; outside IPython do nothing."""
-    try:
-        from IPython import get_ipython
-        from IPython.display import Image, display
-    except ImportError:
-        return
-    if get_ipython() is None:
-        return
-    display(Image(data=png_bytes(fig), format="png"))
+__all__ = ["topology_figure", "request_path_figure", "listener_label", "published_label", "png_bytes", "image",
+           "show", "DPI", "RED", "GREEN"]

@@ -13,17 +13,22 @@ from __future__ import annotations
 
 import runpy
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from labkit.course.exercises import EXERCISES, Context, Exercise, Part
 from labkit.errors import CommandError
 
-_registered: list[Exercise] = []
+# the list the file being loaded registers into: set only while load() runs that file
+_collecting: ContextVar[list[Exercise] | None] = ContextVar("labkit_hidden_checks", default=None)
 
 
 def hidden_check(id: str, lesson: str, points: int, title: str, hints: tuple[str, ...] = ()):
     """Register a grader-side check for a lesson (a function of Context returning parts)."""
     def register(fn: Callable[[Context], list[Part]]) -> Callable[[Context], list[Part]]:
-        _registered.append(Exercise(id, lesson, title, points, tuple(hints), "", fn, None, "hidden"))
+        found = _collecting.get()
+        if found is None:
+            raise CommandError("labkit: hidden checks are registered by `labkit grade --hidden FILE`, not imported\n", 2)
+        found.append(Exercise(id, lesson, title, points, tuple(hints), "", fn, None, "hidden"))
         return fn
 
     return register
@@ -31,14 +36,17 @@ def hidden_check(id: str, lesson: str, points: int, title: str, hints: tuple[str
 
 def load(paths: list[str]) -> list[Exercise]:
     """The hidden checks defined in these files; a broken file is a one-line error."""
-    _registered.clear()
-    for path in paths:
-        try:
-            runpy.run_path(path)
-        except Exception as err:  # noqa: BLE001 - the instructor's file: report it, do not crash
-            raise CommandError(f"labkit grade: the hidden checks in {path} do not load ({type(err).__name__}: {err})\n",
-                               2) from None
-    found = list(_registered)
+    found: list[Exercise] = []
+    token = _collecting.set(found)
+    try:
+        for path in paths:
+            try:
+                runpy.run_path(path)
+            except Exception as err:  # noqa: BLE001 - the instructor's file: report it, do not crash
+                raise CommandError(f"labkit grade: the hidden checks in {path} do not load "
+                                   f"({type(err).__name__}: {err})\n", 2) from None
+    finally:
+        _collecting.reset(token)
     clash = [e.id for e in found if e.id in EXERCISES]
     if clash:
         raise CommandError(f"labkit grade: hidden check {clash[0]!r} has the id of a released exercise; rename it\n", 2)

@@ -66,7 +66,7 @@ class DockerEngine:
 
         import docker
 
-        from labkit import __version__
+        from labkit.version import __version__
 
         return {
             "Version": f"labkit {__version__} (docker SDK {docker.__version__})",

@@ -15,8 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from labkit.errors import CommandError, EngineError
-from labkit.images import BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE
-from labkit.ownership import STANDIN_LABEL
+from labkit.images import BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE, STANDIN_LABEL
 
 RECIPE_VERSION = "1"
 MIRROR = os.environ.get("LABKIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")

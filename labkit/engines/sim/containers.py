@@ -1,0 +1,239 @@
+"""The embedded engine's containers as the API shows them: create, list, inspect, remove, wait, logs."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import random
+import shutil
+
+from labkit import units
+from labkit.engines.sim.model import (
+    _ADJ,
+    _NOUN,
+    SimContainer,
+    _match_labels,
+    _new_id,
+    _now,
+    _read,
+    _rfc3339,
+)
+from labkit.errors import engine_error
+from labkit.images import with_tag
+
+
+class ContainerOps:
+    """The embedded engine's containers as the API shows them. Mixed into SimEngine."""
+
+    def _ctr(self, ref: str) -> SimContainer:
+        ref = ref.lstrip("/")
+        for c in self.containers.values():
+            if c.name == ref or c.id == ref:
+                return c
+        matches = [c for c in self.containers.values() if c.id.startswith(ref)]
+        if len(matches) == 1 and ref:
+            return matches[0]
+        raise engine_error(404, f"No such container: {ref}")
+
+    def list_containers(self, all: bool = False, filters: dict | None = None) -> list[dict]:
+        """GET /containers/json."""
+        with self.lock:
+            items = sorted(self.containers.values(), key=lambda c: c.created, reverse=True)
+            out = []
+            for c in items:
+                if not all and not c.running:
+                    continue
+                if not _match_labels(c.config.get("Labels"), filters):
+                    continue
+                if filters and "name" in filters and not any(f in c.name for f in filters["name"]):
+                    continue
+                out.append(self._summary(c))
+            return out
+
+    def _summary(self, c: SimContainer) -> dict:
+        ports = []
+        exposed = (c.config.get("ExposedPorts") or {}) if c.running else {}
+        for key in exposed:
+            port, _, proto = key.partition("/")
+            binds = c.bindings.get(key) if c.running else None
+            if binds:
+                for ip, hp in binds:
+                    for host_ip in ([ip] if ip else ["0.0.0.0", "::"]):
+                        ports.append({"IP": host_ip, "PrivatePort": int(port), "PublicPort": int(hp), "Type": proto})
+            else:
+                ports.append({"PrivatePort": int(port), "Type": proto})
+        return {"Id": c.id, "Names": ["/" + c.name], "Image": c.image_ref, "ImageID": c.image.id,
+                "Command": " ".join(c.argv), "Created": int(c.created), "Ports": ports,
+                "Labels": c.config.get("Labels") or {}, "State": c.status, "Status": self._status(c),
+                "HostConfig": {"NetworkMode": c.network_mode}}
+
+    def _status(self, c: SimContainer) -> str:
+        now = _now()
+        if c.status == "running":
+            return "Up " + units.human_duration(now - c.started)
+        if c.status == "exited":
+            return f"Exited ({c.exit_code}) " + units.ago(c.finished, now)
+        return "Created"
+
+    def inspect_container(self, name: str) -> dict:
+        """GET /containers/NAME/json."""
+        with self.lock:
+            c = self._ctr(name)
+            return self._inspect(c)
+
+    def _inspect(self, c: SimContainer) -> dict:
+        argv = c.argv
+        nets = {}
+        for name in c.networks:
+            net = self._net_or_none(name)
+            if net is None:
+                continue
+            ep = net.endpoints.get(c.id)
+            nets[name] = {"IPAMConfig": {} if net.user else None, "Links": None,
+                          "Aliases": (ep or {}).get("aliases") if net.user else None,
+                          "NetworkID": net.id, "EndpointID": (ep or {}).get("endpoint", ""),
+                          "Gateway": net.gateway if ep else "", "IPAddress": (ep or {}).get("ip", ""),
+                          "IPPrefixLen": ipaddress.ip_network(net.subnet).prefixlen if ep else 0,
+                          "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
+                          "MacAddress": (ep or {}).get("mac", ""), "DriverOpts": {} if net.user else None}
+        ports = {}
+        for key in c.config.get("ExposedPorts") or {}:
+            binds = c.bindings.get(key)
+            if c.running and binds:
+                ports[key] = [{"HostIp": hip, "HostPort": hp} for ip, hp in binds
+                              for hip in ([ip] if ip else ["0.0.0.0", "::"])]
+            else:
+                ports[key] = None
+        bridge = nets.get("bridge") or {}
+        return {
+            "Id": c.id, "Created": _rfc3339(c.created), "Path": argv[0] if argv else "", "Args": argv[1:],
+            "State": {"Status": c.status, "Running": c.running, "Paused": False, "Restarting": False,
+                      "OOMKilled": False, "Dead": False, "Pid": self._pid(c), "ExitCode": c.exit_code,
+                      "Error": c.error, "StartedAt": _rfc3339(c.started), "FinishedAt": _rfc3339(c.finished)},
+            "Image": c.image.id, "Name": "/" + c.name, "RestartCount": 0, "Driver": "labkit-sim",
+            "Platform": "linux",
+            "HostConfig": {"NetworkMode": c.network_mode, "AutoRemove": c.auto_remove,
+                           "PortBindings": {k: [{"HostIp": ip, "HostPort": hp} for ip, hp in v]
+                                            for k, v in c.bindings.items()}},
+            "Config": c.config,
+            "NetworkSettings": {"Bridge": "", "SandboxID": "", "HairpinMode": False, "Ports": ports,
+                                "EndpointID": bridge.get("EndpointID", ""), "Gateway": bridge.get("Gateway", ""),
+                                "IPAddress": bridge.get("IPAddress", ""), "IPPrefixLen": bridge.get("IPPrefixLen", 0),
+                                "MacAddress": bridge.get("MacAddress", ""), "Networks": nets},
+        }
+
+    def _pid(self, c: SimContainer) -> int:
+        for p in c.procs:
+            if p.poll() is None:
+                return p.pid
+        return os.getpid() if c.running else 0
+
+    def create_container(self, *, image: str, command: list[str] | None, name: str | None, env: list[str],
+                         exposed: list[str], bindings: dict, network: str | None, aliases: list[str],
+                         labels: dict[str, str], tty: bool, stdin_open: bool, auto_remove: bool,
+                         hostname: str | None) -> str:
+        """POST /containers/create."""
+        with self.lock:
+            img = self._image(image)
+            if img is None:
+                raise engine_error(404, f"No such image: {with_tag(image)}")
+            if name is not None:
+                for c in self.containers.values():
+                    if c.name == name:
+                        raise engine_error(409, f'Conflict. The container name "/{name}" is already in use by container '
+                                            f'"{c.id}". You have to remove (or rename) that container to be able '
+                                            "to reuse that name.")
+            mode = network or "default"
+            owner = None
+            nets: list[str] = []
+            if mode.startswith("container:"):
+                owner = self._ctr(mode.split(":", 1)[1])
+                if owner.ns_owner:
+                    owner = self._ctr(owner.ns_owner)
+            elif mode == "none":
+                pass
+            elif mode in ("default", "bridge"):
+                nets = ["bridge"]
+            elif mode == "host":
+                raise engine_error(400, "the embedded engine has no host network: use a bridge network")
+            else:
+                nets = [mode]  # the daemon looks the network up when the container starts
+            cid = _new_id()
+            cfg = json.loads(json.dumps(img.config))
+            env_keys = {e.split("=", 1)[0] for e in env}
+            cfg["Env"] = [e for e in cfg.get("Env") or [] if e.split("=", 1)[0] not in env_keys] + list(env)
+            if command:
+                cfg["Cmd"] = list(command)
+            exposed_ports = dict(cfg.get("ExposedPorts") or {})
+            for p in exposed:
+                exposed_ports[p] = {}
+            if exposed_ports:
+                cfg["ExposedPorts"] = exposed_ports
+            cfg["Labels"] = {**(cfg.get("Labels") or {}), **labels}
+            cfg["Hostname"] = hostname or (owner.config["Hostname"] if owner else cid[:12])
+            cfg["Image"] = image
+            cfg["Tty"] = tty
+            cfg["OpenStdin"] = stdin_open
+            name = name or self._random_name()
+            root = os.path.join(self.dir, "containers", cid)
+            os.makedirs(root)
+            files = os.path.join(root, "rootfs")
+            if img.files and os.path.isdir(img.files):
+                shutil.copytree(img.files, files, symlinks=True)
+            else:
+                os.makedirs(files)
+            taken = {other.index for other in self.containers.values()}
+            index = next((i for i in range(250) if i not in taken), None)
+            if index is None:
+                raise engine_error(500, "the embedded engine holds 250 containers at most; remove some (labkit clean)")
+            c = SimContainer(cid, name, img, image, cfg, network or "default", list(aliases), dict(bindings),
+                             auto_remove, index, root)
+            c.networks = nets
+            c.ns_owner = owner.id if owner else None
+            self.containers[cid] = c
+            self._write_topology()
+            return cid
+
+    def _random_name(self) -> str:
+        taken = {c.name for c in self.containers.values()}
+        while True:
+            name = f"{random.choice(_ADJ)}_{random.choice(_NOUN)}"
+            if name not in taken:
+                return name
+
+    def remove_container(self, cid: str, force: bool = False) -> None:
+        """DELETE /containers/ID."""
+        c = self._ctr(cid)
+        if c.running:
+            if not force:
+                raise engine_error(409, f"You cannot remove a running container {c.id}. Stop the container before "
+                                    "attempting removal or force remove")
+            self._kill(c)
+            c.done.wait(10)
+        with self.lock:
+            self._forget(c)
+
+    def _forget(self, c: SimContainer) -> None:
+        if c.id in self.containers:
+            del self.containers[c.id]
+            for net in self.networks.values():
+                net.endpoints.pop(c.id, None)
+            shutil.rmtree(c.root, ignore_errors=True)
+            self._write_topology()
+
+    def wait(self, cid: str) -> int:
+        """POST /containers/ID/wait: the exit code."""
+        c = self._ctr(cid)
+        if c.status == "created":
+            return 0
+        while not c.done.wait(0.5):
+            pass
+        return c.exit_code
+
+    def logs(self, cid: str) -> tuple[str, str]:
+        """The container's stdout and stderr so far."""
+        c = self._ctr(cid)
+        out = _read(c.stdout_path)
+        err = _read(c.stderr_path)
+        return out, err

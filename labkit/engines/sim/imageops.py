@@ -1,0 +1,85 @@
+"""The embedded engine's images: lookup by reference, tags, import and `docker build` (the Engine API's /images, /build)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from labkit.engines.sim import images as simimages
+from labkit.errors import engine_error
+from labkit.images import with_tag
+
+
+class ImageOps:
+    """The embedded engine's images. Mixed into SimEngine."""
+
+    def _image(self, ref: str) -> simimages.SimImage | None:
+        want = with_tag(ref)
+        hex_ref = ref[7:] if ref.startswith("sha256:") else ref
+        by_id = re.fullmatch(r"[0-9a-f]{4,64}", hex_ref) is not None  # an ID or ID prefix, never a name:tag
+        for img in self.images:
+            if want in img.tags or (by_id and img.id.split(":")[1].startswith(hex_ref)):
+                return img
+        return None
+
+    def list_images(self) -> list[dict]:
+        """GET /images/json."""
+        return [i.summary() for i in self.images if i.tags]
+
+    def inspect_image(self, name: str) -> dict:
+        """GET /images/NAME/json."""
+        img = self._image(name)
+        if img is None:
+            raise engine_error(404, f"No such image: {name}")
+        return img.inspect()
+
+    def import_image(self, tar_path: str, repository: str, tag: str, changes: list[str]) -> None:
+        """Root filesystems cannot be imported: the embedded engine's base images are built in."""
+        raise engine_error(501, "the embedded engine has the course's base images built in; nothing to import")
+
+    def tag_image(self, image: str, tag: str) -> None:
+        """POST /images/IMAGE/tag."""
+        img = self._image(image)
+        if img is None:
+            raise engine_error(404, f"No such image: {image}")
+        self._retag(img, with_tag(tag))
+
+    def _retag(self, img: simimages.SimImage, tag: str) -> None:
+        for other in self.images:
+            if tag in other.tags:
+                other.tags.remove(tag)
+        img.tags.append(tag)
+
+    def build(self, context: BinaryIO, tag: str | None, dockerfile: str, buildargs: dict[str, str],
+              labels: dict[str, str]) -> Iterator[dict]:
+        """Build from a context tar the way the classic builder does; yields its stream."""
+        work = tempfile.mkdtemp(dir=self.dir, prefix="ctx-")
+        with tarfile.open(fileobj=context, mode="r") as tar:
+            tar.extractall(work, filter="data")
+        lines: list[str] = []
+        try:
+            img = simimages.build(work, dockerfile, buildargs, self._image, os.path.join(self.dir, "layers"),
+                                  lines.append, self.build_cache)
+        except simimages.BuildError as err:
+            yield from ({"stream": line} for line in lines)
+            yield {"error": str(err), "errorDetail": {"message": str(err)}}
+            return
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        yield from ({"stream": line} for line in lines)
+        with self.lock:
+            existing = next((i for i in self.images if i.id == img.id), None)
+            if existing is None:
+                self.images.append(img)
+                existing = img
+            if tag:
+                self._retag(existing, with_tag(tag))
+        yield {"aux": {"ID": img.id}}
+        yield {"stream": f"Successfully built {img.id.split(':')[1][:12]}\n"}
+        if tag:
+            yield {"stream": f"Successfully tagged {with_tag(tag)}\n"}

@@ -1,0 +1,164 @@
+"""What the course asks of the embedded engine beyond the Engine API (readiness, listeners), and what programs
+inside a container see of it: its environment, its view of the network, and its generated files (/etc/hosts,
+/etc/resolv.conf, /etc/hostname, /proc/net/*)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+from typing import TYPE_CHECKING
+
+from labkit.engines import readiness
+from labkit.engines.sim.model import (
+    SimContainer,
+    _read,
+)
+from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
+    real_addresses,
+)
+
+if TYPE_CHECKING:
+    from labkit.engines.sim.engine import SimEngine
+
+
+class Probes:
+    """What the course asks of the embedded engine beyond the Engine API (readiness, listeners), and what programs
+inside a container see of it. Mixed into SimEngine."""
+
+    def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:
+        """Return when the program listens on a served port (the shim reports listen()), exits, or is no server."""
+        c = self._ctr(cid)
+        wanted = readiness.expectation(c.config)
+        if wanted is None:
+            return
+        ports, deadline = wanted
+
+        def ready() -> bool:
+            if not c.running:
+                return True
+            found = self.listening(c.id)
+            return bool(found & ports) if ports else bool(found)
+
+        # the shim's reports are a small local file: cheap to read often
+        readiness.poll_until(ready, min(deadline, deadline_s), max_interval=0.01)
+
+    def listening(self, cid: str) -> set[int]:
+        """Ports the container's programs listen on (from the shim's reports)."""
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        found = set()
+        for rec in _read(owner.listen_path).splitlines():
+            try:
+                found.add(json.loads(rec)["port"])
+            except (ValueError, KeyError):
+                continue
+        return found
+
+    def listeners(self, cid: str) -> list[tuple[str, int]]:
+        """(address, port) pairs the container's programs listen on, as seen inside it (shim reports)."""
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        if not c.running:
+            return []
+        found = set()
+        for rec in _read(owner.listen_path).splitlines():
+            try:
+                item = json.loads(rec)
+                found.add(("::" if item["addr"] in ("", "::") and item.get("family") == 6 else item["addr"] or "0.0.0.0",
+                           int(item["port"])))
+            except (ValueError, KeyError):
+                continue
+        return sorted(found, key=lambda a: (a[1], a[0]))
+
+    def process_env(self, cid: str | None) -> dict[str, str]:
+        """Environment that puts a real process inside the container's network model."""
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        return {"LABKIT_SIM_TOPOLOGY": self.topology_file, "LABKIT_SIM_CID": c.id,
+                "LABKIT_SIM_LISTEN": owner.listen_path, "HOSTNAME": c.config["Hostname"],
+                "PYTHONPATH": here, "PYTHONDONTWRITEBYTECODE": "1"}
+
+    def container_view(self, cid: str) -> dict:
+        """Hostname, addresses and real loopback mapping of a container, for the tools."""
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        loop, iface = real_addresses(self.block, owner.index)
+        nets = {}
+        for name in owner.networks:
+            net = self._net_or_none(name)
+            ep = net.endpoints.get(owner.id) if net else None
+            if ep:
+                nets[name] = {"ip": ep["ip"]}
+        return {"hostname": c.config["Hostname"], "networks": nets, "loopback": loop, "iface": iface}
+
+    def nameserver(self, cid: str | None) -> str:
+        """The resolver a container uses: 127.0.0.11 on user-defined networks."""
+        if cid is None:
+            return "127.0.0.53"
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        if any(getattr(self._net_or_none(n), "user", False) for n in owner.networks):
+            return "127.0.0.11"
+        return _host_nameserver()
+
+    def read_file(self, cid: str | None, path: str) -> str | None:
+        """A file inside the container: the generated /etc files, or one the image copied in."""
+        if cid is None:
+            return None
+        c = self._ctr(cid)
+        view = self.container_view(cid)
+        if path == "/etc/hosts":
+            text = ("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\n"
+                    "ff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n")
+            for n in view["networks"].values():
+                text += f"{n['ip']}\t{view['hostname']}\n"
+            return text
+        if path == "/etc/resolv.conf":
+            ns = self.nameserver(cid)
+            if ns == "127.0.0.11":
+                return "nameserver 127.0.0.11\noptions ndots:0\n"
+            return f"nameserver {ns}\n"
+        if path == "/etc/hostname":
+            return view["hostname"] + "\n"
+        if path == "/proc/net/route":
+            return _route_table(self, c)
+        full = os.path.join(c.root, "rootfs") + (path if path.startswith("/") else
+                                                  os.path.join(c.config.get("WorkingDir") or "/", path))
+        try:
+            with open(full, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except OSError:
+            return None
+
+
+def _hex_ip(ip: str) -> str:
+    return "".join(f"{int(o):02X}" for o in reversed(ip.split(".")))
+
+
+def _route_table(engine: SimEngine, c: SimContainer) -> str:
+    """/proc/net/route of the container's namespace (the kernel pads every line to 127 columns)."""
+    head = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
+    rows = [head]
+    owner = engine.containers.get(c.ns_owner) if c.ns_owner else c
+    for k, name in enumerate(owner.networks):
+        net = engine._net(name)
+        if owner.id not in net.endpoints:
+            continue
+        dev = f"eth{k}"
+        if k == 0:
+            rows.append(f"{dev}\t00000000\t{_hex_ip(net.gateway)}\t0003\t0\t0\t0\t00000000\t0\t0\t0")
+        network = ipaddress.ip_network(net.subnet)
+        rows.append(f"{dev}\t{_hex_ip(str(network.network_address))}\t00000000\t0001\t0\t0\t0\t"
+                    f"{_hex_ip(str(network.netmask))}\t0\t0\t0")
+    return "".join(r.ljust(127) + "\n" for r in rows)
+
+
+def _host_nameserver() -> str:
+    text = _read("/etc/resolv.conf")
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] == "nameserver" and not parts[1].startswith("127."):
+            return parts[1]
+    return "8.8.8.8"

@@ -1,0 +1,287 @@
+"""The process runtime: a container's main program and its execs run as real processes (Python through the
+socket shim), with the container's environment and working directory; start, stop, kill, restart and the
+ports a start publishes."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shutil
+import signal
+import socket
+import threading
+from typing import TYPE_CHECKING
+
+from labkit.engines.sim import tools
+from labkit.engines.sim.model import (
+    SimContainer,
+    _new_id,
+    _now,
+)
+from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
+    HOST_LOOPBACK,
+    real_addresses,
+)
+from labkit.errors import EngineError, engine_error
+
+if TYPE_CHECKING:
+    from labkit.engines.sim.engine import SimEngine
+
+
+class Runtime:
+    """The process runtime. Mixed into SimEngine."""
+
+    def start(self, cid: str) -> None:
+        """POST /containers/ID/start: endpoints, published ports, then the main program."""
+        with self.lock:
+            c = self._ctr(cid)
+            if c.running:
+                return
+            argv = c.argv
+            if argv and argv[0] != "/entrypoint.sh" and os.path.basename(argv[0]) not in c.image.tools:
+                raise engine_error(400, "failed to create shim task: OCI runtime create failed: runc create failed: "
+                                    f'unable to start container process: exec: "{argv[0]}": executable file not '
+                                    "found in $PATH: unknown")
+            if c.ns_owner and not self.containers[c.ns_owner].running:
+                raise engine_error(409, f"cannot join network of a non running container: {c.ns_owner}")
+            for name in c.networks:
+                self._net(name)  # 404 "network X not found" before anything changes
+            c.networks = [self._net(name).name for name in c.networks]
+            for name in c.networks:
+                self._attach(c, self._net(name))
+            try:
+                self._publish(c)
+            except EngineError:
+                for name in c.networks:
+                    self._net(name).endpoints.pop(c.id, None)
+                raise
+            c.status = "running"
+            c.started = _now()
+            c.exit_code = 0
+            c.stop_event = threading.Event()
+            c.done = threading.Event()
+            open(c.listen_path, "w").close()
+            self._write_topology()
+            c.settled = threading.Event()
+            c.thread = threading.Thread(target=self._main, args=(c,), daemon=True, name=f"sim-{c.name}")
+            c.thread.start()
+        c.settled.wait(5)  # the program has started: it waits, serves, or has already finished
+
+    def _publish(self, c: SimContainer) -> None:
+        for key, binds in c.bindings.items():
+            port = int(key.split("/")[0])
+            for ip, hp in binds:
+                if hp == "":
+                    hp = str(self._free_host_port())
+                    binds[binds.index((ip, ""))] = (ip, hp)
+                try:
+                    # published ports listen on this machine's loopback only, never on its network
+                    bind = ip if ip and ipaddress.ip_address(ip).is_loopback else "127.0.0.1"
+                    bind = self.host_address or bind
+                    c.forwarders.append(_Forwarder(self, c, bind, int(hp), port))
+                except OSError:
+                    for f in c.forwarders:
+                        f.close()
+                    c.forwarders = []
+                    raise engine_error(500, f"driver failed programming external connectivity on endpoint {c.name} "
+                                        f"({_new_id()}): Bind for {ip or '0.0.0.0'}:{hp} failed: port is already "
+                                        "allocated") from None
+
+    def _free_host_port(self) -> int:
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    @staticmethod
+    def _program_env(c: SimContainer, extra: list[str] = ()) -> dict[str, str]:
+        """The environment a program in the container sees (image and run -e/exec -e variables)."""
+        env = dict(e.split("=", 1) for e in [*(c.config.get("Env") or []), *extra] if "=" in e)
+        env["HOSTNAME"] = c.config["Hostname"]
+        env["LABKIT_USER"] = c.config.get("User") or "root"
+        env["PWD"] = c.config.get("WorkingDir") or "/"
+        return env
+
+    def _main(self, c: SimContainer) -> None:
+        env = self._program_env(c)
+        ctx = tools.Ctx(self, c.id, self._cwd(c), env, c.image.tools, stop=c.stop_event,
+                        stdin_open=bool(c.config.get("OpenStdin")), on_process=c.procs.append,
+                        logs=(c.stdout_path, c.stderr_path), settled=c.settled)
+        try:
+            code = tools.run(ctx, c.argv)
+        except tools.NotFound as err:
+            ctx.error(f"exec: {err}: not found\n")
+            code = 127
+        except Exception as err:  # the engine must survive whatever a program does
+            ctx.error(f"labkit sim: {type(err).__name__}: {err}\n")
+            code = 1
+        try:
+            with open(c.stdout_path, "a", encoding="utf-8", newline="") as f:
+                f.write("".join(ctx.out))
+            with open(c.stderr_path, "a", encoding="utf-8", newline="") as f:
+                f.write("".join(ctx.err))
+        except OSError:
+            pass  # the engine is shutting down and its files are gone
+        with self.lock:
+            c.exit_code = 137 if c.killed else code
+            c.killed = False
+            self._stopped(c)
+        c.done.set()
+        c.settled.set()
+        if c.auto_remove:
+            with self.lock:
+                self._forget(c)
+
+    def _stopped(self, c: SimContainer) -> None:
+        c.status = "exited"
+        c.finished = _now()
+        for f in c.forwarders:
+            f.close()
+        c.forwarders = []
+        for name in c.networks:
+            net = self._net_or_none(name)
+            if net is not None:
+                net.endpoints.pop(c.id, None)
+        for other in self.containers.values():  # joiners lose the namespace with its owner
+            if other.ns_owner == c.id and other.running:
+                self._kill(other)
+        self._write_topology()
+
+    def _cwd(self, c: SimContainer) -> str:
+        wd = c.config.get("WorkingDir") or "/"
+        path = os.path.join(c.root, "rootfs") + wd
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def _kill(self, c: SimContainer) -> None:
+        c.killed = True
+        c.stop_event.set()
+        for p in c.procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def stop(self, cid: str, timeout: int | None = None) -> None:
+        """POST /containers/ID/stop: SIGTERM (ignored by a PID 1 without a handler), then SIGKILL."""
+        c = self._ctr(cid)
+        if not c.running:
+            return
+        for p in c.procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        if not c.done.wait(10 if timeout is None else timeout):
+            self._kill(c)
+        c.done.wait(10)
+
+    def restart(self, cid: str, timeout: int | None = None) -> None:
+        """POST /containers/ID/restart."""
+        self.stop(cid, timeout)
+        self.start(cid)
+
+    def exec_run(self, cid: str, cmd: list[str], tty: bool, env: list[str], detach: bool = False
+                 ) -> tuple[int, str, str]:
+        """Run cmd in the container: its exit code, stdout and stderr."""
+        c = self._ctr(cid)
+        if not c.running:
+            raise engine_error(409, f"Container {c.id} is not running")
+        ctx = tools.Ctx(self, c.id, self._cwd(c), self._program_env(c, env), c.image.tools, stop=c.stop_event,
+                        on_process=c.procs.append)
+        try:
+            code = tools.run(ctx, cmd)
+        except tools.NotFound as err:
+            return 126, ("OCI runtime exec failed: exec failed: unable to start container process: exec: "
+                         f'"{err}": executable file not found in $PATH: unknown\r\n'), ""
+        return code, "".join(ctx.out), "".join(ctx.err)
+
+    def shutdown(self) -> None:
+        """End every program the engine started and remove its files (also at interpreter exit)."""
+        for c in list(self.containers.values()):
+            if c.running:
+                self._kill(c)
+        for c in list(self.containers.values()):
+            c.done.wait(2)
+        for c in list(self.containers.values()):
+            for f in c.forwarders:
+                f.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class _Forwarder:
+    """A published port: the simulated host's HOSTPORT forwarded to the container's interfaces."""
+
+    def __init__(self, engine: SimEngine, c: SimContainer, host_ip: str, host_port: int, port: int):
+        self.engine, self.c, self.port = engine, c, port
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host_ip, host_port))
+        self.sock.listen(64)
+        self.closed = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.closed:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pipe, args=(conn,), daemon=True).start()
+
+    def _pipe(self, conn: socket.socket) -> None:
+        _, iface = real_addresses(self.engine.block, self.c.index)
+        up = socket.socket()
+        try:
+            up.bind((HOST_LOOPBACK, 0))
+            up.connect((iface, self.port))
+        except OSError:
+            # Docker's proxy accepts, cannot reach the app, and drops the connection. Wait for the client's first
+            # bytes (or a second) before the reset: a reset that beats the client's own check of its connect
+            # would read as "could not connect" (curl 7) instead of Docker's "connection reset" (curl 56)
+            conn.settimeout(1.0)
+            try:
+                conn.recv(65536)
+            except OSError:
+                pass
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            conn.close()
+            up.close()
+            return
+
+        def copy(a: socket.socket, b: socket.socket) -> None:
+            try:
+                while True:
+                    data = a.recv(65536)
+                    if not data:
+                        break
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                try:
+                    b.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+
+        t = threading.Thread(target=copy, args=(up, conn), daemon=True)
+        t.start()
+        copy(conn, up)
+        t.join(30)
+        conn.close()
+        up.close()
+
+    def close(self) -> None:
+        """Stop listening now (shutdown wakes the accepting thread; close alone would not)."""
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
