@@ -3,7 +3,8 @@
 A scratch copy, because lesson 09 writes the learner's own `day8/server.py`: running the tests in a
 learner's checkout must never overwrite their work. The notebooks run in a session of their own
 (LABKIT_SESSION=nbval-<pid>), so the learner's own lab on the same daemon is left alone, and the lab the
-last lesson leaves running is removed afterwards (`labkit clean --session nbval-<pid>`). Used by `make test` and by bench/course_nbval.py.
+last lesson leaves running is removed afterwards (`labkit clean --session nbval-<pid>`).
+Used by `make test` and by bench/course_nbval.py.
 
     python tests/nbval_run.py [pytest options…]      # exit code: pytest's
 """
