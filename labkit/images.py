@@ -13,6 +13,7 @@ from __future__ import annotations
 PYTHON_IMAGE = "python:3.13-slim"
 CURL_IMAGE = "curlimages/curl:8.14.1"
 STANDIN_LABEL = "labkit.standin"  # on an offline stand-in: which recipe built it
+BUILT_IN = "built into labkit's embedded engine"  # the STANDIN_LABEL of the embedded engine's base images
 
 # busybox applets of the curl image, linked into /usr/local/bin where Debian has no program of that name
 BUSYBOX_APPLETS = ("nslookup", "ping", "ping6", "hostname", "netstat", "ifconfig", "ip", "route", "traceroute",

@@ -14,8 +14,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from labkit.errors import CommandError, EngineError
-from labkit.images import BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE, STANDIN_LABEL
+from labkit.errors import CommandError, NotFound
+from labkit.images import BUILT_IN, BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE, STANDIN_LABEL
 
 RECIPE_VERSION = "1"
 MIRROR = os.environ.get("LABKIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")
@@ -72,15 +72,15 @@ STANDINS = [
 
 def status(engine, standin: StandIn) -> str:
     """'missing', 'stand-in' (ours, current recipe), 'old stand-in', 'real' or 'built in' (sim) for one image."""
-    if getattr(engine, "name", "") == "sim":
-        return "built in"
     try:
         info = engine.inspect_image(standin.name)
-    except EngineError:
+    except NotFound:
         return "missing"
     label = ((info.get("Config") or {}).get("Labels") or {}).get(STANDIN_LABEL)
     if label is None:
         return "real"
+    if label == BUILT_IN:
+        return "built in"
     return "stand-in" if label == standin.label else "old stand-in"
 
 

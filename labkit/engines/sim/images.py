@@ -16,7 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 
-from labkit.images import BUSYBOX_APPLETS
+from labkit.images import BUILT_IN, BUSYBOX_APPLETS, STANDIN_LABEL
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "id", "pwd", "ls", "hostname", "getent",
@@ -83,11 +83,11 @@ def base_images() -> list[SimImage]:
 
     py = SimImage(iid("python:3.13-slim"), ["python:3.13-slim"],
                   _config([f"PATH={PATH}", "LANG=C.UTF-8"], ["python3"], None, "", "",
-                          {"labkit.standin": "python:3.13-slim (embedded engine)"}),
+                          {STANDIN_LABEL: BUILT_IN}),
                   set(PYTHON_TOOLS), created=1_750_000_000, size=158_000_000)
     curl = SimImage(iid("curlimages/curl:8.14.1"), ["curlimages/curl:8.14.1"],
                     _config([f"PATH={PATH}"], ["curl"], ["/entrypoint.sh"], "/home/curl_user", "curl_user",
-                            {"labkit.standin": "curlimages/curl:8.14.1 (embedded engine)"}),
+                            {STANDIN_LABEL: BUILT_IN}),
                     set(CURL_TOOLS), created=1_750_000_060, size=138_000_000)  # built after the python image
     return [py, curl]
 
