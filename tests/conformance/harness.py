@@ -127,11 +127,17 @@ def cleanup_docker(name_prefix: str = "cf-") -> list[str]:
     return removed
 
 
+def scenario_session() -> str:
+    """A session of its own for one replay: 12 hex digits, like the recordings' (the normaliser numbers them)."""
+    import secrets
+
+    return secrets.token_hex(6)
+
+
 def replay_docker(path: Path) -> list[dict]:
     """Replay one scenario with `labkit replay FILE --engine docker --json`; clean its prefix before and after."""
     cleanup_docker(prefix(path))
-    env = dict(os.environ, LABKIT_ENGINE="docker")
-    env.pop("LABKIT_SESSION", None)
+    env = dict(os.environ, LABKIT_ENGINE="docker", LABKIT_SESSION=scenario_session())
     try:
         proc = subprocess.run([sys.executable, "-m", "labkit", "replay", str(path), "--engine", "docker", "--json"],
                               capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=REPLAY_TIMEOUT,
@@ -175,13 +181,16 @@ def cleanup_backend(engine, name_prefix: str) -> None:
 
 def replay_engine(path: Path, engine) -> list[dict]:
     """Replay one scenario in this process on engine; normalised results; its prefix cleaned before and after."""
+    from labkit import session
     from labkit.contract.transcript import replay
 
     cleanup_backend(engine, prefix(path))
+    previous = session.activate(session.Session(scenario_session()))
     try:
         results = [{"cmd": r.cmd, "exit_code": r.exit_code, "stdout": r.stdout, "stderr": r.stderr}
                    for r in replay(str(path), engine=engine)]
     finally:
+        session.activate(previous)
         cleanup_backend(engine, prefix(path))
     return normalised(path, results)
 

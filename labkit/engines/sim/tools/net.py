@@ -1,0 +1,175 @@
+"""Names and routes: getent, nslookup, ping, and the helpers curl shares with them.
+
+Nothing here has its own idea of the network: a name resolves, and an address routes, the way the
+topology the engine writes (netmodel.Topology, Docker's rules) says it does from this container. A
+route is a verdict: "real" with the real loopback address that reaches the target's namespace, or
+"timeout", "unreachable" or "refused". Traffic on a "real" route is real (ping's round trip is a TCP
+probe, curl's connection a real socket bound to the container's own real address).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+
+from labkit.engines.sim.netmodel import Topology
+from labkit.engines.sim.tools.base import Ctx
+from labkit.netrules import is_address, is_loopback
+
+
+def getent(ctx: Ctx, argv: list[str]) -> int:
+    """getent hosts NAME."""
+    if len(argv) < 3 or argv[1] not in ("hosts", "ahosts"):
+        ctx.error("Unknown database\n" if len(argv) > 1 else "Usage: getent [OPTION...] database [key ...]\n")
+        return 1
+    code = 0
+    for name in argv[2:]:
+        ips = _resolve_all(ctx, name)
+        if not ips:
+            code = 2
+            continue
+        for ip in ips[:1] if argv[1] == "hosts" else ips:
+            ctx.write(f"{ip:<15} {name}\n")
+    return code
+
+
+def nslookup(ctx: Ctx, argv: list[str]) -> int:
+    """busybox nslookup NAME [SERVER]."""
+    args = [a for a in argv[1:] if not a.startswith("-")]
+    qtype = next((a.split("=", 1)[1].lower() for a in argv[1:] if a.startswith("-type=") or a.startswith("-query=")),
+                 None)
+    if not args:
+        ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] "
+                  "[-debug] HOST [DNS_SERVER]\n")
+        return 1
+    name = args[0]
+    server = args[1] if len(args) > 1 else ctx.engine.nameserver(ctx.cid)
+    ctx.write(f"Server:\t\t{server}\nAddress:\t{server}:53\n\n")
+    try:
+        ip = ipaddress.ip_address(name)
+        ctx.write(f"** server can't find {ip.reverse_pointer}: NXDOMAIN\n\n")
+        return 1
+    except ValueError:
+        pass
+    ips = Topology.load(ctx.engine.topology_file).dns(ctx.cid, name) if ctx.cid else []
+    if not ips:
+        once = f"** server can't find {name}: NXDOMAIN\n\n"
+        ctx.write(once if qtype == "a" else once * 2)
+        return 1
+    ctx.write("Non-authoritative answer:\n")
+    for ip in ips:
+        ctx.write(f"Name:\t{name}\nAddress: {ip}\n")
+    ctx.write("\n" if qtype == "a" else "\nNon-authoritative answer:\n\n")
+    return 0
+
+
+def ping(ctx: Ctx, argv: list[str]) -> int:
+    """busybox ping -c N [-W S] NAME: ICMP modelled as reachability in the topology."""
+    count, wait, target = 1, 10.0, None
+    args = argv[1:]
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-c", "-W", "-w") and i + 1 < len(args):
+            if a == "-c":
+                count = int(args[i + 1])
+            else:
+                wait = float(args[i + 1])
+            i += 2
+            continue
+        target = a
+        i += 1
+    if target is None:
+        ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n")
+        return 1
+    ips = _resolve_all(ctx, target)
+    if not ips:
+        ctx.error(f"ping: bad address '{target}'\n")
+        return 1
+    ip = ips[0]
+    if ctx.env.get("LABKIT_USER", "root") != "root":  # no raw sockets, and this engine grants no ping group
+        ctx.write(f"PING {target} ({ip}): 56 data bytes\n")
+        ctx.error("ping: permission denied (are you root?)\n")
+        return 1
+    kind, real = _route(ctx, ip)
+    ctx.write(f"PING {target} ({ip}): 56 data bytes\n")
+    received = 0
+    times = []
+    for seq in range(count):
+        if kind == "real":
+            t = _round_trip_ms(real)
+            times.append(t)
+            received += 1
+            ctx.write(f"64 bytes from {ip}: seq={seq} ttl=64 time={t:.3f} ms\n")
+        else:
+            if ctx.stop.wait(wait if count == 1 else 1.0):
+                break
+    loss = int(round(100 * (count - received) / count)) if count else 0
+    ctx.write(f"\n--- {target} ping statistics ---\n{count} packets transmitted, {received} packets received, "
+              f"{loss}% packet loss\n")
+    if times:
+        avg = sum(times) / len(times)
+        ctx.write(f"round-trip min/avg/max = {min(times):.3f}/{avg:.3f}/{max(times):.3f} ms\n")
+    return 0 if received else 1
+
+
+def _round_trip_ms(real: str) -> float:
+    """A real round trip to the target's namespace (a TCP probe answered by its kernel), in ms."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t0 = time.perf_counter()
+    try:
+        s.connect((real, 9))
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return (time.perf_counter() - t0) * 1000
+
+
+def _resolve_all(ctx: Ctx, name: str) -> list[str]:
+    """Every address name resolves to from ctx (the container's embedded DNS and /etc/hosts)."""
+    if ctx.cid is None:  # the host: its own /etc/hosts, no embedded DNS
+        return [name] if is_address(name) else (["127.0.0.1"] if is_loopback(name) else [])
+    return Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name)
+
+
+def _route(ctx: Ctx, ip: str) -> tuple[str, str | None]:
+    """How ctx reaches ip: the verdict (real, timeout, unreachable, refused) and the real address."""
+    topo = Topology.load(ctx.engine.topology_file)
+    if ctx.cid is not None:
+        return topo.route(ctx.cid, ip)
+    r = topo.lab().route_from_host(ip)  # the host reaches container addresses over the bridges
+    if r.verdict == "loopback":
+        return "real", "127.0.0.1"
+    if r.verdict == "direct" and r.target is not None:
+        return "real", topo.containers[r.target.id]["iface"]
+    return "timeout", None
+
+
+def _source_ip(ctx: Ctx, target: str) -> str:
+    """The address a connection from ctx to target leaves from (the container's own on that network)."""
+    if ctx.cid is None:
+        return "127.0.0.1"
+    if ipaddress.ip_address(target).is_loopback:
+        return "127.0.0.1"
+    view = ctx.engine.container_view(ctx.cid)
+    ips = [n["ip"] for n in view["networks"].values()]
+    return ips[0] if ips else "0.0.0.0"
+
+
+def _connect(real: str, port: int, source: str, view: dict | None) -> socket.socket | None:
+    """A real TCP connection from source to real:port (None when refused)."""
+    targets = [real]
+    if view is not None and real == view["loopback"] and view["networks"]:
+        targets.append(view["iface"])  # a 0.0.0.0 listener also serves the container's 127.0.0.1
+    for target in targets:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind((source, 0))
+            s.settimeout(5)
+            s.connect((target, port))
+            return s
+        except OSError:
+            s.close()
+    return None

@@ -1,0 +1,55 @@
+"""The real programs: `python3 …` runs the learner's code as a real process, through the socket shim.
+
+Every other tool imitates a program in Python; this one does not imitate anything. It starts
+`python -m labkit.engines.sim.shim -- python3 ARGS…` as a child process in the container's working
+folder with the container's environment, and the shim (shim.py) maps the container's addresses onto
+real loopback addresses before the learner's unchanged code runs. It lives apart from the shell because
+its job is process management (its own session so stop/kill reach its whole group, death with the engine,
+logs or pipes, signal exit codes), not parsing: the shell only calls it, as it calls any tool.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+
+from labkit.engines.sim.tools.base import Ctx
+
+
+def python(ctx: Ctx, argv: list[str]) -> int:
+    """Run the learner's Python as a real process inside the container's network model."""
+    env = dict(ctx.env)
+    env.update(ctx.engine.process_env(ctx.cid))
+    cmd = [sys.executable, "-m", "labkit.engines.sim.shim", "--", *argv]
+    if ctx.logs is not None:
+        with open(ctx.logs[0], "ab") as out, open(ctx.logs[1], "ab") as err:
+            proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                    start_new_session=True, preexec_fn=_die_with_parent)
+        if ctx.on_process:
+            ctx.on_process(proc)
+        ctx.settle()
+        return _exit_code(proc.wait())
+    proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+    if ctx.on_process:
+        ctx.on_process(proc)
+    out, err = proc.communicate()
+    ctx.write(out.decode(errors="replace"))
+    ctx.error(err.decode(errors="replace"))
+    return _exit_code(proc.returncode)
+
+
+def _die_with_parent() -> None:
+    """In the child: be killed when the engine's process dies (no orphans), Linux only."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _exit_code(code: int) -> int:
+    """A Popen return code as a shell reports it (killed by signal N: 128 + N)."""
+    return 128 - code if code < 0 else code
