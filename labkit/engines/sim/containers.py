@@ -24,7 +24,7 @@ from labkit.images import with_tag
 
 
 class ContainerOps:
-    """The embedded engine's containers as the API shows them. Mixed into SimEngine."""
+    """Containers as the Engine API shows them. Mixed into SimEngine."""
 
     def _ctr(self, ref: str) -> SimContainer:
         ref = ref.lstrip("/")

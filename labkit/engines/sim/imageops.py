@@ -16,7 +16,7 @@ from labkit.images import with_tag
 
 
 class ImageOps:
-    """The embedded engine's images. Mixed into SimEngine."""
+    """Images: the Engine API's /images and /build. Mixed into SimEngine."""
 
     def _image(self, ref: str) -> simimages.SimImage | None:
         want = with_tag(ref)

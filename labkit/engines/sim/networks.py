@@ -15,7 +15,7 @@ from labkit.errors import EngineError, engine_error
 
 
 class NetworkOps:
-    """The embedded engine's networks. Mixed into SimEngine."""
+    """Networks: the Engine API's /networks, over SimNetwork objects. Mixed into SimEngine."""
 
     def _add_network(self, net: SimNetwork) -> None:
         self.networks[net.id] = net

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
-from typing import TYPE_CHECKING
 
 from labkit.engines import readiness
 from labkit.engines.sim.model import (
@@ -18,13 +17,9 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
     real_addresses,
 )
 
-if TYPE_CHECKING:
-    from labkit.engines.sim.engine import SimEngine
-
 
 class Probes:
-    """What the course asks of the embedded engine beyond the Engine API (readiness, listeners), and what programs
-inside a container see of it. Mixed into SimEngine."""
+    """Readiness, listeners and what programs inside a container see. Mixed into SimEngine."""
 
     def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:
         """Return when the program listens on a served port (the shim reports listen()), exits, or is no server."""
@@ -137,7 +132,7 @@ def _hex_ip(ip: str) -> str:
     return "".join(f"{int(o):02X}" for o in reversed(ip.split(".")))
 
 
-def _route_table(engine: SimEngine, c: SimContainer) -> str:
+def _route_table(engine: Probes, c: SimContainer) -> str:
     """/proc/net/route of the container's namespace (the kernel pads every line to 127 columns)."""
     head = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
     rows = [head]

@@ -10,7 +10,6 @@ import shutil
 import signal
 import socket
 import threading
-from typing import TYPE_CHECKING
 
 from labkit.engines.sim import tools
 from labkit.engines.sim.model import (
@@ -24,12 +23,9 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
 )
 from labkit.errors import EngineError, engine_error
 
-if TYPE_CHECKING:
-    from labkit.engines.sim.engine import SimEngine
-
 
 class Runtime:
-    """The process runtime. Mixed into SimEngine."""
+    """The process runtime: start, stop, kill, restart, exec. Mixed into SimEngine."""
 
     def start(self, cid: str) -> None:
         """POST /containers/ID/start: endpoints, published ports, then the main program."""
@@ -215,7 +211,7 @@ class Runtime:
 class _Forwarder:
     """A published port: the simulated host's HOSTPORT forwarded to the container's interfaces."""
 
-    def __init__(self, engine: SimEngine, c: SimContainer, host_ip: str, host_port: int, port: int):
+    def __init__(self, engine: Runtime, c: SimContainer, host_ip: str, host_port: int, port: int):
         self.engine, self.c, self.port = engine, c, port
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
