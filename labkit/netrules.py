@@ -68,7 +68,8 @@ class Route:
     """Where a packet from a container to an address goes.
 
     verdict: "loopback" (stays in the sender's namespace), "self" (the sender's own interface),
-    "direct" (across `network` to `target`), "timeout" (nobody on a shared network holds it),
+    "direct" (across `network` to `target`), "timeout" (nobody on a shared network holds it; `network`
+    is set when the address is on one of the sender's networks but nobody holds it there),
     "refused" (the host's gateway address), "unreachable" (the sender has no network at all).
     """
 
@@ -199,7 +200,7 @@ class Lab:
             if att.gateway == ip:
                 return Route("refused")
             if att.subnet and addr in ipaddress.ip_network(att.subnet, strict=False):
-                return Route("timeout")  # nobody holds that address on my network
+                return Route("timeout", None, att.network)  # nobody holds that address on my network
         return Route("timeout")  # nothing answers beyond the host (an --internal network drops it too)
 
     def route_from_host(self, ip: str) -> Route:

@@ -167,6 +167,9 @@ def trace(state: LabState, source: str, url: str) -> Trace:
     elif route.verdict == "unreachable":
         t.hops.append(Hop("route", False, f"{ns.name} has no network interface besides loopback: "
                                           "the network is unreachable"))
+    elif route.network:
+        t.hops.append(Hop("route", False, f"nobody on {route.network} holds {ip} (a stopped container gives its "
+                                          "address back): the packets go nowhere (time out)"))
     else:
         t.hops.append(Hop("route", False, f"{source} shares no network with {ip}: the packets go nowhere (time out)"))
     return t

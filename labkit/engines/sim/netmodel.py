@@ -18,7 +18,7 @@ import os
 import time
 from dataclasses import dataclass
 
-from labkit.netrules import Attachment, Box, Lab
+from labkit.netrules import Attachment, Box, Lab, accepts
 
 LOOPBACK_NET = 77
 IFACE_NET = 78
@@ -60,6 +60,21 @@ class Peer:
     iface: str
     hostname: str
     networks: dict  # net name -> {"ip", "aliases", "user", "internal", "gateway"}
+
+
+def serves_loopback_from_iface(listen_log: str, port: int) -> bool:
+    """Whether a listener on the namespace's interface address also serves its 127.0.0.1 (netrules.accepts).
+
+    A program bound to 0.0.0.0 (or ::) really listens on the interface address only; a connection to
+    127.0.0.1:port that finds nothing on the loopback address is carried there when, and only when, such
+    a wildcard listener holds the port. One bound to the container's own address serves no loopback.
+    """
+    try:
+        with open(listen_log, encoding="utf-8") as f:
+            records = [json.loads(line) for line in f if line.strip()]
+    except (OSError, ValueError):
+        return False
+    return any(int(r.get("port", -1)) == port and accepts(str(r.get("addr", "")), "127.0.0.1") for r in records)
 
 
 class Topology:

@@ -86,7 +86,8 @@ class Probes:
             ep = net.endpoints.get(owner.id) if net else None
             if ep:
                 nets[name] = {"ip": ep["ip"]}
-        return {"hostname": c.config["Hostname"], "networks": nets, "loopback": loop, "iface": iface}
+        return {"hostname": c.config["Hostname"], "networks": nets, "loopback": loop, "iface": iface,
+                "listen_log": owner.listen_path}
 
     def nameserver(self, cid: str | None) -> str:
         """The resolver a container uses: 127.0.0.11 on user-defined networks."""

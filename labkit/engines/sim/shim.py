@@ -20,7 +20,7 @@ import socket as _socket
 import sys
 import time
 
-from labkit.engines.sim.netmodel import Topology
+from labkit.engines.sim.netmodel import Topology, serves_loopback_from_iface
 
 _RealSocket = _socket.socket
 _real_getaddrinfo = _socket.getaddrinfo
@@ -123,7 +123,7 @@ class SimSocket(_RealSocket):
         try:
             return super().connect(self._real(real, port))
         except ConnectionRefusedError:
-            if real == me.loopback and me.networks:  # a 0.0.0.0 listener also serves 127.0.0.1
+            if real == me.loopback and me.networks and serves_loopback_from_iface(LISTEN_LOG, port):
                 return super().connect(self._real(me.iface, port))
             raise
 

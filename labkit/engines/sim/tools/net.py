@@ -13,7 +13,7 @@ import ipaddress
 import socket
 import time
 
-from labkit.engines.sim.netmodel import Topology
+from labkit.engines.sim.netmodel import Topology, serves_loopback_from_iface
 from labkit.engines.sim.tools.base import Ctx
 from labkit.netrules import is_address, is_loopback
 
@@ -161,7 +161,8 @@ def _source_ip(ctx: Ctx, target: str) -> str:
 def _connect(real: str, port: int, source: str, view: dict | None) -> socket.socket | None:
     """A real TCP connection from source to real:port (None when refused)."""
     targets = [real]
-    if view is not None and real == view["loopback"] and view["networks"]:
+    if view is not None and real == view["loopback"] and view["networks"] \
+            and serves_loopback_from_iface(view["listen_log"], port):
         targets.append(view["iface"])  # a 0.0.0.0 listener also serves the container's 127.0.0.1
     for target in targets:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
