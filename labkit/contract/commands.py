@@ -1,6 +1,6 @@
 """The docker command contract: a docker CLI command line in, the CLI's output and exit code out.
 
-This module is engine-agnostic: it parses with cmdline, asks the engine (a Backend) in Engine API
+This module is engine-agnostic: it parses with cmdline, asks the engine (a Engine) in Engine API
 terms, and prints with render. It holds the dispatch table and the network, image and version
 commands; container commands are in contract.containers, compose in contract.compose. Ownership
 rules hold here, so they hold on every engine.
@@ -15,12 +15,12 @@ from labkit.contract import compose, containers, render
 from labkit.contract.cmdline import Parsed, parse, split
 from labkit.contract.options import build_context, dockerfile_bases, kv_pairs
 from labkit.contract.result import Out, Result
-from labkit.engines.base import Backend
+from labkit.engines.base import Engine
 from labkit.errors import CommandError, Conflict, EngineError, HelpShown, engine_error
 from labkit.images import with_tag
 
 
-def run_command(engine: Backend, line: str, cwd: str | None = None) -> Result:
+def run_command(engine: Engine, line: str, cwd: str | None = None) -> Result:
     """Run one docker command line (with or without the leading 'docker') on engine."""
     words = split(line) if isinstance(line, str) else list(line)
     shown = line if isinstance(line, str) else " ".join(line)
@@ -42,11 +42,11 @@ def run_command(engine: Backend, line: str, cwd: str | None = None) -> Result:
 
 
 # -- commands ------------------------------------------------------------------------------
-def _version(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _version(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     o.out(render.version_text(engine.client_info(), engine.version()))
 
 
-def _network_create(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _network_create(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     name = p.args[0]
     driver = p.flag("driver") or "bridge"
     if driver != "bridge":
@@ -63,11 +63,11 @@ def _network_create(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
             pass
 
 
-def _network_ls(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _network_ls(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     o.out(render.network_table(engine.list_networks(), bool(p.flag("quiet"))))
 
 
-def _network_inspect(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _network_inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     found = []
     for name in p.args:
         try:
@@ -77,7 +77,7 @@ def _network_inspect(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     o.out(render.inspect_json(found))
 
 
-def _network_rm(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _network_rm(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     for name in p.args:
         try:
             net = engine.inspect_network(name)
@@ -94,19 +94,19 @@ def _network_rm(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
         o.err("exit status 1\n")
 
 
-def _network_connect(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _network_connect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     net, name = p.args
     containers.owned_container(engine, name, f"docker network connect {net} {name}")
     engine.connect_network(net, name, p.flag("alias") or [])
 
 
-def _network_disconnect(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _network_disconnect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     net, name = p.args
     containers.owned_container(engine, name, f"docker network disconnect {net} {name}")
     engine.disconnect_network(net, name, bool(p.flag("force")))
 
 
-def _build(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _build(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     context = os.path.join(cwd, p.args[0])
     if not os.path.isdir(context):
         raise CommandError(f'unable to prepare context: path "{p.args[0]}" not found\n', 1)
@@ -146,7 +146,7 @@ def _build(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
         o.out(image_id + "\n")
 
 
-def _images(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _images(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     images = engine.list_images()
     if p.args:
         want = p.args[0]
@@ -160,7 +160,7 @@ def _images(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
     o.out(render.images_table(images, bool(p.flag("quiet"))))
 
 
-def _compose(engine: Backend, p: Parsed, o: Out, cwd: str) -> None:
+def _compose(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     compose.run(engine, p, o, cwd)
 
 

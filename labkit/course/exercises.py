@@ -15,7 +15,7 @@ from pathlib import Path
 from labkit.contract.commands import run_command
 from labkit.contract.result import Result
 from labkit.course.state import LabState, snapshot
-from labkit.engines.base import Backend
+from labkit.engines.base import Engine
 
 HELLO = "Hello from inside the container"
 
@@ -34,7 +34,7 @@ class Question:
 class Context:
     """What a check may look at: the engine, its state, the recorded answers and the learner's folder."""
 
-    engine: Backend
+    engine: Engine
     answers: dict[str, str]
     folder: Path
     _state: LabState | None = None

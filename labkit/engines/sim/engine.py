@@ -1,6 +1,6 @@
 """The embedded engine: Docker's container networking with no daemon, behind the same contract.
 
-It implements the Backend protocol (labkit/engines/base.py) in Engine API shapes, so the one
+It implements the Engine protocols (labkit/engines/base.py) in Engine API shapes, so the one
 command layer and the one renderer print its results exactly as they print Docker's. Containers
 run their real programs (Python through the socket shim) over real loopback TCP; networks,
 addresses, DNS and isolation follow Docker's rules (netmodel).
