@@ -2,7 +2,7 @@
 
 In a fresh Python process (a subprocess of this script) the IPython-like baseline is imported
 (`import labkit, labkit.contract.commands`) and its RSS recorded. Then the course's whole story runs
-through the embedded engine with labkit command lines (run_command on a SimEngine):
+through a private `labkit sim` daemon with labkit command lines (run_command on the engine that reaches it):
 
   network create; build the day8 server (bound to 127.0.0.1) and run it; curl it by name from a
   client container (exit 7) and on localhost (exit 7); ps -a; fix it to 0.0.0.0 (rebuild from a
@@ -10,16 +10,17 @@ through the embedded engine with labkit command lines (run_command on a SimEngin
   host line; a two-service compose project (up -d, curl by service name, down -t 0); two servers
   sharing a network alias; --network container:NAME; finally remove everything.
 
-After every step the total RSS of the process and all its children (the containers' programs,
-which are real host processes) is sampled; the peak increase over the baseline is the result.
-The per-process breakdown of every sample is kept in the JSON so that a step's cost can be
-attributed to the engine process or to the containers' programs.
+After every step the RSS of every process is sampled: the client (as a kernel), the daemon, and the
+containers' programs (real host processes, children of the daemon). The result is the daemon's own
+peak RSS — what the engine costs, as dockerd's RSS excludes its containers; the whole tree's peak
+increase over the baseline is reported beside it. The per-process breakdown of every sample is kept
+in the JSON.
 
     .venv/bin/python bench/sim_memory.py [--max-mb N] [--output PATH]
 
 Prints a table, writes bench/results/sim_memory.json, exits 1 when --max-mb is given and the
-peak increase exceeds it (2 when the workload itself failed). The sim is private to the child
-process; it removes its containers in the end and ends its processes at exit, even on error.
+daemon's peak exceeds it (2 when the workload itself failed). The daemon is private to the child
+process and stopped at its end, even on error, which ends every program it ran.
 """
 
 from __future__ import annotations
@@ -70,11 +71,6 @@ def _tree_memory(engine=None) -> dict:
     import psutil
 
     me = psutil.Process()
-    owners = {}
-    if engine is not None:
-        for c in list(engine.containers.values()):
-            for p in list(c.procs):
-                owners[p.pid] = c.name
     procs = []
     for proc in [me, *me.children(recursive=True)]:
         try:
@@ -83,10 +79,12 @@ def _tree_memory(engine=None) -> dict:
         except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue
         if proc.pid == me.pid:
-            label = "engine process (python + labkit + sim)"
+            label = "client process (python + labkit, as a kernel)"
+        elif "labkit.engines.sim.daemon" in cmd:
+            label = "the labkit sim daemon (python + labkit + the engine)"
         else:
             argv = cmd[cmd.index("--") + 1:] if "--" in cmd else cmd
-            label = f"{owners.get(proc.pid, '?')}: {' '.join(argv)[:60]}"
+            label = f"container program: {' '.join(argv)[:60]}"
         procs.append({"pid": proc.pid, "what": label, "rss": info.rss, "uss": getattr(info, "uss", 0)})
     return {"rss": sum(p["rss"] for p in procs), "uss": sum(p["uss"] for p in procs), "procs": procs}
 
@@ -114,12 +112,15 @@ def child_main() -> int:
 
     from labkit.contract.commands import run_command
     from labkit.contract.transcript import run_line
-    from labkit.engines.sim.engine import SimEngine
+    from labkit.engines.embedded import EmbeddedEngine
+    from labkit.engines.sim import daemon
 
     tmp = tempfile.mkdtemp(prefix="lkbench-mem-")
+    sock = os.path.join(tmp, "engine.sock")
     eng = None
     try:
-        eng = SimEngine()
+        daemon.start(sock)  # a private `labkit sim` daemon: the engine process measured, with its containers
+        eng = EmbeddedEngine(sock, restart=False)
         lines: list[dict] = []
 
         def do(line: str, expect: int | None = 0, want: str | None = None, retry_s: float = 0.0):
@@ -217,17 +218,19 @@ def child_main() -> int:
         _emit({"error": str(err)})
         return 2
     finally:
-        if eng is not None:
-            for name in (JOINER, ALIAS1, ALIAS2, PUB, CLIENT, SERVER, f"{PROJECT}-db-1", f"{PROJECT}-client-1"):
-                if any(c.name == name for c in list(eng.containers.values())):
-                    run_command(eng, f"docker rm -f {name}")
-            eng.shutdown()  # also registered at exit; ends every program the sim started
+        daemon.stop(sock)  # ends every program the daemon started
+
         shutil.rmtree(tmp, ignore_errors=True)
 
 
 # -- the parent: run the child, report ------------------------------------------------------
 def _mb(n: int | float) -> float:
     return n / MB
+
+
+def _daemon_rss(sample: dict) -> int:
+    """RSS of the daemon process in one sample."""
+    return sum(p["rss"] for p in sample["procs"] if p["what"].startswith("the labkit sim daemon"))
 
 
 def print_table(samples: list[dict], base: dict) -> None:
@@ -253,7 +256,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command-line options."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--max-mb", type=float, default=None,
-                    help=f"exit 1 when the peak RSS increase over the baseline exceeds this (the project's target is "
+                    help=f"exit 1 when the daemon's peak RSS exceeds this (the project's target is "
                          f"{TARGET_MB:g})")
     ap.add_argument("--output", type=Path, default=RESULTS, help=f"JSON result path (default {RESULTS.relative_to(REPO)})")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -306,12 +309,14 @@ def main(argv: list[str] | None = None) -> int:
 
     base = samples[0]
     peak = max(samples[1:], key=lambda s: s["rss"])
-    peak_mb = _mb(peak["rss"] - base["rss"])
+    tree_mb = _mb(peak["rss"] - base["rss"])
+    daemon = max(samples[1:], key=_daemon_rss)
+    peak_mb = _mb(_daemon_rss(daemon))
     print_table(samples, base)
     print_peak(peak)
-    print(f"\npeak increase over the baseline: {peak_mb:.1f} MB RSS (at: {peak['step']}); "
-          f"baseline {_mb(base['rss']):.1f} MB; after removing everything "
-          f"{_mb(samples[-1]['rss'] - base['rss']):+.1f} MB")
+    print(f"\nthe daemon's own RSS at its peak: {peak_mb:.1f} MB (at: {daemon['step']}); with the client and the "
+          f"containers' programs, the whole tree's peak increase over the baseline: {tree_mb:.1f} MB RSS "
+          f"({_mb(peak['uss'] - base['uss']):.1f} MB USS); baseline {_mb(base['rss']):.1f} MB")
     passed = args.max_mb is None or peak_mb <= args.max_mb
     import psutil
 
@@ -320,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "sim_memory",
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "metric": "sum of RSS of the workload process and all its children, sampled after every step",
+        "metric": "RSS of the labkit sim daemon process (its containers' programs apart, as dockerd's RSS excludes "
+                  "its containers), sampled after every step; the whole tree's increase is reported too",
+        "tree_peak_increase_mb": tree_mb,
         "baseline_step": base["step"],
         "baseline_mb": _mb(base["rss"]),
         "peak_increase_mb": peak_mb,
@@ -342,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nwrote {args.output}")
     if not passed:
-        print(f"FAIL: peak increase {peak_mb:.1f} MB exceeds --max-mb {args.max_mb:g}", file=sys.stderr)
+        print(f"FAIL: the daemon's peak RSS {peak_mb:.1f} MB exceeds --max-mb {args.max_mb:g}", file=sys.stderr)
         return 1
     return 0
 

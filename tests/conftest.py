@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # the suite's own session: its clean-ups never touch the learner's lab (user-<login>) on the same daemon;
 # kernels the tests start inherit it
 os.environ.setdefault("LABKIT_SESSION", f"test-{os.getpid()}")
+# and its own embedded-engine daemon (a private folder), stopped when the run ends
+os.environ.setdefault("LABKIT_SIM_DIR", tempfile.mkdtemp(prefix="lk-t-"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the suite's embedded-engine daemon (and with it anything it still runs)."""
+    from labkit.engines.sim import daemon
+
+    daemon.stop(os.path.join(os.environ["LABKIT_SIM_DIR"], "engine.sock"))
 ASSETS = ROOT / "notebooks" / "assets" / "day8"
 
 
@@ -49,7 +59,7 @@ def engine():
 def docker_only(engine):
     """Skip on the embedded engine: the test needs a daemon shared between processes or the SDK."""
     if engine.name != "docker":
-        pytest.skip("needs a real Docker engine (the embedded engine lives inside one Python process)")
+        pytest.skip("needs a real Docker engine")
     return engine
 
 

@@ -30,12 +30,13 @@ def run(extra: list[str], capture: bool = False) -> subprocess.CompletedProcess:
                                                                  or (Path(d) == source and n == "day8")])
         cmd = [sys.executable, "-m", "pytest", "--nbval", str(course), "--rootdir", str(ROOT),
                "--nbval-sanitize-with", str(ROOT / "tests" / "nbval-sanitize.cfg"), "-p", "no:cacheprovider", *extra]
-        env = {**os.environ, "LABKIT_SESSION": f"nbval-{os.getpid()}"}
+        env = {**os.environ, "LABKIT_SESSION": f"nbval-{os.getpid()}", "LABKIT_SIM_DIR": str(Path(tmp) / "sim")}
         try:
             return subprocess.run(cmd, cwd=ROOT, capture_output=capture, text=True, env=env)
         finally:
             subprocess.run([sys.executable, "-m", "labkit", "clean", "--session", env["LABKIT_SESSION"]], cwd=ROOT,
-                           capture_output=True)
+                           capture_output=True, env=env)
+            subprocess.run([sys.executable, "-m", "labkit", "sim", "stop"], cwd=ROOT, capture_output=True, env=env)
 
 
 if __name__ == "__main__":

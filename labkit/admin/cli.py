@@ -1,4 +1,4 @@
-"""The `labkit` console script: docker, replay, clean, images, doctor, grade."""
+"""The `labkit` console script: docker, replay, clean, images, doctor, sim, grade."""
 
 from __future__ import annotations
 
@@ -87,6 +87,27 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_sim(args: argparse.Namespace) -> int:
+    """`labkit sim start|status|stop`: the user's embedded-engine daemon (a Docker Engine API on a unix socket)."""
+    from labkit.engines.sim import daemon
+
+    if args.action == "start":
+        status, note = daemon.start(idle=args.idle)
+        print(note)
+        print(f"export DOCKER_HOST={status.docker_host}   # points any docker client (docker CLI, docker-py) at it")
+        return 0
+    if args.action == "stop":
+        print(daemon.stop())
+        return 0
+    status = daemon.status()
+    if not status.running:
+        print(f"labkit sim: not running (its socket would be {status.socket}); start it: labkit sim start")
+        return 3
+    print(f"labkit sim: running at {status.docker_host} (pid {status.pid or '?'}), "
+          f"{status.running_containers} of {status.containers} container(s) running")
+    return 0
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     """`labkit grade SUBMISSION…`: run each notebook in a fresh kernel and lab, score it, write the reports."""
     from labkit.grading.run import grade
@@ -127,6 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("doctor", help="check the engine, images and leftovers")
     engine_opt(p)
     p.set_defaults(func=cmd_doctor)
+    p = sub.add_parser("sim", help="the embedded engine's daemon: start, status, stop")
+    p.add_argument("action", choices=["start", "status", "stop"])
+    p.add_argument("--idle", type=float, default=None, metavar="S",
+                   help="stop by itself after S seconds with no container running (default LABKIT_SIM_IDLE or 1800)")
+    p.set_defaults(func=cmd_sim)
     p = sub.add_parser("grade", help="grade learners' notebooks")
     p.add_argument("submissions", nargs="+", help="notebook files, or folders of them")
     p.add_argument("--out", required=True, help="folder for results.json, junit.xml, feedback/, summary.*")

@@ -23,16 +23,16 @@ def requested(value: str | None = None) -> str:
     return value
 
 
-def embedded() -> Engine:
-    """A new embedded engine in this process, or the one served at LABKIT_SIM_SOCKET (the grader's)."""
-    shared = os.environ.get("LABKIT_SIM_SOCKET")
-    if shared:
-        from labkit.engines.sim.server import RemoteSim
+def embedded() -> tuple[Engine, str]:
+    """The embedded engine: the daemon at LABKIT_SIM_SOCKET (a grader's, private), else the user's own
+    `labkit sim` daemon, started on first use; with where it is, in a few words."""
+    from labkit.engines.embedded import EmbeddedEngine, user_engine
 
-        return RemoteSim(shared)
-    from labkit.engines.sim.engine import SimEngine
-
-    return SimEngine()
+    private = os.environ.get("LABKIT_SIM_SOCKET")
+    if private:
+        return EmbeddedEngine(private, restart=False), f"a private embedded engine at unix://{private}"
+    engine, note = user_engine()
+    return engine, "labkit's embedded engine " + note.removeprefix("labkit sim: ")
 
 
 def choose(name: str | None = None) -> tuple[Engine, str]:
@@ -41,9 +41,8 @@ def choose(name: str | None = None) -> tuple[Engine, str]:
 
     name = requested(name)
     if name == "sim":
-        where = "a shared embedded engine at LABKIT_SIM_SOCKET" if os.environ.get("LABKIT_SIM_SOCKET") else \
-            "asked for by LABKIT_ENGINE=sim"
-        return embedded(), f"sim ({where})"
+        engine, where = embedded()
+        return engine, f"sim (asked for by LABKIT_ENGINE=sim: {where})"
     from labkit.engines.docker.engine import DockerEngine
 
     if name == "docker":
@@ -51,6 +50,7 @@ def choose(name: str | None = None) -> tuple[Engine, str]:
     answer = ping(2.0)
     if answer.ok:
         return DockerEngine(), f"docker (a daemon answered at {answer.address})"
+    engine, where = embedded()
     if answer.problem:
-        return embedded(), f"sim (Docker at {answer.address} could not be used: {answer.problem})"
-    return embedded(), f"sim (no Docker daemon answered at {answer.address} within 2 s)"
+        return engine, f"sim (Docker at {answer.address} could not be used: {answer.problem}; {where})"
+    return engine, f"sim (no Docker daemon answered at {answer.address} within 2 s; {where})"

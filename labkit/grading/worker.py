@@ -2,7 +2,8 @@
 
 `python -m labkit.grading.worker SPEC.json` reads the job, writes the result as JSON to the path the
 spec names and exits 0. The learner's kernel and the checks never share a process: on the embedded
-engine both talk to a private engine process (labkit.engines.sim.server); on Docker, to the daemon.
+engine both talk to a private `labkit sim` daemon of this submission's own (its own socket, its own
+loopback host address, stopped afterwards); on Docker, to the daemon.
 Everything the checks need is imported before the notebook runs, so a notebook cannot swap it.
 """
 
@@ -12,8 +13,6 @@ import json
 import math
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,36 +28,14 @@ from labkit.course import (
     checks,
 )
 from labkit.course.exercises import Context, Exercise, for_lesson
-from labkit.engines.readiness import poll_until
-from labkit.engines.sim.server import RemoteSim
+from labkit.engines.embedded import EmbeddedEngine
+from labkit.engines.sim import daemon
 from labkit.errors import CommandError
 from labkit.grading import hidden
 from labkit.grading.submission import Submission, load
 from labkit.session import Session
 
 SERVER_START = 15.0
-
-
-def _start_sim(workdir: Path) -> tuple[subprocess.Popen, str]:
-    sock = str(workdir / "engine.sock")
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.engines.sim.server", sock], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    if not poll_until(lambda: os.path.exists(sock) or proc.poll() is not None, SERVER_START):
-        proc.kill()
-        raise CommandError("labkit grade: the embedded engine did not start\n", 1)
-    return proc, sock
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait()
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float,
@@ -133,9 +110,11 @@ def grade(spec: dict) -> dict:
         kernel_env = {"LABKIT_ANSWERS": str(answers_file), "LABKIT_SESSION": me.id, "LABKIT_ENGINE": spec["engine"],
                       "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
         if spec["engine"] == "sim":
-            server, sock = _start_sim(workdir)
+            sock = str(workdir / "engine.sock")
+            daemon.start(sock, private_host=True, idle=spec["timeout"] + 60)  # ready before the kernel starts
+            server = sock
             kernel_env["LABKIT_SIM_SOCKET"] = sock
-            engine = RemoteSim(sock)
+            engine = EmbeddedEngine(sock, restart=False)
         else:
             from labkit.engines.docker.engine import DockerEngine
 
@@ -149,7 +128,7 @@ def grade(spec: dict) -> dict:
             ownership.clean(engine, me.id, say=lambda _l: None)
     finally:
         if server is not None:
-            _stop(server)
+            daemon.stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
     return result
 

@@ -143,19 +143,16 @@ def _shutdown(lab: Lab, proc: subprocess.Popen) -> None:
 
 
 def _clean_engine(session: str) -> None:
-    """Remove what the notebooks left on a Docker engine (lessons keep their lab running); an embedded engine's
-    containers lived in the kernels and are gone with them."""
-    from labkit.engines.select import choose, requested
+    """Remove what the notebooks left on the engine (lessons keep their lab running): on Docker, or in the
+    embedded engine's daemon, which outlives the kernels as Docker does."""
+    from labkit.engines.select import choose
     from labkit.ownership import clean
 
     try:
-        if requested() == "sim":
-            return
         engine, _ = choose()
     except Exception:  # no engine answers now: nothing of ours can be left on one
         return
-    if engine.name == "docker":
-        clean(engine, session, say=lambda _line: None)
+    clean(engine, session, say=lambda _line: None)
 
 
 # --- in the page: JupyterLab is exposed as window.jupyterapp (--expose-app-in-browser) ---------------------------

@@ -103,15 +103,17 @@ def docker_problem() -> str | None:
     return None if ok else f"no Docker daemon answered at {address} within 2 s"
 
 
-def cleanup_docker(name_prefix: str = "cf-") -> list[str]:
-    """Remove containers, then networks, named name_prefix* that carry the labkit.session label (Docker SDK)."""
+def cleanup_docker(name_prefix: str = "cf-", session: str | None = None) -> list[str]:
+    """Remove containers, then networks, named name_prefix* that carry the labkit.session label (Docker SDK),
+    and everything of the replay's own session (a container run without a name, or left half-made)."""
     from labkit.engines.docker.connect import connect
 
     api = connect()
     removed = []
     for c in api.containers(all=True, filters={"label": SESSION_LABEL}):
         names = [n.lstrip("/") for n in c.get("Names") or []]
-        if any(n.startswith(name_prefix) for n in names):
+        if any(n.startswith(name_prefix) for n in names) or (session and (c.get("Labels") or {}).get(SESSION_LABEL)
+                                                              == session):
             try:
                 api.remove_container(c["Id"], force=True)
                 removed.append(names[0])
@@ -147,7 +149,7 @@ def replay_docker(path: Path) -> list[dict]:
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         err, code = f"replay timed out after {REPLAY_TIMEOUT} s", 124
     finally:
-        cleanup_docker(prefix(path))
+        cleanup_docker(prefix(path), env["LABKIT_SESSION"])
     results = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     if code != 0:
         results.append({"cmd": "<labkit replay>", "exit_code": code, "stdout": "", "stderr": err})

@@ -16,9 +16,9 @@ from tests.conftest import ASSETS, CURL
 
 
 @pytest.fixture
-def foreign(docker_only):
-    """A container and a network made directly through the SDK, without labkit's labels."""
-    api = docker_only.api
+def foreign(engine):
+    """A container and a network made directly through the SDK, without labkit's labels (either daemon)."""
+    api = engine.api
     for name in ("lk-foreign",):
         try:
             api.remove_container(name, force=True)
@@ -70,15 +70,15 @@ def test_clean_removes_all_labelled_and_nothing_else(lab, foreign):
     assert foreign.inspect_network("lk-foreign-net")["Name"] == "lk-foreign-net"
 
 
-def test_clean_cli_narrates(lab, docker_only):
+def test_clean_cli_narrates(lab):
     lab.ok("docker network create lk-narrate")
     out = subprocess.run([sys.executable, "-m", "labkit", "clean"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0
     assert "removed network lk-narrate" in out.stdout.splitlines()
 
 
-def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_built, docker_only):
-    env = dict(os.environ, LABKIT_ENGINE="docker")
+def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_built):
+    env = dict(os.environ, LABKIT_ENGINE=lab.engine.name)
     proc = subprocess.Popen([sys.executable, "-m", "labkit", "docker", "run", "--name", "lk-int", images_built["fixed"]],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     api = lab.engine.api

@@ -25,7 +25,8 @@ def _(ctx):
 
 
 def sim_servers() -> int:
-    out = subprocess.run(["pgrep", "-fc", "labkit.engines.sim.server"], capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(["pgrep", "-fc", "labkit.engines.sim.daemon serve --socket .*labkit-grade-"], capture_output=True,
+                         text=True).stdout.strip()
     return int(out or 0)
 
 

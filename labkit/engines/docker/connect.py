@@ -74,11 +74,14 @@ def _short(err: BaseException | None) -> str:
     return text[:160]
 
 
-def connect(timeout: float = 60.0):
-    """A docker.APIClient for the engine, or CommandError with the one-line reason."""
+def connect(timeout: float = 60.0, address: str | None = None):
+    """A docker.APIClient for the engine (the configured one, or `address`), or the one-line reason it cannot be had."""
     import docker
 
-    address, kwargs = engine_address()
+    if address:
+        kwargs: dict = {"base_url": address}
+    else:
+        address, kwargs = engine_address()
     try:
         client = docker.APIClient(version="auto", timeout=timeout, **kwargs)
     except Exception as err:  # version negotiation pings the daemon

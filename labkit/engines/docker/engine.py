@@ -12,7 +12,7 @@ from typing import BinaryIO
 
 from labkit.engines import readiness
 from labkit.engines.docker.connect import connect, engine_address, unreachable_message
-from labkit.errors import CommandError, EngineError, EngineUnreachable, engine_error
+from labkit.errors import CommandError, EngineError, EngineUnreachable, LabkitError, engine_error
 
 
 def _api_error(err) -> EngineError:
@@ -27,22 +27,41 @@ def _api_error(err) -> EngineError:
     return engine_error(500, str(err))
 
 
+def _namespace_proc(pid: int) -> str | None:
+    """/proc/PID when that process is on this machine in a network namespace of its own (so its
+    /proc/PID/net/tcp is the container's view); None otherwise (a remote daemon, or the embedded engine,
+    whose programs share this machine's namespace and answer `cat /proc/net/tcp` for themselves)."""
+    if not pid:
+        return None
+    try:
+        if os.readlink(f"/proc/{pid}/ns/net") == os.readlink("/proc/self/ns/net"):
+            return None
+    except OSError:
+        return None
+    return f"/proc/{pid}"
+
+
 class DockerEngine:
     """An Engine (labkit.engines.base) over docker.APIClient (low-level: one API call per operation)."""
 
     name = "docker"
     host_address: str | None = None  # published ports listen on this machine (or the daemon's)
 
-    def __init__(self) -> None:
-        self.address, _ = engine_address()
+    def __init__(self, address: str | None = None) -> None:
+        self.address = address or engine_address()[0]
+        self._fixed = address is not None
         self._api = None
 
     @property
     def api(self):
         """The SDK client, connected on first use."""
         if self._api is None:
-            self._api = connect()
+            self._api = connect(address=self.address if self._fixed else None)
         return self._api
+
+    def unreachable(self, err: BaseException) -> LabkitError:
+        """The one-line error for a daemon that stopped answering (an engine may do more, e.g. restart)."""
+        return EngineUnreachable(unreachable_message(self.address, err) + "\n", 1)
 
     def _call(self, fn, *args, **kwargs):
         import docker
@@ -53,7 +72,7 @@ class DockerEngine:
         except docker.errors.APIError as err:
             raise _api_error(err) from None
         except (requests.exceptions.ConnectionError, docker.errors.DockerException) as err:
-            raise EngineUnreachable(unreachable_message(self.address, err) + "\n", 1) from None
+            raise self.unreachable(err) from None
 
     # -- engine ---------------------------------------------------------------------------
     def version(self) -> dict:
@@ -249,11 +268,13 @@ class DockerEngine:
         info = self.inspect_container(cid)
         if not (info.get("State") or {}).get("Running"):
             return []
-        pid = (info.get("State") or {}).get("Pid") or 0
+        base = _namespace_proc((info.get("State") or {}).get("Pid") or 0)
         text = ""
         try:
+            if base is None:
+                raise OSError("not a local network namespace")
             for name in ("tcp", "tcp6"):
-                with open(f"/proc/{pid}/net/{name}") as f:
+                with open(f"{base}/net/{name}") as f:
                     text += f.read()
         except OSError:
             text = self._sockets_inside(cid)
@@ -273,7 +294,9 @@ class DockerEngine:
         pid = (info.get("State") or {}).get("Pid") or 0
         if not pid:
             return lambda: None
-        base = f"/proc/{pid}"
+        base = _namespace_proc(pid)
+        if base is None:
+            return None
         try:
             with open(f"{base}/cmdline", "rb") as f:
                 argv = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]

@@ -120,6 +120,8 @@ class Probes:
             return view["hostname"] + "\n"
         if path == "/proc/net/route":
             return _route_table(self, c)
+        if path in ("/proc/net/tcp", "/proc/net/tcp6"):
+            return _tcp_table(self.listeners(cid) if c.running else [], v6=path.endswith("6"))
         full = os.path.join(c.root, "rootfs") + (path if path.startswith("/") else
                                                   os.path.join(c.config.get("WorkingDir") or "/", path))
         try:
@@ -127,6 +129,30 @@ class Probes:
                 return f.read()
         except OSError:
             return None
+
+
+_TCP_HEAD = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+             "                                                     ")
+
+
+def _tcp_table(listening: list[tuple[str, int]], v6: bool) -> str:
+    """/proc/net/tcp or tcp6 of the namespace: its listening sockets (state 0A) in the kernel's layout."""
+    import ipaddress
+
+    rows = [_TCP_HEAD]
+    for addr, port in listening:
+        ip = ipaddress.ip_address(addr or "0.0.0.0")
+        if (ip.version == 6) != v6:
+            continue
+        if v6:
+            packed = ip.packed
+            local = "".join(packed[i:i + 4][::-1].hex().upper() for i in range(0, 16, 4))
+            remote = "0" * 32
+        else:
+            local, remote = _hex_ip(str(ip)), "00000000"
+        rows.append(f"{len(rows) - 1:>4}: {local}:{port:04X} {remote}:0000 0A 00000000:00000000 00:00000000 "
+                    "00000000     0        0 0 1 0000000000000000 100 0 0 10 0")
+    return "\n".join(rows) + "\n"
 
 
 def _hex_ip(ip: str) -> str:

@@ -1,0 +1,75 @@
+"""The embedded engine as labkit reaches it: the Docker SDK engine pointed at a labkit sim daemon's socket.
+
+There is one client for both daemons (labkit.engines.docker.engine over docker-py); this class only
+names the engine "sim", learns where its simulated host publishes ports (a private daemon's own
+loopback address, from its /info labels), and turns a daemon that stopped answering into a one-line
+message that says the lab was lost — after starting a new daemon, so the next command works.
+"""
+
+from __future__ import annotations
+
+from labkit.engines.docker.engine import DockerEngine
+from labkit.engines.sim import daemon
+from labkit.errors import CommandError, LabkitError, NotFound
+
+HOST_LABEL = "labkit.host_address="
+
+
+class EmbeddedEngine(DockerEngine):
+    """labkit's embedded engine: a `labkit sim` daemon spoken to through the Docker SDK."""
+
+    name = "sim"
+
+    def __init__(self, socket: str, restart: bool = True) -> None:
+        super().__init__("unix://" + socket)
+        self.socket = socket
+        self.revive = restart  # the user's own daemon is started again when it went away; a grader's is not
+        self._host: str | None = None
+        self._host_known = False
+
+    @property
+    def host_address(self) -> str | None:  # type: ignore[override]
+        """Where this daemon's published ports listen, when not this machine's localhost (a private daemon)."""
+        if not self._host_known:
+            labels = self._call(self.api.info).get("Labels") or []
+            found = [label[len(HOST_LABEL):] for label in labels if label.startswith(HOST_LABEL)]
+            self._host, self._host_known = (found[0] if found else None), True
+        return self._host
+
+    def _call(self, fn, *args, **kwargs):
+        """An Engine API call; a route the daemon does not serve becomes labkit's own one-line answer."""
+        try:
+            return super()._call(fn, *args, **kwargs)
+        except NotFound as err:
+            if err.message != "page not found":
+                raise
+            what = getattr(fn, "__name__", "this call").replace("_", " ")
+            raise CommandError(f"labkit: labkit's embedded engine does not implement `{what}` "
+                               "(an Engine API call outside the course's subset)\n", 1) from None
+
+    def unreachable(self, err: BaseException) -> LabkitError:
+        """The daemon stopped answering: start a new one (the user's), and say that the lab was lost."""
+        if not self.revive:
+            return CommandError(f"labkit: the embedded engine at {self.socket} stopped answering\n", 1)
+        try:
+            daemon.start(self.socket)
+        except CommandError as failed:
+            return failed
+        self._api = None
+        return CommandError("labkit: the embedded engine had stopped, so its containers and networks are gone; "
+                            "a new one runs now: run labkit.lesson(...) again to rebuild the lab\n", 1)
+
+
+def user_engine() -> tuple[EmbeddedEngine, str]:
+    """The user's own daemon (started if needed) as an engine, and a note on what happened.
+
+    When the daemon had died (its socket left behind), the learner is told once, on stderr, that its lab
+    was lost: nothing they see later would say so.
+    """
+    import sys
+
+    status, note = daemon.start()
+    if daemon.LOST in note:
+        sys.stderr.write("labkit: the embedded engine had stopped, so its containers and networks are gone; "
+                         "a new one runs now\n")
+    return EmbeddedEngine(status.socket), note

@@ -1,0 +1,388 @@
+"""The streaming half of the embedded engine's Engine API server (api.py): bodies, frames, streams, hijacks.
+
+- Request bodies come with a Content-Length or, from Go clients streaming a tar (`docker build`,
+  `docker import -`), with chunked Transfer-Encoding: `read_body` takes both.
+- A container's output travels in frames: an 8-byte header (stream 1 stdout / 2 stderr, three zero
+  bytes, the payload's length as a big-endian uint32) and the payload. A container with a TTY has one
+  stream and sends bare bytes.
+- `Chunked` writes an answer of unknown length (build output, a followed log, wait) as HTTP chunks; the
+  connection serves the next request once the last, empty chunk is sent.
+- `LogTail` reads a container's two log files from where it was opened, and `pump` forwards what they
+  gain until the container is done (follow, attach). The engine writes a real program's output as it
+  comes and a built-in tool's when it ends, so a followed log is as live as the program.
+- The routes that take an upload, stream or hijack live here too: build, image create, wait, logs, attach
+  and exec.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fcntl
+import io
+import json
+import os
+import re
+import select
+import socket
+import struct
+import tarfile
+import tempfile
+import termios
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from labkit.errors import BadRequest, Conflict, EngineError, NotFound
+
+if TYPE_CHECKING:
+    from labkit.engines.sim.api import Handler
+
+STDOUT, STDERR = 1, 2
+RAW, MUX = "application/vnd.docker.raw-stream", "application/vnd.docker.multiplexed-stream"
+POLL = 0.05  # how often a followed log or a wait looks again
+
+
+# -- bytes -----------------------------------------------------------------------------------------
+def read_body(rfile, headers) -> bytes:
+    """The request body: Content-Length bytes, or the chunks of a chunked body put together."""
+    if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
+        parts = []
+        while True:
+            size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                while rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers, then the blank line
+                    pass
+                return b"".join(parts)
+            parts.append(rfile.read(size))
+            rfile.readline()  # the CRLF after each chunk
+    length = int(headers.get("Content-Length") or 0)
+    return rfile.read(length) if length > 0 else b""
+
+
+def jline(obj, end: bytes = b"\n") -> bytes:
+    """One JSON document as Go's encoder writes it: no spaces, then a line end."""
+    return json.dumps(obj, separators=(",", ":")).encode() + end
+
+
+def frame(stream: int, data: bytes, tty: bool = False) -> bytes:
+    """One piece of output as the stream carries it: framed, or bare for a TTY."""
+    return data if tty else struct.pack(">BxxxL", stream, len(data)) + data
+
+
+def stamp(data: bytes, tail: int | None = None, timestamps: bool = False) -> bytes:
+    """The last `tail` lines of data (all when None), each prefixed with a timestamp if asked.
+
+    The log files keep no time per line: the timestamp is the moment the line is read.
+    """
+    lines = data.splitlines(keepends=True)
+    if tail is not None:
+        lines = lines[-tail:] if tail > 0 else []
+    if timestamps:
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f000Z ").encode()
+        lines = [now + line for line in lines]
+    return b"".join(lines)
+
+
+class Chunked:
+    """Writes a streamed answer as HTTP chunks (the headers are already sent)."""
+
+    def __init__(self, wfile) -> None:
+        self.wfile = wfile
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+    def end(self) -> None:
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+class LogTail:
+    """A container's stdout and stderr log files, read from where they were when opened (or the start).
+
+    The files are opened once: the engine deletes them with an auto-removed container, and an open
+    file can still be read to its end. They are created empty if the program has written nothing yet.
+    """
+
+    def __init__(self, paths: tuple[str, str], from_start: bool) -> None:
+        self.files = []
+        for path in paths:
+            try:
+                open(path, "ab").close()
+                f = open(path, "rb")
+            except OSError:  # the container is gone
+                f = None
+            if f is not None and not from_start:
+                f.seek(0, os.SEEK_END)
+            self.files.append(f)
+
+    def read(self) -> list[tuple[int, bytes]]:
+        """What each stream gained since the last read: [(stream, bytes)]."""
+        gained = [(stream, f.read() if f is not None else b"") for stream, f in zip((STDOUT, STDERR), self.files,
+                                                                                        strict=True)]
+        return [(stream, data) for stream, data in gained if data]
+
+    def close(self) -> None:
+        for f in self.files:
+            if f is not None:
+                f.close()
+
+
+def pump(tail: LogTail, send: Callable[[int, bytes], None], done: Callable[[], bool],
+         gone: Callable[[], bool] = lambda: False) -> None:
+    """Send what the log files gain until done() (then what they hold at that moment) or gone()."""
+    try:
+        while True:
+            finished = done()  # asked before reading, so the last read sees all a finished program wrote
+            for stream, data in tail.read():
+                send(stream, data)
+            if finished or gone():
+                return
+            time.sleep(POLL)
+    finally:
+        tail.close()
+
+
+def client_gone(sock: socket.socket) -> bool:
+    """True when the client has closed the connection (hung up both ways).
+
+    Half-closing is not leaving: the CLI shuts its writing side as soon as it has no stdin to send,
+    and still reads the stream. A Unix socket reports a hang-up (POLLHUP) only once both sides are shut.
+    """
+    poller = select.poll()
+    poller.register(sock, select.POLLHUP)
+    return any(events & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, events in poller.poll(0))
+
+
+def wait_read(sock: socket.socket, deadline: float = 1.0) -> None:
+    """Wait until the client has read everything sent so far (the unread count of a Unix socket is 0).
+
+    After a hijack's 101 the client reads the rest from the bare socket. docker-py parses the headers
+    through a buffered reader: bytes that arrive with the headers land in its buffer and are lost to
+    its raw reads. So the frames go out only once the headers have been read.
+    """
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            unread = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+        except OSError:
+            time.sleep(POLL)
+            return
+        if unread == 0:
+            return
+        time.sleep(0.002)
+
+
+# -- helpers the routes share -----------------------------------------------------------------------
+def container(h: Handler, ref: str):
+    """The engine's container object for a name, ID or ID prefix (404 in the daemon's words)."""
+    cid = h.engine.inspect_container(ref)["Id"]
+    c = h.engine.containers.get(cid)
+    if c is None:
+        raise NotFound(f"No such container: {ref}")
+    return c
+
+
+def strings(value) -> list[str]:
+    """An Engine API string list: Go's StrSlice also takes one string as a one-element list ("" as none)."""
+    return ([value] if value else []) if isinstance(value, str) else list(value or [])
+
+
+# -- images: uploads and JSON-line progress ---------------------------------------------------------
+def build(h: Handler) -> None:
+    """POST /build: the legacy builder's answer, one JSON object per line as the build goes."""
+    if h.q("remote"):
+        raise BadRequest("the embedded engine builds only from an uploaded context")
+    tags = [t for t in h.query.get("t", []) if t]
+    args = {k: v for k, v in (h.json_param("buildargs", {}) or {}).items() if v is not None}
+    steps = h.engine.build(io.BytesIO(h.body), tags[0] if tags else None, h.q("dockerfile") or "Dockerfile", args,
+                           h.json_param("labels", {}) or {})
+    try:
+        first = next(steps, None)  # a context that is no tar is refused before the stream begins
+    except tarfile.TarError as err:
+        raise BadRequest(f"failed to read the build context: {err}") from None
+    out, quiet, image_id = h.chunked("application/json"), h.flag("q"), None
+
+    def say(item: dict) -> None:
+        if not (quiet and "stream" in item):  # quiet: errors and the image ID only
+            out.write(jline(item, b"\r\n"))
+
+    for item in [first, *steps] if first else []:
+        image_id = (item.get("aux") or {}).get("ID", image_id)
+        say(item)
+    for extra in tags[1:] if image_id else []:  # the engine tags the first; `-t a -t b` asks for more
+        h.engine.tag_image(image_id, extra)
+        say({"stream": f"Successfully tagged {extra}\n"})
+    if image_id and quiet:
+        out.write(jline({"stream": image_id + "\n"}, b"\r\n"))
+    out.end()
+
+
+def image_create(h: Handler) -> None:
+    """POST /images/create: import a root filesystem tar (fromSrc=-), or "pull" (fromImage) an image already here."""
+    if h.q("fromSrc") == "-":
+        repo, tag = h.q("repo"), h.q("tag") or "latest"
+        with tempfile.NamedTemporaryFile(prefix="labkit-import-", suffix=".tar") as tar:
+            tar.write(h.body)
+            tar.flush()
+            h.engine.import_image(tar.name, repo, tag, h.query.get("changes", []))
+        h.send_json(200, {"status": h.engine.inspect_image(f"{repo}:{tag}")["Id"] if repo else ""})
+        return
+    if not h.q("fromImage"):
+        raise BadRequest("the embedded engine imports only an uploaded tar (fromSrc=-)")
+    name = re.sub(r"^docker\.io/(library/)?", "", h.q("fromImage"))  # the CLI asks for docker.io/library/python
+    ref = name + (f":{h.q('tag')}" if h.q("tag") and ":" not in name.rsplit("/", 1)[-1] else "")
+    try:
+        h.engine.inspect_image(ref)
+    except NotFound:
+        raise NotFound(f"No such image: {ref} (the embedded engine does not pull: it has the course's base images "
+                       "and what you build)") from None
+    out = h.chunked("application/json")
+    out.write(jline({"status": f"Status: Image is up to date for {ref}"}, b"\r\n"))
+    out.end()
+
+
+# -- containers: wait, logs, attach -------------------------------------------------------------------
+def container_wait(h: Handler, ref: str) -> None:
+    """Headers at once (the CLI starts the container only once they came), the exit status when the condition holds."""
+    c, since, condition = container(h, ref), time.time(), h.q("condition") or "not-running"
+    tests = {"not-running": lambda: not c.running, "next-exit": lambda: c.status == "exited" and c.finished >= since,
+             "removed": lambda: False}
+    if condition not in tests:
+        raise BadRequest(f"invalid condition: {condition!r}")
+    out = h.chunked("application/json")
+    while not (c.id not in h.engine.containers or tests[condition]()):
+        if h.gone():  # `docker run -d` asks for a wait, starts the container, and hangs up
+            h.close_connection = True
+            return
+        time.sleep(POLL)
+    out.write(jline({"Error": None, "StatusCode": c.exit_code}))
+    out.end()
+
+
+def container_logs(h: Handler, ref: str) -> None:
+    """GET /containers/ID/logs: what the container printed (framed unless TTY); with follow, until it stops."""
+    c = container(h, ref)
+    wanted = {STDOUT: h.flag("stdout"), STDERR: h.flag("stderr")}
+    if not any(wanted.values()):
+        raise BadRequest("Bad parameters: you must choose at least one stream")
+    tty, stamps, tail = bool(c.config.get("Tty")), h.flag("timestamps"), h.q("tail", "all")
+    logs = LogTail((c.stdout_path, c.stderr_path), from_start=True)
+    out = h.chunked(RAW if tty else MUX)
+
+    def send(stream: int, data: bytes, lines: int | None = None) -> None:
+        if wanted[stream]:
+            out.write(frame(stream, stamp(data, lines, stamps), tty))
+
+    for stream, data in logs.read():  # the tail applies to each stream: the files do not say how they interleave
+        send(stream, data, int(tail) if tail.isdigit() else None)
+    if h.flag("follow") and c.running:
+        pump(logs, send, done=lambda: not c.running, gone=h.gone)
+    logs.close()
+    out.end()
+
+
+def container_attach(h: Handler, ref: str) -> None:
+    """Hijack the connection and send the container's output until its run (the next one if stopped) ends."""
+    c, since = container(h, ref), time.time()
+    wanted, tty = {STDOUT: h.flag("stdout"), STDERR: h.flag("stderr")}, bool(c.config.get("Tty"))
+    logs = LogTail((c.stdout_path, c.stderr_path), from_start=h.flag("logs"))
+    raw = h.hijack()
+
+    def send(stream: int, data: bytes) -> None:
+        if wanted[stream]:
+            raw(frame(stream, data, tty))
+
+    def finished() -> bool:
+        return not h.flag("stream") or c.id not in h.engine.containers or (c.status == "exited" and c.finished >= since)
+
+    pump(logs, send, done=finished, gone=h.gone)
+
+
+# -- exec ------------------------------------------------------------------------------------------
+@dataclass
+class Exec:
+    """An exec instance: created by POST /containers/ID/exec, run by POST /exec/ID/start."""
+
+    id: str
+    cid: str
+    cmd: list[str]
+    env: list[str]
+    tty: bool
+    stdout: bool
+    stderr: bool
+    running: bool = False
+    exit_code: int | None = None
+
+    def inspect(self) -> dict:
+        return {"ID": self.id, "Running": self.running, "ExitCode": self.exit_code,
+                "ProcessConfig": {"tty": self.tty, "entrypoint": self.cmd[0], "arguments": self.cmd[1:],
+                                  "privileged": False, "user": ""},
+                "OpenStdin": False, "OpenStdout": self.stdout, "OpenStderr": self.stderr, "CanRemove": False,
+                "ContainerID": self.cid, "DetachKeys": "", "Pid": 0}
+
+    def run(self, engine, detach: bool = False) -> tuple[bytes, bytes]:
+        """Run to the end (the engine hands over an exec's output when it ends): stdout and stderr."""
+        code, out, err = 126, "", ""
+        try:
+            code, out, err = engine.exec_run(self.cid, self.cmd, self.tty, self.env, detach)
+        except EngineError as error:
+            err = error.message + "\n"
+        finally:
+            self.exit_code, self.running = code, False
+        return out.encode(), err.encode()
+
+
+def exec_create(h: Handler, ref: str) -> None:
+    body, c = h.json_body(), container(h, ref)
+    if not c.running:
+        raise Conflict(f"Container {c.id} is not running")
+    cmd = strings(body.get("Cmd"))
+    if not cmd:
+        raise BadRequest("No exec command specified")
+    execs = h.server.execs
+    for stale in [e for e in execs.values() if e.cid not in h.engine.containers]:
+        del execs[stale.id]
+    ex = Exec(os.urandom(32).hex(), c.id, cmd, strings(body.get("Env")), bool(body.get("Tty")),
+              bool(body.get("AttachStdout")), bool(body.get("AttachStderr")))
+    execs[ex.id] = ex
+    h.send_json(201, {"Id": ex.id})
+
+
+def _exec(h: Handler, eid: str) -> Exec:
+    ex = h.server.execs.get(eid)
+    if ex is None:
+        raise NotFound(f"No such exec instance: {eid}")
+    return ex
+
+
+def exec_start(h: Handler, eid: str) -> None:
+    """Detached: 200 at once. Else hijack, run, send stdout and stderr frames, close (then the client inspects)."""
+    ex, body = _exec(h, eid), h.json_body()
+    if ex.running or ex.exit_code is not None:
+        raise Conflict(f"Error: Exec command {eid} " + ("is already running" if ex.running else "has already run"))
+    c = container(h, ex.cid)
+    if not c.running:
+        raise Conflict(f"Container {c.id} is not running")
+    ex.running, tty = True, bool(body.get("Tty", ex.tty))
+    if body.get("Detach"):
+        threading.Thread(target=ex.run, args=(h.engine, True), daemon=True).start()
+        h.send_empty(200)
+        return
+    raw = h.hijack()
+    out, err = ex.run(h.engine)
+    raw(frame(STDOUT, out, tty) if ex.stdout and out else b"")
+    raw(frame(STDERR, err, tty) if ex.stderr and err else b"")
+
+
+def exec_inspect(h: Handler, eid: str) -> None:
+    h.send_json(200, _exec(h, eid).inspect())
+
+
+def exec_resize(h: Handler, eid: str) -> None:
+    _exec(h, eid)
+    h.send_empty(200)
