@@ -146,3 +146,43 @@ def test_a_restarted_kernel_finds_the_lab_and_the_check_passes(sim_dir, tmp_path
                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
     assert after.stdout.startswith("PASS 02-server"), after.stdout + after.stderr
     assert labkit("clean", env={"LABKIT_SESSION": "lk-restart"}).returncode == 0
+
+
+def _tcp_listeners_of(pid: int) -> list[str]:
+    """The TCP sockets in LISTEN state that process pid itself holds (by socket inode)."""
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if parts[3] == "0A" and parts[9] in inodes:
+                    found.append(parts[1])
+    return found
+
+
+def test_the_daemon_never_listens_on_tcp_and_stops_when_idle(sim_dir):
+    sock = os.path.join(sim_dir, "engine.sock")
+    status, _ = daemon.start(sock, idle=1.0)
+    assert status.running and status.pid
+    assert _tcp_listeners_of(status.pid) == []
+    assert stat.S_IMODE(os.stat(sock).st_mode) & 0o077 == 0  # the socket is the user's alone
+    # watched from outside without asking it anything (a request is activity)
+    assert poll_until(lambda: not os.path.exists(f"/proc/{status.pid}") or _zombie(status.pid), 15), \
+        "an idle daemon with no containers kept running"
+    assert not os.path.exists(sock)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1].startswith("Z")
+    except OSError:
+        return True

@@ -133,6 +133,7 @@ def start(sock: str | None = None, private_host: bool = False, idle: float | Non
     now = status(sock)
     if now.running:
         return now, f"labkit sim: already running at {now.docker_host}"
+    os.makedirs(os.path.dirname(sock) or ".", mode=0o700, exist_ok=True)
     lost = ""
     if os.path.exists(sock) or _read_pid(sock):  # a daemon that was killed left its socket or pid file behind
         old = _read_pid(sock)
