@@ -116,15 +116,25 @@ def _read_pid(sock: str) -> int | None:
 
 
 def _alive(pid: int | None) -> bool:
+    """Whether process pid still runs (a zombie does not: a daemon this process started is reaped here)."""
     if not pid:
         return False
+    try:
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return False
+    except ChildProcessError:  # not our child: another process started it
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return not f.read().rsplit(")", 1)[-1].strip().startswith("Z")
+    except OSError:
+        return False
 
 
 def start(sock: str | None = None, private_host: bool = False, idle: float | None = None) -> tuple[Status, str]:
