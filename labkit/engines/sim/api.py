@@ -467,7 +467,22 @@ def container_list(h: Handler) -> None:
     items = keep(h.engine.list_containers(all=h.flag("all"), filters=f or None), f,
                  {"id": lambda c, v: c["Id"].startswith(v), "status": lambda c, v: c["State"] == v})
     limit = h.number("limit") or -1
-    h.send_json(200, [_joining(h, c) for c in (items[:limit] if limit > 0 else items)])
+    h.send_json(200, [doc for doc in (_summary(h, c) for c in (items[:limit] if limit > 0 else items)) if doc])
+
+
+def _summary(h: Handler, doc: dict) -> dict | None:
+    """A /containers/json row as dockerd writes it: Command with each argument holding a space in single quotes,
+    Mounts, and the NetworkSettings.Networks of its inspect document (`docker ps --format {{.Networks}}`);
+    None when the container went away meanwhile (an --rm one that ended)."""
+    try:
+        full = h.engine.inspect_container(doc["Id"])
+    except NotFound:
+        return None
+    args = [f"'{a}'" if " " in a else a for a in full.get("Args") or []]
+    doc = {**doc, "Command": " ".join([full.get("Path") or "", *args]) if args else full.get("Path") or "",
+           "Mounts": doc.get("Mounts") or [],
+           "NetworkSettings": {"Networks": (full.get("NetworkSettings") or {}).get("Networks") or {}}}
+    return _joining(h, doc)
 
 
 def container_inspect(h: Handler, ref: str) -> None:
