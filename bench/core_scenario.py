@@ -318,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     sim_sock = os.path.join(tempfile.mkdtemp(prefix="lkb-"), "engine.sock")
     daemon.start(sim_sock)  # a private `labkit sim` daemon (variant C), reached through the Docker SDK
     sim = EmbeddedEngine(sim_sock, restart=False)
+    sim_version = sim.version().get("Version")
     reg = Registry(uuid.uuid4().hex[:8])
     a_rounds: list[dict] = []
     b_rounds: list[dict] = []
@@ -405,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
             "labkit": labkit.__version__,
             "engine": version.get("Version"),
             "engine_api": version.get("ApiVersion"),
-            "sim_engine": sim.version().get("Version"),
+            "sim_engine": sim_version,
             "server_image_id": image_id,
             "host": platform.node(),
             "cpus": os.cpu_count(),
