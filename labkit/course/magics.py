@@ -48,3 +48,4 @@ def register(ipython) -> None:
         print(session.current().reason())
     except CommandError as err:
         sys.stderr.write(err.stderr)
+    from labkit.contract import commands  # noqa: F401 - loaded now, so the first %docker costs no more than the next
