@@ -17,6 +17,17 @@ os.environ.setdefault("LABKIT_SESSION", f"test-{os.getpid()}")
 os.environ.setdefault("LABKIT_SIM_DIR", tempfile.mkdtemp(prefix="lk-t-"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked sim_pass use private embedded-engine daemons of their own whatever the engine under test:
+    CI runs the suite once per engine, and these run once, in the sim pass (and always when LABKIT_ENGINE is unset)."""
+    if (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower() != "docker":
+        return
+    skip = pytest.mark.skip(reason="runs in the sim pass: it starts embedded-engine daemons of its own")
+    for item in items:
+        if item.get_closest_marker("sim_pass"):
+            item.add_marker(skip)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Stop the suite's embedded-engine daemon (and with it anything it still runs)."""
     from labkit.engines.sim import daemon

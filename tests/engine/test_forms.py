@@ -71,7 +71,8 @@ def test_replay_json_with_relative_paths_and_host_lines(lab, tmp_path):
         "docker rm -f lk-rs\n"
         "docker network rm lk-replay\n"
     )
-    r = _labkit("replay", str(transcript), "--engine", "docker", "--json", cwd="/")
+    engine = lab.engine.name  # the engine under test: a daemon (Docker's, or labkit's sim) the CLI process shares
+    r = _labkit("replay", str(transcript), "--engine", engine, "--json", cwd="/")
     assert r.returncode == 0, r.stderr
     rows = [json.loads(line) for line in r.stdout.splitlines()]
     assert [set(row) for row in rows] == [{"cmd", "exit_code", "stdout", "stderr"}] * 8
@@ -79,7 +80,7 @@ def test_replay_json_with_relative_paths_and_host_lines(lab, tmp_path):
     assert rows[3]["stdout"] == rows[4]["stdout"] == "Hello from inside the container\n"
     assert rows[4]["cmd"] == "curl -sS http://127.0.0.1:18090"
     assert rows[5]["stderr"] == "curl: (6) Could not resolve host: nobody\n"
-    plain = _labkit("replay", str(transcript), "--engine", "docker")
+    plain = _labkit("replay", str(transcript), "--engine", engine)
     assert "$ docker network create lk-replay" in plain.stdout and "[exit 6]" in plain.stdout
 
 

@@ -41,6 +41,7 @@ def graded(tmp_path_factory):
     return expected, {r["learner"]: r for r in results}, out, before
 
 
+@pytest.mark.sim_pass
 def test_every_submission_gets_exactly_its_score_and_says_why(graded):
     expected, results, _, _ = graded
     assert set(results) == set(expected)
@@ -52,6 +53,7 @@ def test_every_submission_gets_exactly_its_score_and_says_why(graded):
         assert phrase in text, (learner, phrase, text[:600])
 
 
+@pytest.mark.sim_pass
 def test_reports_are_written(graded):
     expected, results, out, _ = graded
     data = json.loads((out / "results.json").read_text())
@@ -68,11 +70,13 @@ def test_reports_are_written(graded):
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.sim_pass
 def test_nothing_is_left_running(graded):
     *_, before = graded
     assert sim_servers() == before
 
 
+@pytest.mark.sim_pass
 def test_hidden_checks_count_and_stay_grader_side(tmp_path):
     hidden = tmp_path / "hidden_checks.py"
     hidden.write_text(HIDDEN)
@@ -88,6 +92,7 @@ def test_hidden_checks_count_and_stay_grader_side(tmp_path):
     assert "What does `docker logs server` show?" in (tmp_path / "out" / "feedback" / "blank-02.md").read_text()
 
 
+@pytest.mark.sim_pass
 def test_parallel_jobs_do_not_interfere(tmp_path):
     import nbformat
 
@@ -98,6 +103,7 @@ def test_parallel_jobs_do_not_interfere(tmp_path):
     assert all(e["passed"] for r in results for e in r["exercises"]), [r["exercises"] for r in results]
 
 
+@pytest.mark.sim_pass
 def test_a_submission_that_overruns_is_stopped_and_graded(tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell
@@ -109,6 +115,7 @@ def test_a_submission_that_overruns_is_stopped_and_graded(tmp_path):
     assert any("did not finish within 5 s" in n for n in r["notes"]) and r["exercises"][0]["points"] == 0
 
 
+@pytest.mark.sim_pass
 def test_docker_needs_trust_and_bad_input_is_one_line(tmp_path, capsys):
     with pytest.raises(CommandError) as err:
         grade([str(tmp_path)], str(tmp_path / "out"), engine="docker", say=lambda s: None)

@@ -22,6 +22,8 @@ import pytest
 from labkit.engines.sim.api import serve
 from labkit.engines.sim.engine import SimEngine
 
+pytestmark = pytest.mark.sim_pass
+
 CURL = "curlimages/curl:8.14.1"
 PYTHON = "python:3.13-slim"
 

@@ -19,6 +19,8 @@ from labkit.engines.readiness import poll_until
 from labkit.engines.sim import daemon
 from tests.conftest import CURL, server_dir
 
+pytestmark = pytest.mark.sim_pass
+
 
 @pytest.fixture
 def sim_dir(monkeypatch):
