@@ -32,16 +32,53 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from labkit.errors import BadRequest, Conflict, EngineError, NotFound
-
-if TYPE_CHECKING:
-    from labkit.engines.sim.api import Handler
 
 STDOUT, STDERR = 1, 2
 RAW, MUX = "application/vnd.docker.raw-stream", "application/vnd.docker.multiplexed-stream"
 POLL = 0.05  # how often a followed log or a wait looks again
+
+
+class Exchange(Protocol):
+    """What a route needs of the request it answers (labkit.engines.sim.api.Handler is the one implementation)."""
+
+    engine: Any
+    server: Any
+    body: bytes
+    query: dict[str, list[str]]
+    close_connection: bool
+
+    def q(self, name: str, default: str = "") -> str:
+        """A query parameter's value."""
+
+    def flag(self, name: str) -> bool:
+        """A boolean query parameter (1, true)."""
+
+    def number(self, name: str) -> int | None:
+        """An integer query parameter, or None."""
+
+    def json_body(self) -> dict:
+        """The request body as a JSON object (BadRequest when it is not one)."""
+
+    def json_param(self, name: str, default: Any) -> Any:
+        """A query parameter holding JSON."""
+
+    def send_json(self, status: int, obj: Any) -> None:
+        """Answer with a JSON document."""
+
+    def send_empty(self, status: int = 204) -> None:
+        """Answer with no body."""
+
+    def chunked(self, content_type: str | None) -> Chunked:
+        """Start a chunked answer."""
+
+    def hijack(self) -> Any:
+        """Take the connection over (101 UPGRADED or 200) and return it."""
+
+    def gone(self) -> bool:
+        """True when the client hung up or the server is closing."""
 
 
 # -- bytes -----------------------------------------------------------------------------------------
@@ -178,7 +215,7 @@ def wait_read(sock: socket.socket, deadline: float = 1.0) -> None:
 
 
 # -- helpers the routes share -----------------------------------------------------------------------
-def container(h: Handler, ref: str):
+def container(h: Exchange, ref: str):
     """The engine's container object for a name, ID or ID prefix (404 in the daemon's words)."""
     cid = h.engine.inspect_container(ref)["Id"]
     c = h.engine.containers.get(cid)
@@ -193,7 +230,7 @@ def strings(value) -> list[str]:
 
 
 # -- images: uploads and JSON-line progress ---------------------------------------------------------
-def build(h: Handler) -> None:
+def build(h: Exchange) -> None:
     """POST /build: the legacy builder's answer, one JSON object per line as the build goes."""
     if h.q("remote"):
         raise BadRequest("the embedded engine builds only from an uploaded context")
@@ -222,7 +259,7 @@ def build(h: Handler) -> None:
     out.end()
 
 
-def image_create(h: Handler) -> None:
+def image_create(h: Exchange) -> None:
     """POST /images/create: import a root filesystem tar (fromSrc=-), or "pull" (fromImage) an image already here."""
     if h.q("fromSrc") == "-":
         repo, tag = h.q("repo"), h.q("tag") or "latest"
@@ -247,7 +284,7 @@ def image_create(h: Handler) -> None:
 
 
 # -- containers: wait, logs, attach -------------------------------------------------------------------
-def container_wait(h: Handler, ref: str) -> None:
+def container_wait(h: Exchange, ref: str) -> None:
     """Headers at once (the CLI starts the container only once they came), the exit status when the condition holds."""
     c, since, condition = container(h, ref), time.time(), h.q("condition") or "not-running"
     tests = {"not-running": lambda: not c.running, "next-exit": lambda: c.status == "exited" and c.finished >= since,
@@ -264,7 +301,7 @@ def container_wait(h: Handler, ref: str) -> None:
     out.end()
 
 
-def container_logs(h: Handler, ref: str) -> None:
+def container_logs(h: Exchange, ref: str) -> None:
     """GET /containers/ID/logs: what the container printed (framed unless TTY); with follow, until it stops."""
     c = container(h, ref)
     wanted = {STDOUT: h.flag("stdout"), STDERR: h.flag("stderr")}
@@ -286,7 +323,7 @@ def container_logs(h: Handler, ref: str) -> None:
     out.end()
 
 
-def container_attach(h: Handler, ref: str) -> None:
+def container_attach(h: Exchange, ref: str) -> None:
     """Hijack the connection and send the container's output until its run (the next one if stopped) ends."""
     c, since = container(h, ref), time.time()
     wanted, tty = {STDOUT: h.flag("stdout"), STDERR: h.flag("stderr")}, bool(c.config.get("Tty"))
@@ -337,7 +374,7 @@ class Exec:
         return out.encode(), err.encode()
 
 
-def exec_create(h: Handler, ref: str) -> None:
+def exec_create(h: Exchange, ref: str) -> None:
     body, c = h.json_body(), container(h, ref)
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
@@ -353,14 +390,14 @@ def exec_create(h: Handler, ref: str) -> None:
     h.send_json(201, {"Id": ex.id})
 
 
-def _exec(h: Handler, eid: str) -> Exec:
+def _exec(h: Exchange, eid: str) -> Exec:
     ex = h.server.execs.get(eid)
     if ex is None:
         raise NotFound(f"No such exec instance: {eid}")
     return ex
 
 
-def exec_start(h: Handler, eid: str) -> None:
+def exec_start(h: Exchange, eid: str) -> None:
     """Detached: 200 at once. Else hijack, run, send stdout and stderr frames, close (then the client inspects)."""
     ex, body = _exec(h, eid), h.json_body()
     if ex.running or ex.exit_code is not None:
@@ -379,10 +416,10 @@ def exec_start(h: Handler, eid: str) -> None:
     raw(frame(STDERR, err, tty) if ex.stderr and err else b"")
 
 
-def exec_inspect(h: Handler, eid: str) -> None:
+def exec_inspect(h: Exchange, eid: str) -> None:
     h.send_json(200, _exec(h, eid).inspect())
 
 
-def exec_resize(h: Handler, eid: str) -> None:
+def exec_resize(h: Exchange, eid: str) -> None:
     _exec(h, eid)
     h.send_empty(200)

@@ -1,0 +1,295 @@
+"""The Engine API's plain routes on the embedded engine: networks, images and containers (JSON in, JSON out).
+
+Each takes the request it answers (an api_streams.Exchange, which labkit.engines.sim.api.Handler is) and the
+path's captured parts; the routes that stream or take the connection over are in api_streams, the server and
+the route table in api.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+
+from labkit.engines.sim.api_streams import Exchange, container, strings
+from labkit.errors import BadRequest, Conflict, EngineError, NotFound
+
+
+# -- filters ------------------------------------------------------------------------------------
+def filters(h: Exchange) -> dict[str, list[str]]:
+    """The filters query parameter in docker-py's list form, whichever form the client sent."""
+    raw = h.json_param("filters", {}) or {}
+    if not isinstance(raw, dict):
+        raise BadRequest("invalid filter: expected a JSON object")
+    return {k: [x for x, on in v.items() if on] if isinstance(v, dict) else strings(v) for k, v in raw.items()}
+
+
+def keep(items: list[dict], wanted: dict[str, list[str]], tests: dict) -> list[dict]:
+    """The items that pass each filter of tests the client gave (any of its values matching)."""
+    for key, test in tests.items():
+        if wanted.get(key):
+            items = [i for i in items if any(test(i, v) for v in wanted[key])]
+    return items
+
+
+def _has_label(labels: dict | None, want: str) -> bool:
+    key, eq, value = want.partition("=")
+    return key in (labels or {}) and (not eq or labels[key] == value)
+
+
+# -- networks -----------------------------------------------------------------------------------
+def _network(h: Exchange, doc: dict) -> dict:
+    """A network document with IPAM.Options as dockerd keeps them: what the creator sent ({} from the CLI, which
+    sends an IPAM block; null from a client that sent none, and for the predefined networks)."""
+    if doc.get("Id") in h.server.ipam_options:
+        doc["IPAM"] = {**(doc.get("IPAM") or {}), "Options": h.server.ipam_options[doc["Id"]]}
+    return doc
+
+
+def network_list(h: Exchange) -> None:
+    f = filters(h)  # the engine filters by label; name, id and driver here
+    h.send_json(200, [_network(h, n) for n in keep(h.engine.list_networks(f or None), f, {
+        "name": lambda n, v: v in n["Name"], "id": lambda n, v: n["Id"].startswith(v),
+        "driver": lambda n, v: n["Driver"] == v})])
+
+
+def network_inspect(h: Exchange, net: str) -> None:
+    h.send_json(200, _network(h, h.engine.inspect_network(net)))
+
+
+def network_create(h: Exchange) -> None:
+    body = h.json_body()
+    if not body.get("Name"):
+        raise BadRequest("network name is required")
+    ipam = body.get("IPAM") if isinstance(body.get("IPAM"), dict) else None
+    subnets = [c["Subnet"] for c in (ipam or {}).get("Config") or [] if c.get("Subnet")]
+    nid = h.engine.create_network(body["Name"], body.get("Driver") or "bridge", bool(body.get("Internal")), subnets,
+                                  dict(body.get("Labels") or {}))
+    if ipam is not None:
+        h.server.ipam_options[nid] = ipam.get("Options")
+    h.send_json(201, {"Id": nid, "Warning": ""})
+
+
+def network_connect(h: Exchange, net: str) -> None:
+    body = h.json_body()
+    h.engine.connect_network(net, body.get("Container") or "", strings((body.get("EndpointConfig") or {}).get("Aliases")))
+    h.send_empty(200)
+
+
+def network_disconnect(h: Exchange, net: str) -> None:
+    body = h.json_body()
+    h.engine.disconnect_network(net, body.get("Container") or "", bool(body.get("Force")))
+    h.send_empty(200)
+
+
+def network_remove(h: Exchange, net: str) -> None:
+    nid = h.engine.inspect_network(net)["Id"]
+    h.engine.remove_network(net)
+    h.server.ipam_options.pop(nid, None)
+    h.send_empty(204)
+
+
+# -- images -------------------------------------------------------------------------------------
+def _path_match(pattern: str, text: str) -> bool:
+    """Go's path.Match: shell patterns where * and ? never cross a /."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[" and "]" in pattern[i + 2:]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1:end]
+            out.append("[" + ("^" + body[1:] if body[:1] in ("^", "!") else body).replace("\\", "\\\\") + "]")
+            i = end
+        elif ch == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    try:
+        return re.fullmatch("".join(out), text) is not None
+    except re.error:
+        return False
+
+
+def _reference(tag: str, pattern: str) -> bool:
+    """dockerd's reference filter (FamiliarMatch): the pattern matches name:tag, or the name alone."""
+    return _path_match(pattern, tag) or _path_match(pattern, tag.rsplit(":", 1)[0])
+
+
+def image_list(h: Exchange) -> None:
+    """GET /images/json as dockerd answers it: newest first; a reference filter keeps only the tags it matches
+    (so `docker images NAME` lists NAME's tags, not every tag of the images NAME is one of)."""
+    f = filters(h)
+    patterns = f.get("reference") or []
+    out = []
+    for image in keep(h.engine.list_images(), f, {"label": lambda i, v: _has_label(i.get("Labels"), v)}):
+        doc = {"Containers": -1, "ParentId": "", "RepoDigests": None, "SharedSize": -1,
+               "VirtualSize": image.get("Size", 0), **image}
+        if patterns:
+            doc["RepoTags"] = [t for t in image.get("RepoTags") or [] if any(_reference(t, p) for p in patterns)]
+            if not doc["RepoTags"]:
+                continue
+        out.append(doc)
+    out.sort(key=lambda i: i.get("Created") or 0, reverse=True)
+    h.send_json(200, out)
+
+
+def image_tag(h: Exchange, name: str) -> None:
+    if not h.q("repo"):
+        raise BadRequest("repository name must have at least one component")
+    h.engine.tag_image(name, f"{h.q('repo')}:{h.q('tag') or 'latest'}")
+    h.send_empty(201)
+
+
+# -- containers ---------------------------------------------------------------------------------
+def container_list(h: Exchange) -> None:
+    f = filters(h)  # the engine filters by label and name; id and status here
+    items = keep(h.engine.list_containers(all=h.flag("all"), filters=f or None), f,
+                 {"id": lambda c, v: c["Id"].startswith(v), "status": lambda c, v: c["State"] == v})
+    limit = h.number("limit") or -1
+    h.send_json(200, [doc for doc in (_summary(h, c) for c in (items[:limit] if limit > 0 else items)) if doc])
+
+
+def _summary(h: Exchange, doc: dict) -> dict | None:
+    """A /containers/json row as dockerd writes it: Command with each argument holding a space in single quotes,
+    Mounts, and the NetworkSettings.Networks of its inspect document (`docker ps --format {{.Networks}}`);
+    None when the container went away meanwhile (an --rm one that ended)."""
+    try:
+        full = h.engine.inspect_container(doc["Id"])
+    except NotFound:
+        return None
+    args = [f"'{a}'" if " " in a else a for a in full.get("Args") or []]
+    doc = {**doc, "Command": " ".join([full.get("Path") or "", *args]) if args else full.get("Path") or "",
+           "Mounts": doc.get("Mounts") or [],
+           "NetworkSettings": {"Networks": (full.get("NetworkSettings") or {}).get("Networks") or {}}}
+    return _joining(h, doc)
+
+
+def container_inspect(h: Exchange, ref: str) -> None:
+    doc = _joining(h, h.engine.inspect_container(ref))
+    doc["HostConfig"].setdefault("LogConfig", {"Type": "json-file", "Config": {}})  # docker-py's run() reads it
+    doc.setdefault("Mounts", [])
+    h.send_json(200, doc)
+
+
+def _joining(h: Exchange, doc: dict) -> dict:
+    """A container created to join a container:NAME that did not exist shows that network mode (see container_create)."""
+    mode = h.server.joins.get(doc.get("Id", ""))
+    if mode:
+        doc["HostConfig"] = {**(doc.get("HostConfig") or {}), "NetworkMode": mode}
+    return doc
+
+
+def _port(key: str) -> str:
+    return key if "/" in key else key + "/tcp"
+
+
+def create_args(body: dict, name: str | None) -> dict:
+    """POST /containers/create's body as SimEngine.create_container's keyword arguments.
+
+    The engine takes no entrypoint: one given is put before the command (right for images without one)."""
+    if not body.get("Image"):
+        raise BadRequest("No image specified")
+    host = body.get("HostConfig") or {}
+    mode = None if host.get("NetworkMode") in (None, "", "default") else host["NetworkMode"]
+    endpoint = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}).get(mode or "") or {}
+    bindings = {_port(k): [(b.get("HostIp") or "", str(b.get("HostPort") or "")) for b in v or []]
+                for k, v in (host.get("PortBindings") or {}).items()}
+    exposed = [_port(k) for k in body.get("ExposedPorts") or {}]
+    return {"image": body["Image"], "command": strings(body.get("Entrypoint")) + strings(body.get("Cmd")) or None,
+            "name": name or None, "env": strings(body.get("Env")), "bindings": bindings,
+            "exposed": exposed + [p for p in bindings if p not in exposed], "network": mode,
+            "aliases": strings(endpoint.get("Aliases")), "labels": dict(body.get("Labels") or {}),
+            "tty": bool(body.get("Tty")), "stdin_open": bool(body.get("OpenStdin")),
+            "auto_remove": bool(host.get("AutoRemove")), "hostname": body.get("Hostname") or None}
+
+
+def container_create(h: Exchange) -> None:
+    """POST /containers/create. dockerd looks up the NAME of `--network container:NAME` when the container starts:
+    a missing one is a 404 of the start, not of the create (which the CLI would take for a missing image, and pull).
+    Such a container is made without a network and refused at its start."""
+    args = create_args(h.json_body(), h.q("name"))
+    mode = args["network"] or ""
+    joins = None
+    if mode.startswith("container:"):
+        try:
+            h.engine.inspect_container(mode.split(":", 1)[1])
+        except NotFound:
+            args, joins = {**args, "network": "none"}, mode
+    cid = h.engine.create_container(**args)
+    if joins:
+        h.server.joins[cid] = joins
+    for gone in [k for k in h.server.joins if k not in h.engine.containers]:
+        del h.server.joins[gone]
+    h.send_json(201, {"Id": cid, "Warnings": []})
+
+
+def container_start(h: Exchange, ref: str) -> None:
+    c = container(h, ref)
+    if c.running:
+        h.send_empty(304)
+        return
+    try:
+        joins = h.server.joins.get(c.id)
+        if joins:
+            owner = joins.split(":", 1)[1]
+            h.engine.inspect_container(owner)  # still missing: 404 No such container: NAME, as dockerd answers
+            raise Conflict(f"the embedded engine cannot join {owner}'s network namespace: {owner} was created after "
+                           "this container; remove this container and run it again")
+        h.engine.start(c.id)
+    except EngineError:
+        if c.auto_remove:  # as dockerd does: else `docker run --rm` waits for a removal that never comes
+            h.engine.remove_container(c.id, force=True)
+        raise
+    h.send_empty(204)
+
+
+def container_stop(h: Exchange, ref: str) -> None:
+    if not container(h, ref).running:
+        h.send_empty(304)
+        return
+    h.engine.stop(ref, h.number("t"))
+    h.send_empty(204)
+
+
+def container_restart(h: Exchange, ref: str) -> None:
+    h.engine.restart(ref, h.number("t"))
+    h.send_empty(204)
+
+
+def container_kill(h: Exchange, ref: str) -> None:
+    """SIGKILL (the default) ends the container at once (137); another signal goes to its real programs (python3),
+    which the engine's built-in tools ignore, as a PID 1 without a handler does."""
+    c, sig = container(h, ref), _signal(h.q("signal") or "KILL")
+    if not c.running:
+        raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
+    if sig == signal.SIGKILL:
+        h.engine.stop(c.id, 0)
+    else:
+        for proc in [p for p in c.procs if p.poll() is None]:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, sig)
+    h.send_empty(204)
+
+
+def _signal(name: str) -> signal.Signals:
+    try:
+        return signal.Signals(int(name)) if name.isdigit() else signal.Signals["SIG" + name.upper().removeprefix("SIG")]
+    except (KeyError, ValueError):
+        raise BadRequest(f"Invalid signal: {name}") from None
+
+
+def container_remove(h: Exchange, ref: str) -> None:
+    h.engine.remove_container(ref, force=h.flag("force"))
+    h.send_empty(204)
+
+
+def container_resize(h: Exchange, ref: str) -> None:
+    container(h, ref)
+    h.send_empty(200)
