@@ -27,6 +27,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/core_scenario.py --max-ratio 1.15 --max-sim-ratio 0.2
 	$(BIN)/python bench/sim_memory.py --max-mb 100
+	$(BIN)/python bench/first_command.py --max-extra-ms 10
 	$(BIN)/python bench/course_nbval.py --max-sim-seconds 60
 	$(BIN)/python bench/grade_jobs.py --max-ratio 0.65
 

@@ -32,6 +32,7 @@ def embedded() -> tuple[Engine, str]:
     if private:
         return EmbeddedEngine(private, restart=False), f"a private embedded engine at unix://{private}"
     engine, note = user_engine()
+    engine.version()  # connect now (the SDK, the API version): the learner's first command costs what the next does
     return engine, "labkit's embedded engine " + note.removeprefix("labkit sim: ")
 
 
