@@ -211,8 +211,3 @@ class Lab:
         if held is not None and held[0].running:
             return Route("direct", held[0], held[1].network)
         return Route("timeout", held[0] if held else None)
-
-    def shared_networks(self, a: Box, b: Box) -> list[str]:
-        """The networks two containers are both attached to (through their namespaces)."""
-        mine = {att.network for att in self.namespace(a).attachments}
-        return [att.network for att in self.namespace(b).attachments if att.network in mine]

@@ -22,11 +22,6 @@ def get(question: str) -> str | None:
     return session.current().answers.get(question)
 
 
-def all_answers() -> dict[str, str]:
-    """Every recorded answer of this session."""
-    return dict(session.current().answers)
-
-
 def load(path: str) -> dict[str, str]:
     """Answers from an answers file (the grader's view); {} when it is missing or unreadable."""
     try:

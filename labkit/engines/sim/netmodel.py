@@ -125,11 +125,6 @@ class Topology:
         box = lab.find(asker)
         return [] if box is None else list(lab.dns(box, name).addresses)
 
-    def owner_of_ip(self, ip: str) -> tuple[str, str] | None:
-        """(container id, network) that holds a container address, if any."""
-        held = self.lab().holder(ip)
-        return None if held is None else (held[0].id, held[1].network)
-
     def route(self, asker: str, ip: str) -> tuple[str, str | None]:
         """How a connection from asker to ip goes: ('real', address) | ('refused'|'timeout'|'unreachable', None)."""
         me = self.peer(asker)
