@@ -12,7 +12,10 @@ The model, as Docker builds it on Linux:
 - A name is looked up first in the container's `/etc/hosts` (`localhost`, and its own hostname, which
   maps to its own address), then by Docker's embedded DNS at 127.0.0.11. The embedded DNS answers only
   on user-defined networks, and only with the containers (names, network aliases, short IDs) that are
-  running on a network the asker is attached to. The default `bridge` network has no embedded DNS.
+  running on a network the asker is attached to, also as `NAME.NETWORK`. The default `bridge` network has
+  no embedded DNS. Names match whatever their case (`Server`, `SERVER`); the network part of
+  `NAME.NETWORK` must be spelled as the network is (measured on Docker 20.10: `server.day8-net` resolves,
+  `server.DAY8-NET` does not).
 - Packets to a loopback address stay in the sender's namespace. Packets to another container's address
   arrive only over a network both are attached to; otherwise nothing answers and the connection times
   out. The gateway address is the host, which serves nothing to containers here (refused).
@@ -27,7 +30,8 @@ import ipaddress
 from dataclasses import dataclass, field
 
 BUILTIN_NETWORKS = ("bridge", "host", "none")
-LOOPBACK_NAMES = ("localhost",)
+LOOPBACK_NAMES = ("localhost",)  # /etc/hosts' IPv4 name for 127.0.0.1 (matched whatever its case)
+IPV6_LOOPBACK_NAMES = ("localhost", "ip6-localhost", "ip6-loopback")  # /etc/hosts' names for ::1
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,7 @@ class Route:
 
 def is_loopback(host: str) -> bool:
     """True for `localhost` and for loopback addresses (127.0.0.0/8, ::1)."""
-    if host in LOOPBACK_NAMES:
+    if host.lower() in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -114,6 +118,19 @@ def accepts(bound: str, arrived_on: str) -> bool:
     if is_loopback(bound) and is_loopback(arrived_on):
         return ipaddress.ip_address(bound).version == ipaddress.ip_address(arrived_on).version
     return bound == arrived_on
+
+
+def _answers_to(box: Box, att: Attachment, name: str) -> bool:
+    """Whether the embedded DNS answers `name` with box's address on att's network.
+
+    The container's names match whatever their case; the network part of NAME.NETWORK must be spelled
+    as the network is.
+    """
+    names = {n.lower() for n in (box.name, box.id[:12], *att.aliases) if n}
+    if name.lower() in names:
+        return True
+    suffix = "." + att.network
+    return name.endswith(suffix) and name[:-len(suffix)].lower() in names
 
 
 class Lab:
@@ -146,11 +163,10 @@ class Lab:
         if is_address(name):
             return Lookup((name,), "literal")
         ns = self.namespace(asker)
-        if name in LOOPBACK_NAMES:
+        if name.lower() in LOOPBACK_NAMES:
             return Lookup(("127.0.0.1",), "hosts")
-        if asker.hostname and name == asker.hostname:
-            own = ns.attachments[0].ip if ns.attachments else "127.0.0.1"
-            return Lookup((own,), "hosts")
+        if asker.hostname and name.lower() == asker.hostname.lower() and ns.attachments:
+            return Lookup((ns.attachments[0].ip,), "hosts")  # --network none: /etc/hosts has no such line
         return self.dns(asker, name)
 
     def dns(self, asker: Box, name: str) -> Lookup:
@@ -160,11 +176,12 @@ class Lab:
         if not user_nets:
             return Lookup((), "none")
         found: list[tuple[Box, Attachment]] = []
+        wanted = name.rstrip(".")
         for box in self.boxes:
             if not box.running or box.joins:
                 continue
             for att in box.attachments:
-                if att.network in user_nets and name in (box.name, box.id[:12], *att.aliases):
+                if att.network in user_nets and _answers_to(box, att, wanted):
                     if all(att.ip != a.ip for _, a in found):
                         found.append((box, att))
         return Lookup(tuple(a.ip for _, a in found), "dns", tuple(found))
@@ -182,7 +199,7 @@ class Lab:
     def route(self, sender: Box, ip: str) -> Route:
         """Where a packet from `sender` to `ip` goes (see Route)."""
         ns = self.namespace(sender)
-        if is_loopback(ip):
+        if is_loopback(ip) or ip == "0.0.0.0":  # Linux: a connection to 0.0.0.0 goes to this host's 127.0.0.1
             return Route("loopback", ns)
         if not ns.attachments:
             return Route("unreachable")

@@ -13,6 +13,8 @@ from labkit.engines.base import Engine
 from labkit.errors import CommandError
 
 ENGINES = ("auto", "docker", "sim")
+# the one list of what the embedded engine does differently from Docker (each one a runnable experiment)
+DIVERGENCES = "tests/conformance/test_divergences.py in the course's repository"
 
 
 def requested(value: str | None = None) -> str:
@@ -43,7 +45,7 @@ def choose(name: str | None = None) -> tuple[Engine, str]:
     name = requested(name)
     if name == "sim":
         engine, where = embedded()
-        return engine, f"sim (asked for by LABKIT_ENGINE=sim: {where})"
+        return engine, f"sim (asked for by LABKIT_ENGINE=sim: {where}; {_differs()})"
     from labkit.engines.docker.engine import DockerEngine
 
     if name == "docker":
@@ -53,5 +55,10 @@ def choose(name: str | None = None) -> tuple[Engine, str]:
         return DockerEngine(), f"docker (a daemon answered at {answer.address})"
     engine, where = embedded()
     if answer.problem:
-        return engine, f"sim (Docker at {answer.address} could not be used: {answer.problem}; {where})"
-    return engine, f"sim (no Docker daemon answered at {answer.address} within 2 s; {where})"
+        return engine, f"sim (Docker at {answer.address} could not be used: {answer.problem}; {where}; {_differs()})"
+    return engine, f"sim (no Docker daemon answered at {answer.address} within 2 s; {where}; {_differs()})"
+
+
+def _differs() -> str:
+    """Where the learner reads how the embedded engine differs from Docker."""
+    return f"where it differs from Docker: {DIVERGENCES}"

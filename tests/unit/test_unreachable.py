@@ -6,10 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from labkit.engines.docker import connect
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _labkit(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -74,6 +77,9 @@ def test_auto_falls_back_to_the_embedded_engine_and_says_why(tmp_path, monkeypat
     assert engine.name == "sim"
     assert why.startswith(f"sim (no Docker daemon answered at unix://{tmp_path}/none.sock within 2 s; "
                           "labkit's embedded engine "), why
+    # and where its known differences from Docker are listed (a file that exists)
+    listed = why.rsplit("where it differs from Docker: ", 1)[1].split(" ")[0]
+    assert (ROOT / listed).is_file(), why
 
 
 def test_bad_engine_name(monkeypatch):

@@ -137,7 +137,9 @@ class SimContainer:
     procs: list = field(default_factory=list)
     forwarders: list = field(default_factory=list)
     aliases_by_net: dict = field(default_factory=dict)
+    network_ids: dict = field(default_factory=dict)  # network name -> ID, once an endpoint was made there
     killed: bool = False
+    paused: bool = False  # docker pause: its processes are stopped (SIGSTOP) until unpause
     settled: threading.Event = field(default_factory=threading.Event)
 
     @property

@@ -30,6 +30,12 @@ def real_addresses(block: int, index: int) -> tuple[str, str]:
     return f"127.{LOOPBACK_NET}.{block}.{index % 250 + 1}", f"127.{IFACE_NET}.{block}.{index % 250 + 1}"
 
 
+def v6only_address(loopback: str) -> str:
+    """The real address where a namespace's IPv6-only `::` sockets listen (unreachable from anywhere, as on
+    Docker, where a container has no IPv6 address): 127.76.B.I beside its loopback 127.77.B.I."""
+    return f"127.{LOOPBACK_NET - 1}." + loopback.split(".", 2)[2]
+
+
 def claim_block() -> tuple[int, object]:
     """A block of loopback addresses no other embedded engine on this machine uses (held by a lock)."""
     import fcntl
@@ -74,7 +80,8 @@ def serves_loopback_from_iface(listen_log: str, port: int) -> bool:
             records = [json.loads(line) for line in f if line.strip()]
     except (OSError, ValueError):
         return False
-    return any(int(r.get("port", -1)) == port and accepts(str(r.get("addr", "")), "127.0.0.1") for r in records)
+    return any(int(r.get("port", -1)) == port and not r.get("v6only") and accepts(str(r.get("addr", "")), "127.0.0.1")
+               for r in records)
 
 
 class Topology:

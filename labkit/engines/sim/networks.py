@@ -97,7 +97,10 @@ class NetworkOps:
         with self.lock:
             c = self._ctr(container)
             net = self._net(network)
-            if c.ns_owner or c.network_mode in ("none", "host"):
+            if c.network_mode == "none":
+                raise engine_error(400, "container cannot be connected to multiple networks with one of the networks "
+                                    "in private (none) mode")
+            if c.ns_owner or c.network_mode == "host":
                 raise engine_error(400, "container sharing network namespace with another container or host "
                                     "cannot be connected to any other network")
             if net.name in c.networks:
@@ -126,6 +129,7 @@ class NetworkOps:
         if net.driver != "bridge" or c.id in net.endpoints:
             return
         ip = net.free_ip()
+        c.network_ids[net.name] = net.id
         aliases = []
         if net.user:
             first = c.aliases if net.name == c.networks[0] else []

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 
+from labkit.engines.sim.shim import python_options
 from labkit.engines.sim.tools.base import Ctx
 
 
@@ -21,11 +22,11 @@ def python(ctx: Ctx, argv: list[str]) -> int:
     """Run the learner's Python as a real process inside the container's network model."""
     env = dict(ctx.env)
     env.update(ctx.engine.process_env(ctx.cid))
-    cmd = [sys.executable, "-m", "labkit.engines.sim.shim", "--", *argv]
-    if ctx.logs is not None:
+    cmd = [sys.executable, *python_options(argv), "-m", "labkit.engines.sim.shim", "--", *argv]
+    if ctx.logs is not None:  # the container's main process: PID 1
         with open(ctx.logs[0], "ab") as out, open(ctx.logs[1], "ab") as err:
             proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, preexec_fn=_die_with_parent)
+                                    start_new_session=True, preexec_fn=_pid1)
         if ctx.on_process:
             ctx.on_process(proc)
         ctx.settle()
@@ -38,6 +39,13 @@ def python(ctx: Ctx, argv: list[str]) -> int:
     ctx.write(out.decode(errors="replace"))
     ctx.error(err.decode(errors="replace"))
     return _exit_code(proc.returncode)
+
+
+def _pid1() -> None:
+    """In the child: behave as a container's PID 1, which the kernel spares from signals it has no handler
+    for: SIGTERM is ignored from the first instruction (Python itself installs a SIGINT handler)."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
 
 
 def _die_with_parent() -> None:
