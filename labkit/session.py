@@ -42,7 +42,7 @@ class Session:
     lesson: str | None = None
     answers_file: str | None = None  # where answers are also written (the grader reads them from outside)
     answers: dict[str, str] = field(default_factory=dict)
-    attempts: dict[str, int] = field(default_factory=dict)
+    attempts: dict[str, tuple[object, int]] = field(default_factory=dict)  # exercise -> (last verdict, hint shown)
     _engine: Engine | None = field(default=None, repr=False)
     _reason: str = field(default="", repr=False)
 
@@ -94,11 +94,21 @@ class Session:
         for key in exercise_ids:
             self.attempts.pop(key, None)
 
-    def next_attempt(self, exercise_id: str) -> int:
-        """Count one more failed attempt at an exercise; the 0-based number of this one."""
-        attempt = self.attempts.get(exercise_id, 0)
-        self.attempts[exercise_id] = attempt + 1
-        return attempt
+    def hint_for(self, exercise_id: str, verdict: object) -> tuple[int, bool]:
+        """Which hint a failed check earns: (0-based hint number, -1 for none yet; whether it repeats the last one).
+
+        Hints advance per real attempt: a check whose verdict is the one it gave last time (Run All with nothing
+        changed) repeats the hint already shown. The first check of a lesson run sees the lab as the lesson left
+        it, so it spends none; asking again with nothing changed then shows the first one."""
+        last = self.attempts.get(exercise_id)
+        if last is None:
+            self.attempts[exercise_id] = (verdict, -1)
+            return -1, False
+        seen, shown = last
+        if verdict == seen and shown >= 0:
+            return shown, True
+        self.attempts[exercise_id] = (verdict, shown + 1)
+        return shown + 1, False
 
     def record_answer(self, question: str, value: object) -> None:
         """Record the learner's answer to one question (replacing an earlier one); mirrored to answers_file."""

@@ -1,7 +1,8 @@
 """`labkit.check("01-network")`: run an exercise's check and say what passed, what did not, and a hint.
 
-Asking again while it still fails gives the next hint, and after the last hint the solution.
-Lesson set-up (`labkit.lesson`) resets the hint count of that lesson, so Run All is repeatable.
+Each new attempt that still fails (the check's verdict changed) gives the next hint, and after the last hint
+the solution; a check with nothing changed since the last one (Run All) repeats the hint it gave. The first
+check after a lesson's set-up (`labkit.lesson`, which forgets the lesson's hints) spends none.
 """
 
 from __future__ import annotations
@@ -71,8 +72,12 @@ def evaluate_exercise(exercise: Exercise, ctx: Context) -> CheckResult:
     return CheckResult(exercise, parts)
 
 
-def guidance(exercise: Exercise, attempt: int) -> str:
-    """The hint for the n-th failed attempt (0-based); after the last hint, the solution."""
+def guidance(exercise: Exercise, attempt: int, repeated: bool = False) -> str:
+    """The hint for the n-th failed attempt (0-based; -1 before any attempt); after the last hint, the solution."""
+    if attempt < 0:
+        return "  (do the exercise above, then run this check again: each attempt brings a hint)"
+    if repeated:
+        return "  nothing changed since your last check: " + guidance(exercise, attempt).lstrip()
     if attempt < len(exercise.hints):
         more = "run the check again for another hint" if attempt + 1 < len(exercise.hints) else \
             "run the check again to see a solution"
@@ -90,5 +95,5 @@ def check(exercise_id: str) -> CheckResult:
     ctx = Context(me.engine(), dict(me.answers), Path(os.getcwd()))
     result = evaluate(exercise_id, ctx)
     if not result.passed:
-        result.guidance = guidance(result.exercise, me.next_attempt(exercise_id))
+        result.guidance = guidance(result.exercise, *me.hint_for(exercise_id, tuple(result.parts)))
     return result

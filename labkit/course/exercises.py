@@ -14,20 +14,11 @@ from pathlib import Path
 
 from labkit.contract.commands import run_command
 from labkit.contract.result import Result
+from labkit.course.questions import HINTS, QUESTIONS, Question
 from labkit.course.state import LabState, snapshot
 from labkit.engines.base import Engine
 
 HELLO = "Hello from inside the container"
-
-
-@dataclass(frozen=True)
-class Question:
-    """A multiple-choice question: its prompt, choices (key → text), the right key and why."""
-
-    prompt: str
-    choices: tuple[tuple[str, str], ...]
-    correct: str
-    why: str
 
 
 @dataclass
@@ -81,7 +72,17 @@ def _running(ctx: Context, name: str) -> Part:
     c = ctx.state.container(name)
     if c is None:
         return (f"a container called {name} exists", False, f"there is no container called {name}")
-    return (f"{name} is running", c.running, f"{name} is {c.status}")
+    found = f"{name} is {c.status}"
+    if c.status == "exited":
+        found += f" (exit code {c.exit_code})" + _last_log_line(ctx, name)
+    return (f"{name} is running", c.running, found)
+
+
+def _last_log_line(ctx: Context, name: str) -> str:
+    """The last line its program printed, which usually says why it stopped."""
+    r = ctx.docker(f"logs {name}")
+    lines = (r.stderr or r.stdout).strip().splitlines()
+    return f"; its log ends with: {lines[-1].strip()}" if r.exit_code == 0 and lines else ""
 
 
 def _on_network(ctx: Context, name: str, network: str) -> Part:
@@ -103,7 +104,29 @@ def _answer_equals(ctx: Context, qid: str, expected: str | None, what: str) -> P
         return (f"an answer is recorded for {qid}", False, f"nothing recorded yet: run labkit.answer(\"{qid}\", ...)")
     if expected is None:
         return (f"{what} matches the lab", False, "the lab does not have it right now (rerun the lesson's cells)")
-    return (f"{what} matches the lab", given == expected, f"you recorded {given!r}")
+    if given.strip() == expected:
+        return (f"{what} matches the lab", True, f"you recorded {given!r}")
+    return (f"{what} matches the lab", False, f"you recorded {given!r}" + _near_miss(ctx, given.strip(), expected))
+
+
+def _near_miss(ctx: Context, given: str, expected: str) -> str:
+    """What a wrong recorded address is, when the lab can tell: a prefix length, a port, a name, someone else's."""
+    import ipaddress
+
+    if "/" in given and given.split("/", 1)[0] == expected:
+        return " — that has the prefix length (/…) on it: record the address alone"
+    host, sep, port = given.rpartition(":")
+    if sep and port.isdigit() and host.strip("[]") == expected:
+        return f" — that has the port (:{port}) on it: record the address alone"
+    try:
+        ipaddress.ip_address(given)
+    except ValueError:
+        return " — that is not an address: record the numbers (like 172.18.0.2) it resolves to"
+    for c in ctx.state.containers:
+        for ep in c.endpoints:
+            if ep.ip == given:
+                return f" — that is {c.name}'s address on {ep.network}"
+    return " — no container of the lab has that address now (addresses change when containers are re-created)"
 
 
 def _quiz(qid: str) -> Callable[[Context], list[Part]]:
@@ -122,7 +145,13 @@ def check_network(ctx: Context) -> list[Part]:
     """01: day8-net exists and is a user-defined bridge network."""
     net = ctx.state.network("day8-net")
     if net is None:
-        return [("a network called day8-net exists", False, "there is no network called day8-net")]
+        import difflib
+
+        mine = [n.name for n in ctx.state.networks if n.user_defined]
+        close = difflib.get_close_matches("day8-net", mine, n=1, cutoff=0.6)
+        found = (f"you created {close[0]}; the lesson's network is day8-net, character for character" if close
+                 else "there is no network called day8-net")
+        return [("a network called day8-net exists", False, found)]
     return [("a network called day8-net exists", True, f"found it ({net.subnet})"),
             ("day8-net is a user-defined bridge network", net.driver == "bridge" and net.user_defined,
              f"its driver is {net.driver}")]
@@ -186,23 +215,68 @@ def check_listen_address(ctx: Context) -> list[Part]:
 
 
 def check_fix(ctx: Context) -> list[Part]:
-    """09: the learner's server.py binds 0.0.0.0, and the re-created server answers client by name."""
-    path = ctx.folder / "day8" / "server.py"
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        text = ""
-    binds_all = any(f'"{a}", 3000' in text or f"'{a}', 3000" in text for a in ("0.0.0.0", ""))
-    parts = [("your day8/server.py binds 0.0.0.0", binds_all,
-              "it still binds 127.0.0.1" if "127.0.0.1" in text else ("no such file" if not text else "no bind found"))]
-    parts.append(_running(ctx, "server"))
+    """09: the re-created server listens where client can reach it, and answers client by name.
+
+    Judged by what the lab does (what server's app listens on, what client gets back), never by the text of
+    day8/server.py: any bind that neighbours can reach passes (every interface, written any way, or server's
+    own address). A failure names its likely cause from the lab: server not running (and why, from its log),
+    re-created from an old build, day8/server.py changed after the last build (a restart does not rebuild)."""
+    parts = [_running(ctx, "server")]
     server = ctx.state.container("server")
-    listening = [f"{lst.address}:{lst.port}" for lst in (server.listeners if server else [])]
-    parts.append(("server's app listens on every interface (0.0.0.0:3000)",
-                  any(lst.all_interfaces and lst.port == 3000 for lst in (server.listeners if server else [])),
-                  f"it listens on {', '.join(listening) or 'nothing'}"))
+    if server is None or not server.running:
+        return parts
+    own = {ep.ip for ep in server.endpoints}
+    on_port = [lst for lst in server.listeners if lst.port == 3000]
+    reachable = [lst for lst in on_port if lst.all_interfaces or lst.address in own]
+    listening = ", ".join(f"{lst.address}:{lst.port}" for lst in server.listeners) or "nothing"
+    found = f"it listens on {listening}"
+    if not reachable:
+        found += _why_not_fixed(ctx, server)
+    parts.append(("server's app listens on an address client can reach (every interface, or server's own)",
+                  bool(reachable), found))
     parts.append(_fetch(ctx, "client", "http://server:3000"))
     return parts
+
+
+def _why_not_fixed(ctx: Context, server) -> str:
+    """The likely cause when server still listens only where client cannot reach, read from the lab."""
+    try:
+        image = ctx.engine.inspect_image("day8")
+    except Exception:  # noqa: BLE001 - no day8 image at all
+        return " — and there is no day8 image: build it from your folder (docker build -t day8 day8)"
+    if server.image_id and image.get("Id") and server.image_id != image["Id"]:
+        return (" — server was created from an older build of day8; a container keeps the image it was created "
+                "from: remove server and run it again")
+    edited = _mtime(ctx.folder / "day8" / "server.py")
+    built = _seconds(image.get("Created", ""))
+    if edited and built and edited > built + 1:
+        restarted = _seconds(server.created) < edited < _seconds(server.started)  # started again, not re-created
+        return (" — you changed day8/server.py after day8 was built" +
+                (", and restarting runs the same old image again" if restarted else "") +
+                ": build the image again (docker build -t day8 day8), then re-create server")
+    return " — only programs inside server itself can reach 127.0.0.1" if any(
+        lst.loopback_only for lst in server.listeners) else ""
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+def _seconds(stamp: str) -> float:
+    """An Engine API timestamp (RFC 3339, nanoseconds) as seconds since the epoch; 0 when absent."""
+    from datetime import datetime
+
+    if not stamp or stamp.startswith("0001-"):
+        return 0.0
+    head, _, frac = stamp.rstrip("Z").partition(".")
+    try:
+        when = datetime.fromisoformat(head + "+00:00")
+    except ValueError:
+        return 0.0
+    return when.timestamp() + float("0." + (frac[:6] or "0"))
 
 
 def check_publish(ctx: Context) -> list[Part]:
@@ -249,58 +323,6 @@ def check_replicas(ctx: Context) -> list[Part]:
     return parts
 
 
-# -- the questions --------------------------------------------------------------------------
-QUESTIONS: dict[str, Question] = {
-    "00-model": Question(
-        "Container A sends a request to http://server:3000. What turns the name `server` into an address?",
-        (("a", "The host's /etc/hosts file"), ("b", "Docker's embedded DNS server for the network (127.0.0.11)"),
-         ("c", "The -p flag of docker run"), ("d", "NAT rules on the host")),
-        "b", "Each user-defined network has an embedded DNS server; containers ask it at 127.0.0.11."),
-    "06-localhost": Question(
-        "Inside the client container, what does http://localhost:3000 reach?",
-        (("a", "Port 3000 of the server container"), ("b", "Port 3000 of the client container itself"),
-         ("c", "Port 3000 of the host"), ("d", "Whatever container publishes port 3000")),
-        "b", "localhost is the loopback of the container's own network namespace."),
-    "07-ps": Question(
-        "`docker ps` shows server `Up` with `3000/tcp` in PORTS. What does that prove?",
-        (("a", "The app accepts connections from other containers"),
-         ("b", "The container runs and its image declares port 3000; not which address the app listens on"),
-         ("c", "Port 3000 is published on the host"), ("d", "Name resolution for server works")),
-        "b", "PORTS shows exposed (declared) ports; published ones would show an arrow (->)."),
-    "14-lock-1": Question(
-        "A container's IP changes when it is re-created. What should clients use to reach it?",
-        (("a", "Its last known IP"), ("b", "Its container or service name"), ("c", "The host's IP"),
-         ("d", "A published port")), "b", "Names are stable; addresses are handed out again at every start."),
-    "14-lock-2": Question(
-        "Two containers on the default `bridge` network try `curl http://server:3000`. What happens?",
-        (("a", "It works: DNS is everywhere"), ("b", "The name does not resolve: the default bridge has no embedded DNS"),
-         ("c", "It works only with -p"), ("d", "It resolves to the host")),
-        "b", "Embedded DNS runs per user-defined network."),
-    "14-lock-3": Question(
-        "Does container-to-container traffic on one network need -p?",
-        (("a", "Yes, always"), ("b", "Only for TCP"), ("c", "No: -p is only for traffic from the host"),
-         ("d", "Only with EXPOSE")), "c", "Containers on a network reach each other's container ports directly."),
-    "14-lock-4": Question(
-        "In container A, `curl localhost:3000` while container B (another namespace) listens on 3000:",
-        (("a", "Reaches B"), ("b", "Reaches A's own loopback: refused if nothing in A listens"),
-         ("c", "Reaches the host"), ("d", "Times out always")), "b", "Loopback never leaves a network namespace."),
-    "14-lock-5": Question(
-        "An app binds 127.0.0.1:3000 inside its container. Who can connect to it?",
-        (("a", "Everyone on the network"), ("b", "Only the host via -p"),
-         ("c", "Only programs in the same network namespace"), ("d", "Nobody")),
-        "c", "127.0.0.1 is the container's own loopback; eth0 traffic finds no listener."),
-    "14-lock-6": Question(
-        "Which bind address lets other containers and published ports reach a service?",
-        (("a", "127.0.0.1"), ("b", "localhost"), ("c", "0.0.0.0 (every interface)"), ("d", "The host's IP")),
-        "c", "0.0.0.0 listens on eth0 too, where other containers' and forwarded traffic arrives."),
-    "14-lock-7": Question(
-        "Which path does a request from one container to another on the same network take?",
-        (("a", "Container → host port → NAT → container"), ("b", "Container → DNS → the other container's IP → its app"),
-         ("c", "Container → internet → container"), ("d", "Container → docker CLI → container")),
-        "b", "No host, no NAT, no ports: name, address, app."),
-}
-
-
 def _ex(id: str, lesson: str, title: str, points: int, hints: tuple[str, ...], solution: str,
         check: Callable[[Context], list[Part]], kind: str = "lab") -> Exercise:
     return Exercise(id, lesson, title, points, hints, solution, check, QUESTIONS.get(id), kind)
@@ -308,9 +330,7 @@ def _ex(id: str, lesson: str, title: str, points: int, hints: tuple[str, ...], s
 
 def _quiz_ex(id: str, lesson: str, title: str) -> Exercise:
     q = QUESTIONS[id]
-    return _ex(id, lesson, title, 1,
-               ("Which of the experiments above answers this question directly? Run it again and look at the output.",
-                f"Think about it this way: {q.why} Which choice says that?"),
+    return _ex(id, lesson, title, 1, HINTS[id],
                f'labkit.quiz("{id}", answer="{q.correct}")', _quiz(id), kind="quiz")
 
 

@@ -72,6 +72,10 @@ class ContainerView:
     hostname: str = ""
     id: str = ""
     listeners_unknown: str = ""  # why the engine could not say what listens (then `listeners` is not a fact)
+    image_id: str = ""  # the image it was created from (a rebuilt tag points elsewhere; the container keeps this)
+    created: str = ""  # when it was created, and when its program last started (Engine API timestamps)
+    started: str = ""
+    exit_code: int = 0
 
     @property
     def shares_namespace_with(self) -> str | None:
@@ -179,7 +183,9 @@ def container_view(engine: Engine, info: dict) -> ContainerView:
         name=info.get("Name", "").lstrip("/"), image=config.get("Image", ""), running=bool(state.get("Running")),
         status=state.get("Status", ""), network_mode=(info.get("HostConfig") or {}).get("NetworkMode", ""),
         endpoints=endpoints, listeners=listeners, published=published, exposed=exposed,
-        lesson=(config.get("Labels") or {}).get(ownership.LESSON_LABEL, ""), listeners_unknown=unknown)
+        lesson=(config.get("Labels") or {}).get(ownership.LESSON_LABEL, ""), listeners_unknown=unknown,
+        image_id=info.get("Image", ""), created=info.get("Created", ""), started=state.get("StartedAt", ""),
+        exit_code=int(state.get("ExitCode") or 0))
 
 
 def snapshot(engine: Engine | None = None, session_id: str | None = None) -> LabState:

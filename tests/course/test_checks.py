@@ -21,19 +21,37 @@ class NoEngine:
         raise AssertionError(f"the check called the engine ({name})")
 
 
-def test_hints_come_one_at_a_time_then_the_solution(monkeypatch):
+def test_hints_advance_per_real_attempt_then_the_solution(monkeypatch):
+    """Run All (the same verdict again) spends no hint; each changed attempt earns the next; then the solution."""
     from labkit import session
 
     me = session.Session("test-hints")
     me.use_engine(engine=NoEngine(), reason="none")
     monkeypatch.setattr(session, "_current", me)
-    seen = [checks.check("06-localhost").guidance for _ in range(4)]
     ex = EXERCISES["06-localhost"]
-    assert "hint 1/2" in seen[0] and ex.hints[0] in seen[0]
-    assert "hint 2/2" in seen[1] and ex.hints[1] in seen[1]
-    assert ex.solution in seen[2] and ex.solution in seen[3]
     me.start_lesson("06", [e.id for e in for_lesson("06")])
-    assert "hint 1/2" in checks.check("06-localhost").guidance
+    first = checks.check("06-localhost").guidance
+    assert "hint 1" not in first and "each attempt brings a hint" in first
+    assert "hint 1/2" in checks.check("06-localhost").guidance  # asked again: the first hint
+    again = checks.check("06-localhost").guidance  # nothing changed: the same hint, not the next
+    assert "nothing changed" in again and "hint 1/2" in again and ex.hints[0] in again
+    me.record_answer("06-localhost", "a")
+    assert "hint 2/2" in (g := checks.check("06-localhost").guidance) and ex.hints[1] in g
+    me.record_answer("06-localhost", "c")
+    assert ex.solution in checks.check("06-localhost").guidance
+    me.record_answer("06-localhost", "d")
+    assert ex.solution in checks.check("06-localhost").guidance
+    me.start_lesson("06", [e.id for e in for_lesson("06")])  # the lesson's set-up forgets its hints
+    assert "each attempt brings a hint" in checks.check("06-localhost").guidance
+
+
+def test_quiz_hints_never_state_the_answer():
+    """Hint 1 says where to look, hint 2 gives the idea; neither contains the right choice's text."""
+    for qid, q in QUESTIONS.items():
+        right = dict(q.choices)[q.correct]
+        for hint in EXERCISES[qid].hints:
+            assert right not in hint and q.why not in hint, (qid, hint)
+    assert "experiments above" not in " ".join(EXERCISES["00-model"].hints)
 
 
 def test_a_recorded_quiz_answer_is_checked_against_the_key(monkeypatch):
