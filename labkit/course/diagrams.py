@@ -181,7 +181,7 @@ def _sides(attached: list[ContainerView], nets: list[str]) -> tuple[list[Contain
     """Split attached containers into the row above the network bars and the row below."""
     top, bottom = [], []
     for c in attached:
-        (top if nets and c.ip_on(nets[0]) else bottom).append(c)
+        (top if nets and any(ep.network == nets[0] for ep in c.endpoints) else bottom).append(c)
     # keep both rows readable: move containers over when one row is crowded and the other is not
     while len(top) > 4 and len(top) - len(bottom) > 1:
         movable = sorted(top, key=lambda c: (bool(c.published), not c.ip_on(nets[-1]), c.name))
@@ -354,7 +354,8 @@ def _draw_wires(ax, box: _Box, x: float, box_edge: float, bars: dict[str, tuple[
         end = bar_top if above else bar_bottom
         ax.plot([cx, cx], [box_edge, end], color=color, linewidth=1.3, linestyle="--" if dim else "-", zorder=1)
         ax.plot([cx], [end], marker="o", markersize=5, color=color, zorder=3)
-        ax.text(cx + 0.06, end + (0.05 if above else -0.05), ep.ip, fontsize=7.5, color=color, fontweight="bold",
+        label = ep.ip or "no address while stopped"
+        ax.text(cx + 0.06, end + (0.05 if above else -0.05), label, fontsize=7.5, color=color, fontweight="bold",
                 ha="left", va="bottom" if above else "top", zorder=5,
                 bbox={"boxstyle": "round,pad=0.08", "facecolor": "#f7fafc", "edgecolor": "none"})
 

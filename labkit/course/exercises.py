@@ -89,6 +89,9 @@ def _on_network(ctx: Context, name: str, network: str) -> Part:
     c = ctx.state.container(name)
     nets = ", ".join(ep.network for ep in c.endpoints) if c else ""
     ok = bool(c and c.ip_on(network))
+    if c is not None and not c.running:  # attached or not, a stopped container has no address anywhere
+        where = f"it is attached to {nets}" if nets else f"its network is {c.network_mode or 'the default bridge'}"
+        return (f"{name} is attached to {network}", False, f"{name} is {c.status}, so it has no address ({where})")
     return (f"{name} is attached to {network}", ok, f"{name} is on {nets or 'no network'}")
 
 

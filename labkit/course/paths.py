@@ -70,7 +70,7 @@ def parse_url(url: str) -> tuple[str, int]:
 
 
 def _where(c: ContainerView) -> str:
-    nets = ", ".join(f"{ep.ip} on {ep.network}" for ep in c.endpoints)
+    nets = ", ".join(f"{ep.ip or 'no address (stopped)'} on {ep.network}" for ep in c.endpoints)
     return nets or f"network {c.network_mode or 'none'}"
 
 

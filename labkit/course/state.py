@@ -42,7 +42,7 @@ class Endpoint:
     """A container's attachment to one network: its address there and its DNS aliases."""
 
     network: str
-    ip: str
+    ip: str  # "" while the container is stopped
     aliases: tuple[str, ...] = ()
 
 
@@ -160,10 +160,11 @@ def container_view(engine: Engine, info: dict) -> ContainerView:
     settings = info.get("NetworkSettings") or {}
     endpoints = []
     for net, ep in sorted((settings.get("Networks") or {}).items()):
-        if ep and ep.get("IPAddress"):
+        # a stopped container stays attached to its networks, with no address until it starts again
+        if ep and (ep.get("IPAddress") or (not state.get("Running") and net not in ("none", "host"))):
             # Docker adds the short container id as an alias; only the learner's aliases are shown
             aliases = tuple(a for a in (ep.get("Aliases") or []) if a and not info.get("Id", "").startswith(a))
-            endpoints.append(Endpoint(net, ep["IPAddress"], aliases))
+            endpoints.append(Endpoint(net, ep.get("IPAddress") or "", aliases))
     published = []
     for key, binds in sorted((settings.get("Ports") or {}).items()):
         port = int(key.split("/")[0])
