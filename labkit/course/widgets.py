@@ -12,8 +12,21 @@ def _keep_line(qid: str, choice: str) -> str:
             f'labkit.quiz("{qid}", answer="{choice}")')
 
 
+def _html(text: str) -> str:
+    """Question text as HTML: escaped, with `code` shown as code."""
+    import html
+    import re
+
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
+
+
+def _verdict(q, value: str) -> str:
+    return "Right. " + q.why if value == q.correct else "Not quite: look at this lesson's experiments again."
+
+
 def quiz(qid: str, answer: str | None = None):
-    """Show a multiple-choice question; the choice (clicked, or given as answer=) is recorded for grading."""
+    """Show a multiple-choice question once (a widget, with the same question as text where widgets do not
+    show); the choice, clicked or given as answer=, is recorded for grading and stays through re-runs."""
     import ipywidgets as w
     from IPython.display import display
 
@@ -23,29 +36,41 @@ def quiz(qid: str, answer: str | None = None):
     keys = [k for k, _ in q.choices]
     if answer is not None and answer not in keys:
         raise CommandError(f"labkit: {answer!r} is not a choice of {qid}; write one of {', '.join(keys)}\n", 1)
-    print(f"{qid}: {q.prompt}")
-    for key, text in q.choices:
-        print(f"  {key}) {text}")
-    if answer is None:
-        print("Your answer: none yet. Pick one below, or write answer=\"…\" in this cell.")
-    else:
+    earlier = answers.get(qid) if answer is None else None  # a click made before this cell ran again
+    chosen_now = answer if answer is not None else (earlier if earlier in keys else None)
+    if answer is not None:
         answers.record(qid, answer)
-        print(f"Your answer: {answer} (recorded). " + ("Right: " + q.why if answer == q.correct else
-                                                          "Not quite — look at the experiment again."))
-    radio = w.RadioButtons(options=[(f"{k}) {t}", k) for k, t in q.choices], value=answer,
+    lines = [f"{qid}: {q.prompt}", *(f"  {k}) {t}" for k, t in q.choices)]
+    if chosen_now is None:
+        lines.append('Your answer: none yet. Pick one, or write answer="…" in this cell.')
+    else:
+        how = "recorded" if answer is not None else "your earlier click, recorded"
+        lines.append(f"Your answer: {chosen_now} ({how}). {_verdict(q, chosen_now)}")
+    text = "\n".join(lines)
+
+    radio = w.RadioButtons(options=[(f"{k}) {t}", k) for k, t in q.choices], value=chosen_now,
                            layout=w.Layout(width="max-content"))
     feedback = w.HTML()
 
-    def chosen(change) -> None:
-        value = change["new"]
+    def show(value: str | None) -> None:
         if value is None:
+            feedback.value = '<p>Your answer: none yet. Pick one, or write answer="…" in this cell.</p>'
             return
-        answers.record(qid, value)
-        verdict = "✔ Right. " + q.why if value == q.correct else "✘ Not quite — which experiment above shows it?"
-        feedback.value = f"<p>{verdict}</p><p><small>{_keep_line(qid, value)}</small></p>"
+        mark = "✔" if value == q.correct else "✘"
+        keep = "" if value == answer else f"<p><small>{_html(_keep_line(qid, value))}</small></p>"
+        feedback.value = f"<p>Your answer: {value}. {mark} {_html(_verdict(q, value))}</p>{keep}"
 
+    def chosen(change) -> None:
+        if change["new"] is not None:
+            answers.record(qid, change["new"])
+            show(change["new"])
+
+    show(chosen_now)
     radio.observe(chosen, names="value")
-    display(w.VBox([w.HTML(f"<b>{qid}</b>: {q.prompt}"), radio, feedback]))
+    box = w.VBox([w.HTML(f"<b>{qid}</b>: {_html(q.prompt)}"), radio, feedback])
+    # one output: the live widget, and the question as text for nbval, a reloaded page or a plain terminal
+    display({"text/plain": text, "application/vnd.jupyter.widget-view+json":
+             {"version_major": 2, "version_minor": 0, "model_id": box.model_id}}, raw=True)
 
 
 def explorer(source: str = "client", url: str = "http://server:3000"):
