@@ -12,7 +12,7 @@ The model, as Docker builds it on Linux:
 - A name is looked up first in the container's `/etc/hosts` (`localhost`, and its own hostname, which
   maps to its own address), then by Docker's embedded DNS at 127.0.0.11. The embedded DNS answers only
   on user-defined networks, and only with the containers (names, network aliases, short IDs) that are
-  running on a network the asker is attached to, also as `NAME.NETWORK`. The default `bridge` network has
+  running on a network the asker is attached to (its `--hostname` too), also as `NAME.NETWORK`. The default `bridge` network has
   no embedded DNS. Names match whatever their case (`Server`, `SERVER`); the network part of
   `NAME.NETWORK` must be spelled as the network is (measured on Docker 20.10: `server.day8-net` resolves,
   `server.DAY8-NET` does not).
@@ -56,6 +56,7 @@ class Box:
     hostname: str = ""
     joins: str | None = None  # the id or name of the container whose namespace it shares
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    on_host: bool = False  # --network host: the host's own network namespace (its loopback, its routes)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _answers_to(box: Box, att: Attachment, name: str) -> bool:
     The container's names match whatever their case; the network part of NAME.NETWORK must be spelled
     as the network is.
     """
-    names = {n.lower() for n in (box.name, box.id[:12], *att.aliases) if n}
+    names = {n.lower() for n in (box.name, box.id[:12], box.hostname, *att.aliases) if n}  # --hostname too
     if name.lower() in names:
         return True
     suffix = "." + att.network
@@ -201,6 +202,8 @@ class Lab:
         ns = self.namespace(sender)
         if is_loopback(ip) or ip == "0.0.0.0":  # Linux: a connection to 0.0.0.0 goes to this host's 127.0.0.1
             return Route("loopback", ns)
+        if ns.on_host:
+            return self.route_from_host(ip)
         if not ns.attachments:
             return Route("unreachable")
         for att in ns.attachments:

@@ -1,13 +1,15 @@
 """Parse docker CLI command lines the way the docker CLI (cobra) does, with its error wording.
 
-Only the course's subset of commands and flags is known; anything else is rejected with the
-same message and exit code the docker CLI gives for an unknown command or flag.
+Only the course's subset of commands and flags is known. A real docker command or flag outside it is
+refused in labkit's own words (`labkit does not implement ...`, exit 125; dockercli holds the CLI's
+lists); a word that is no docker command or flag gets the CLI's own "unknown" message and exit code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from labkit.contract import dockercli
 from labkit.errors import CommandError, HelpShown
 
 
@@ -35,6 +37,8 @@ class Spec:
 
 B = Flag
 V = lambda long, short=None, repeat=False: Flag(long, short, True, repeat)  # noqa: E731
+LISTING = (V("format"), V("filter", "f", True), B("no-trunc"))  # ps, network ls: --format, --filter, --no-trunc
+IMAGE_LS = (B("quiet", "q"), V("format"), B("no-trunc"))
 
 SPECS: dict[tuple[str, ...], Spec] = {
     s.path: s
@@ -47,8 +51,8 @@ SPECS: dict[tuple[str, ...], Spec] = {
             1,
             1,
         ),
-        Spec(("network", "ls"), "docker network ls [OPTIONS]", (B("quiet", "q"),)),
-        Spec(("network", "inspect"), "docker network inspect [OPTIONS] NETWORK [NETWORK...]", (), 1, None),
+        Spec(("network", "ls"), "docker network ls [OPTIONS]", (B("quiet", "q"), *LISTING)),
+        Spec(("network", "inspect"), "docker network inspect [OPTIONS] NETWORK [NETWORK...]", (V("format", "f"),), 1, None),
         Spec(("network", "rm"), "docker network rm NETWORK [NETWORK...]", (B("force", "f"),), 1, None),
         Spec(
             ("network", "connect"),
@@ -71,8 +75,8 @@ SPECS: dict[tuple[str, ...], Spec] = {
             1,
             1,
         ),
-        Spec(("images",), "docker images [OPTIONS] [REPOSITORY[:TAG]]", (B("quiet", "q"),), 0, 1),
-        Spec(("image", "ls"), "docker image ls [OPTIONS] [REPOSITORY[:TAG]]", (B("quiet", "q"),), 0, 1),
+        Spec(("images",), "docker images [OPTIONS] [REPOSITORY[:TAG]]", IMAGE_LS, 0, 1),
+        Spec(("image", "ls"), "docker image ls [OPTIONS] [REPOSITORY[:TAG]]", IMAGE_LS, 0, 1),
         Spec(
             ("run",),
             "docker run [OPTIONS] IMAGE [COMMAND] [ARG...]",
@@ -89,13 +93,15 @@ SPECS: dict[tuple[str, ...], Spec] = {
                 V("env", "e", repeat=True),
                 V("expose", repeat=True),
                 V("hostname", "h"),
+                V("label", "l", repeat=True),
             ),
             1,
             None,
             interspersed=False,
         ),
-        Spec(("ps",), "docker ps [OPTIONS]", (B("all", "a"), B("quiet", "q"))),
-        Spec(("logs",), "docker logs [OPTIONS] CONTAINER", (), 1, 1),
+        Spec(("ps",), "docker ps [OPTIONS]", (B("all", "a"), B("quiet", "q"), *LISTING)),
+        Spec(("logs",), "docker logs [OPTIONS] CONTAINER",
+             (B("follow", "f"), V("tail", "n"), V("since"), V("until"), B("timestamps", "t")), 1, 1),
         Spec(
             ("exec",),
             "docker exec [OPTIONS] CONTAINER COMMAND [ARG...]",
@@ -108,18 +114,27 @@ SPECS: dict[tuple[str, ...], Spec] = {
         Spec(("start",), "docker start [OPTIONS] CONTAINER [CONTAINER...]", (), 1, None),
         Spec(("restart",), "docker restart [OPTIONS] CONTAINER [CONTAINER...]", (V("time", "t"),), 1, None),
         Spec(("rm",), "docker rm [OPTIONS] CONTAINER [CONTAINER...]", (B("force", "f"),), 1, None),
-        Spec(("inspect",), "docker inspect [OPTIONS] NAME|ID [NAME|ID...]", (), 1, None),
+        Spec(("inspect",), "docker inspect [OPTIONS] NAME|ID [NAME|ID...]", (V("format", "f"),), 1, None),
         Spec(("port",), "docker port CONTAINER [PRIVATE_PORT[/PROTO]]", (), 1, 2),
+        # lifecycle commands (contract.lifecycle)
+        Spec(("kill",), "docker kill [OPTIONS] CONTAINER [CONTAINER...]", (V("signal", "s"),), 1, None),
+        Spec(("rename",), "docker rename CONTAINER NEW_NAME", (), 2, 2),
+        Spec(("top",), "docker top CONTAINER [ps OPTIONS]", (), 1, None, interspersed=False),
+        Spec(("info",), "docker info [OPTIONS]"),
+        *[Spec((v,), f"docker {v} CONTAINER [CONTAINER...]", (), 1, None) for v in ("pause", "unpause", "wait")],
+        Spec(("pull",), "docker pull [OPTIONS] NAME[:TAG|@DIGEST]", (B("quiet", "q"),), 1, 1),
+        Spec(("network", "prune"), "docker network prune [OPTIONS]", (V("filter", repeat=True), B("force", "f"))),
+        Spec(("container", "prune"), "docker container prune [OPTIONS]", (V("filter", repeat=True), B("force", "f"))),
         Spec(("compose", "up"), "docker compose up [OPTIONS] [SERVICE...]", (B("detach", "d"),), 0, None),
         Spec(("compose", "ps"), "docker compose ps [OPTIONS] [SERVICE...]", (B("all", "a"),), 0, None),
         Spec(("compose", "down"), "docker compose down [OPTIONS] [SERVICES]", (V("timeout", "t"),), 0, None),
     ]
 }
 
-GROUPS = {"network", "image", "compose"}
+GROUPS = {"network", "image", "compose", "container"}
 # Commands whose argument-count error says "See" rather than "Run" (cobra's RequiresMinArgs).
 _SEE_STYLE = {("rm",), ("exec",), ("run",), ("stop",), ("start",), ("restart",), ("inspect",),
-              ("network", "inspect"), ("network", "rm")}
+              ("network", "inspect"), ("network", "rm"), ("kill",), ("pause",), ("unpause",), ("wait",), ("top",)}
 
 
 @dataclass
@@ -252,7 +267,7 @@ def _unknown_command(words: list[str], group: str | None) -> CommandError:
     shown = " ".join(["docker", *words])
     if group:
         return CommandError(
-            f"docker: unknown command: {shown}\n\nUsage:  docker {group}\n\n"
+            f"docker: unknown command: {shown}\n\nUsage:  {dockercli.group_usage(group)}\n\n"
             f"Run 'docker {group} --help' for more information\n",
             1,
         )
@@ -285,9 +300,13 @@ def parse(words: list[str]) -> Parsed:
         words = ["compose", *rest]
     if words[0] == "image" and len(words) > 1 and words[1] == "list":
         words = ["image", "ls", *words[2:]]
+    if words[:2] in (["image", "pull"], ["system", "info"]):  # aliases of the top-level verbs
+        words = words[1:]
     if words[0] == "network" and len(words) > 1 and words[1] == "list":
         words = ["network", "ls", *words[2:]]
-    if words[0] == "container" and len(words) > 1:
+    if words[0] == "container" and len(words) > 1 and words[1] not in ("prune",):
+        if not words[1].startswith("-") and words[1] not in dockercli.GROUPS["container"]:
+            raise _unknown_command(words[:2], "container")
         words = words[1:]  # docker container ls/run/... are aliases of the top-level verbs
         if words[0] == "ls":
             words = ["ps", *words[1:]]
@@ -299,11 +318,17 @@ def parse(words: list[str]) -> Parsed:
         path = (words[0], words[1])
         rest = words[2:]
         if path not in SPECS:
+            if dockercli.is_real_command(words[:2]):
+                raise dockercli.not_implemented(words[:2])
             raise _unknown_command(words[:2], words[0])
     else:
         path = (words[0],)
         rest = words[1:]
         if path not in SPECS:
+            if dockercli.is_real_command(words):
+                raise dockercli.not_implemented(words)
+            if words[0] in dockercli.GROUPS and len(words) > 1:
+                raise _unknown_command(words[:2], words[0])
             raise _unknown_command(words[:1], None)
     spec = SPECS[path]
     parsed = Parsed(path, compose_file=compose_file, compose_project=project)
@@ -335,7 +360,7 @@ def parse(words: list[str]) -> Parsed:
             name, eq, val = w[2:].partition("=")
             flag = by_long.get(name)
             if flag is None:
-                raise _usage_error(spec, f"unknown flag: --{name}")
+                raise dockercli.flag_not_implemented(path, f"--{name}") or _usage_error(spec, f"unknown flag: --{name}")
             if flag.value:
                 if not eq:
                     if i >= len(rest):
@@ -355,7 +380,8 @@ def parse(words: list[str]) -> Parsed:
             ch = letters[j]
             flag = by_short.get(ch)
             if flag is None:
-                raise _usage_error(spec, f"unknown shorthand flag: '{ch}' in -{letters[j:]}")
+                raise (dockercli.flag_not_implemented(path, f"-{ch}")
+                       or _usage_error(spec, f"unknown shorthand flag: '{ch}' in -{letters[j:]}"))
             if flag.value:
                 val = letters[j + 1:]
                 if val.startswith("="):

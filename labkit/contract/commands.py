@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from labkit import ownership, session, units
-from labkit.contract import compose, containers, render
+from labkit.contract import compose, containers, filters, lifecycle, render
 from labkit.contract.cmdline import Parsed, parse, split
 from labkit.contract.options import build_context, dockerfile_bases, kv_pairs
 from labkit.contract.result import Out, Result
@@ -64,17 +64,26 @@ def _network_create(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
 
 
 def _network_ls(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
-    o.out(render.network_table(engine.list_networks(), bool(p.flag("quiet"))))
+    wanted = filters.parse(p.flag("filter"), "network ls")
+    listed = engine.list_networks(filters=wanted or None)  # the daemon filters, as for the CLI
+    o.out(render.network_output(listed, bool(p.flag("quiet")), p.flag("format"), trunc=not p.flag("no-trunc")))
 
 
 def _network_inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
-    found = []
+    found: list[dict | str] = []
     for name in p.args:
         try:
             found.append(engine.inspect_network(name))
         except EngineError as err:
-            o.err(render.daemon_error(err.message), 1)
-    o.out(render.inspect_json(found))
+            found.append(render.daemon_error(err.message).rstrip("\n"))
+    if p.flag("format"):  # the CLI prints what it could, then every error in order
+        text, errors = render.inspect_formatted(p.flag("format"), found)
+        o.out(text)
+    else:
+        o.out(render.inspect_json([f for f in found if isinstance(f, dict)]))
+        errors = [f for f in found if isinstance(f, str)]
+    for line in errors:
+        o.err(line + "\n", 1)
 
 
 def _network_rm(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
@@ -157,7 +166,7 @@ def _images(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
             for i in images
         ]
         images = [i for i in images if i["RepoTags"]]
-    o.out(render.images_table(images, bool(p.flag("quiet"))))
+    o.out(render.images_output(images, bool(p.flag("quiet")), p.flag("format"), trunc=not p.flag("no-trunc")))
 
 
 def _compose(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
@@ -177,7 +186,7 @@ _HANDLERS = {
     ("image", "ls"): _images,
     ("run",): containers.run,
     ("ps",): containers.ps,
-    ("logs",): containers.logs,
+    ("logs",): lifecycle.logs,
     ("exec",): containers.exec_in,
     ("stop",): containers.each_container("stop", lambda e, cid, p: e.stop(cid, containers.stop_timeout(p))),
     ("start",): containers.each_container("start", containers.do_start),
@@ -185,6 +194,16 @@ _HANDLERS = {
     ("rm",): containers.each_container("rm", lambda e, cid, p: e.remove_container(cid, force=bool(p.flag("force")))),
     ("inspect",): containers.inspect,
     ("port",): containers.port,
+    ("kill",): lifecycle.kill,
+    ("rename",): lifecycle.rename,
+    ("top",): lifecycle.top,
+    ("pause",): lifecycle.pause,
+    ("unpause",): lifecycle.unpause,
+    ("info",): lifecycle.info,
+    ("wait",): lifecycle.wait,
+    ("pull",): lifecycle.pull,
+    ("network", "prune"): lifecycle.network_prune,
+    ("container", "prune"): lifecycle.container_prune,
     ("compose", "up"): _compose,
     ("compose", "ps"): _compose,
     ("compose", "down"): _compose,

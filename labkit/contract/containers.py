@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from labkit import ownership, session
-from labkit.contract import render
+from labkit.contract import filters, render
 from labkit.contract.cmdline import Parsed
-from labkit.contract.options import kv_pairs, parse_publish
+from labkit.contract.options import env_list, parse_publish
 from labkit.contract.result import Out
 from labkit.engines.base import Engine
-from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound
+from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound, NotFound
 from labkit.images import with_tag
+
+# the CLI's refusal of -it when its input is not a terminal (labkit never has one to give)
+NOT_A_TTY = "the input device is not a TTY\n"
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -42,8 +45,13 @@ def run(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
         bindings.setdefault(port, []).append((ip, host))
         if port not in exposed:
             exposed.append(port)
-    env = [f"{k}={v}" for k, v in kv_pairs(p.flag("env"), "env").items()]
+    if network == "host" and bindings:  # the CLI's own rule: the ports stay exposed, their bindings go
+        o.err("WARNING: Published ports are discarded when using host network mode\n")
+        bindings = {}
+    env = env_list(p.flag("env"))
     detach, tty, rm = bool(p.flag("detach")), bool(p.flag("tty")), bool(p.flag("rm"))
+    if tty and p.flag("interactive") and not detach:
+        raise CommandError(NOT_A_TTY, 1)  # labkit has no terminal to give the container
     if p.flag("network-alias") and (not network or network in ("default", "bridge", "host", "none")
                                     or network.startswith("container:")):
         raise CommandError("docker: network-scoped aliases are only supported for user-defined networks\n\n"
@@ -51,7 +59,8 @@ def run(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     try:
         cid = engine.create_container(
             image=image, command=command or None, name=name, env=env, exposed=exposed, bindings=bindings,
-            network=network, aliases=p.flag("network-alias") or [], labels=session.current().labels(), tty=tty,
+            network=network, aliases=p.flag("network-alias") or [], tty=tty,
+            labels=session.current().labels({k: v for k, _, v in (item.partition("=") for item in p.flag("label") or [])}),
             stdin_open=bool(p.flag("interactive")) and detach, auto_remove=rm and detach,
             hostname=p.flag("hostname"),
         )
@@ -113,7 +122,13 @@ def quiet_remove(engine: Engine, cid: str, stop_only: bool = False) -> None:
 
 
 def ps(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
-    o.out(render.ps_table(engine.list_containers(all=bool(p.flag("all"))), bool(p.flag("quiet"))))
+    wanted = filters.parse(p.flag("filter"), "ps")
+    all_ = bool(p.flag("all"))
+    listed = engine.list_containers(all=all_, filters=wanted or None)  # the daemon filters, as for the CLI
+    quiet, fmt = bool(p.flag("quiet")), p.flag("format")
+    if quiet and fmt:
+        o.err("WARNING: Ignoring custom format, because both --format and --quiet are set.\n")
+    o.out(render.ps_output(listed, quiet, fmt, trunc=not p.flag("no-trunc")))
 
 
 def logs(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
@@ -130,8 +145,10 @@ def exec_in(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
     info = owned_container(engine, name, f"docker exec {name} ...")
     if not (info.get("State") or {}).get("Running"):
         raise CommandError(render.daemon_error(f"Container {info['Id']} is not running"), 1)
-    env = [f"{k}={v}" for k, v in kv_pairs(p.flag("env"), "env").items()]
-    code, out, err = engine.exec_run(info["Id"], cmd, bool(p.flag("tty")), env, bool(p.flag("detach")))
+    if p.flag("tty") and p.flag("interactive") and not p.flag("detach"):
+        raise CommandError(NOT_A_TTY, 1)
+    env = env_list(p.flag("env"))
+    code, out, err = engine.exec_run(name, cmd, bool(p.flag("tty")), env, bool(p.flag("detach")))
     if p.flag("tty"):
         out = out.replace("\r\n", "\n")
     o.out(out)
@@ -152,7 +169,9 @@ def each_container(verb: str, action):
                 action(engine, info["Id"], p)
                 o.out(name + "\n")
             except EngineError as err:
-                o.err(render.daemon_error(err.message), 1)
+                # CLI 28's `rm -f` prints a missing container's error and still exits 0
+                missing_ok = verb == "rm" and p.flag("force") and isinstance(err, NotFound)
+                o.err(render.daemon_error(err.message), None if missing_ok else 1)
                 failed.append(name)
         if failed and verb == "start":
             o.err(f"Error: failed to start containers: {', '.join(failed)}\n")
@@ -182,7 +201,7 @@ def do_restart(engine: Engine, cid: str, p: Parsed) -> None:
 
 
 def inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
-    found = []
+    found: list[dict | str] = []
     for name in p.args:
         for lookup in (engine.inspect_container, engine.inspect_image, engine.inspect_network):
             try:
@@ -191,8 +210,15 @@ def inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
             except EngineError:
                 continue
         else:
-            o.err(f"Error: No such object: {name}\n", 1)
-    o.out(render.inspect_json(found))
+            found.append(f"Error: No such object: {name}")
+    if p.flag("format"):  # the CLI prints what it could, then every error in order
+        text, errors = render.inspect_formatted(p.flag("format"), found)
+        o.out(text)
+    else:
+        o.out(render.inspect_json([f for f in found if isinstance(f, dict)]))
+        errors = [f for f in found if isinstance(f, str)]
+    for line in errors:
+        o.err(line + "\n", 1)
 
 
 def port(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:

@@ -13,8 +13,14 @@ history, so they are masked -- and only they:
   (`[27/Nov/2026 19:03:59]`) and the HTTP `Date:` header (`Thu, 27 Nov 2026 19:03:59 GMT`).
 - durations: curl's `after N ms` / `after N milliseconds`; relative times (`5 seconds ago`,
   `Less than a second ago`, `About a minute ago`, `Up 3 seconds`, `Exited (0) 2 seconds ago`);
-  ping's round-trip times (`time=0.081 ms`, `min/avg/max = 0.081/0.081/0.081 ms`).
+  ping's round-trip times (`time=0.081 ms`, `min/avg/max = 0.081/0.081/0.081 ms`); the three speed
+  columns of a curl progress-meter row (Dload, Upload, Current: bytes per second, so a duration in
+  disguise) become `<spd>`, five characters like the field itself, so the row keeps its layout. The
+  row's sizes, percentages and time columns are kept. curl also prints a row whenever the wall clock
+  enters a new second during the transfer, so a fast transfer may repeat a row: a row equal (after
+  masking) to the one just before it on the same line is dropped.
 - MAC addresses.
+- `docker top`'s process numbers, CPU shares and times (PID, PPID, C, STIME, TIME, and ps aux's own): <n>.
 - the network part of engine-allocated subnets: Docker picks the next free subnet from its default
   pools and that depends on its history and on everyone else's networks. The pools are 172.16-31.0.0/16
   and, once those are taken, 192.168.0.0/16 cut into /20s. Both are written in one form, so a run
@@ -47,12 +53,21 @@ _AMOUNT = r"(?:Less than a second|About a minute|About an hour|\d+ (?:second|min
 _RELATIVE = re.compile(rf"(?<=\bUp ){_AMOUNT}|\b{_AMOUNT}(?= ago\b)")
 _PING_TIME = re.compile(r"\btime=\d+(?:\.\d+)? ms\b")
 _PING_STATS = re.compile(r"\bmin/avg/max(?:/mdev)? = [\d./]+ ms\b")
+_SPEED5 = r"[ \d.kMGTP]{5}"
+_CURL_ROW = re.compile(
+    rf"(?<![^\r\n])( *\d{{1,3}} {_SPEED5}  +\d{{1,3}} {_SPEED5}  +\d{{1,3}} {_SPEED5}  ){_SPEED5}  {_SPEED5}"
+    r"( (?:--:--:--|[ \d]\d:\d\d:\d\d) (?:--:--:--|[ \d]\d:\d\d:\d\d) (?:--:--:--|[ \d]\d:\d\d:\d\d) )"
+    rf"{_SPEED5}(?=\r|\n|$|curl: )"  # a failed transfer's error follows its last row on the same line
+)
+_REPEATED_ROW = re.compile(r"(\r[^\r\n]*<spd>)(?:\1)+(?=\r|\n|$|curl: )")
 _MAC = re.compile(r"(?<![0-9A-Za-z:])(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}(?![0-9A-Za-z:])")
 _POOL_ADDR = re.compile(
     r"(?<![\d.])(?:172\.(?P<b>1[6-9]|2\d|3[01])\.(?P<c>\d{1,3})|192\.168\.(?P<c2>\d{1,3}))\.(?P<d>\d{1,3})"
     r"(?P<len>/\d{1,2})?(?![\d.])"
 )
 _TABLE_HEADERS = ("CONTAINER ID ", "NETWORK ID ", "REPOSITORY ", "NAME ")
+_TOP_HEADER = re.compile(r"^(UID|USER|PID) {3,}(\S.* {3,})?(CMD|COMMAND)$")  # `docker top`'s titles (ps -ef, aux, -o)
+_TOP_VARYING = {"PID", "PPID", "C", "STIME", "TIME", "%CPU", "%MEM", "VSZ", "RSS", "START"}
 
 
 class Normaliser:
@@ -87,6 +102,8 @@ class Normaliser:
         text = _CURL_AFTER.sub(lambda m: f"after <n> {m.group(1)}", text)
         text = _RELATIVE.sub("<duration>", text)
         text = _PING_TIME.sub("time=<n> ms", text)
+        text = _CURL_ROW.sub(lambda m: f"{m.group(1)}<spd>  <spd>{m.group(2)}<spd>", text)
+        text = _REPEATED_ROW.sub(r"\1", text)
         text = _PING_STATS.sub(lambda m: m.group(0).split("=")[0] + "= <n> ms", text)
         return _POOL_ADDR.sub(self._net, text)
 
@@ -96,6 +113,13 @@ class Normaliser:
         out: list[str] = []
         i = 0
         while i < len(lines):
+            if _TOP_HEADER.match(lines[i]):
+                end = i + 1
+                while end < len(lines) and lines[end].strip():
+                    end += 1
+                out.extend(self._top(lines[i:end]))
+                i = end
+                continue
             if lines[i].startswith(_TABLE_HEADERS):
                 end = i + 1
                 while end < len(lines) and lines[end].strip():
@@ -107,11 +131,27 @@ class Normaliser:
             i += 1
         return "\n".join(out)
 
+    def _top(self, lines: list[str]) -> list[str]:
+        """`docker top`'s table: the process numbers and times are the machine's (masked as <n>), the rest kept."""
+        titles = lines[0].split()
+        rows = [table_cells_top(line, lines[0]) for line in lines]
+        masked = [rows[0]] + [[("<n>" if titles[k] in _TOP_VARYING and k < len(titles) - 1 else self.mask(cell))
+                               for k, cell in enumerate(row)] for row in rows[1:]]
+        widths = [max(20, max(len(r[k]) for r in masked) + 3) for k in range(len(titles))]
+        return ["".join(c.ljust(widths[k]) if k < len(row) - 1 else c for k, c in enumerate(row)) for row in masked]
+
     def _table(self, lines: list[str]) -> list[str]:
         rows = table_cells(lines)
         if rows is None or render_table(rows) != lines:
             return [self.mask(line) for line in lines]
         return render_table([[self.mask(cell) for cell in row] for row in rows])
+
+
+def table_cells_top(line: str, header: str) -> list[str]:
+    """One row of `docker top`'s table cut at its header's column starts (padding 3, minimum width 20)."""
+    starts = [0] + [m.end() for m in re.finditer(r" {3,}", header)]
+    return [line[a:b].rstrip() if b is not None else line[a:]
+            for a, b in zip(starts, [*starts[1:], None], strict=True)]
 
 
 def table_cells(lines: list[str]) -> list[list[str]] | None:

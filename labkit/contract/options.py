@@ -23,6 +23,22 @@ def kv_pairs(items: list[str] | None, what: str) -> dict[str, str]:
     return out
 
 
+def env_list(items: list[str] | None) -> list[str]:
+    """-e values as the CLI sends them: KEY=VALUE as given; a bare KEY takes the caller's value, and is left out
+    when the caller's environment has no KEY (the CLI's ReadKVEnvStrings)."""
+    out = []
+    for item in items or []:
+        key, eq, _ = item.partition("=")
+        if not key:
+            raise CommandError(f"invalid argument \"{item}\" for \"-e, --env\" flag: invalid environment variable: "
+                               f"{item}\n", 125)
+        if eq:
+            out.append(item)
+        elif key in os.environ:
+            out.append(f"{key}={os.environ[key]}")
+    return out
+
+
 _PORT_RE = re.compile(
     r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|\d{1,3}(?:\.\d{1,3}){3}):)?(?:(?P<host>\d*):)?(?P<port>\d+)(?:/(?P<proto>tcp|udp|sctp))?$"
 )

@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
+from labkit.contract.govalues import go_quote
 from labkit.units import ago, human_size
 
 _RUN_HELP = "\n\nRun 'docker run --help' for more information\n"
@@ -107,7 +108,7 @@ def ps_table(containers: list[dict], quiet: bool = False, now: float | None = No
             [
                 short_id(c["Id"]),
                 image_column(c),
-                '"' + ellipsis(command, 20) + '"',
+                go_quote(ellipsis(command, 20)),  # the CLI's strconv.Quote: inner quotes escaped
                 ago(c.get("Created", 0), now),
                 c.get("Status", ""),
                 ports_column(c.get("Ports") or []),
@@ -211,3 +212,90 @@ def version_text(client: dict[str, str], server: dict) -> str:
         for key, val in rows:
             lines.append(f"  {key + ':':<17} {val}")
     return "\n".join(lines) + "\n"
+
+
+# -- --format (Go templates) ---------------------------------------------------------------------------
+def inspect_formatted(fmt: str, objects: list[dict | str]) -> tuple[str, list[str]]:
+    """`docker inspect -f FMT` output: (stdout, error lines) for objects in order, where a str is an error the
+    lookup gave. The CLI runs the template on each object, prints each result and a newline, and prints one
+    empty line when nothing succeeded. A template that does not parse: exit 64, nothing printed."""
+    from labkit.contract import gofuncs, gotemplate
+    from labkit.errors import CommandError
+
+    if fmt == "json":  # the CLI 28's `-f json`: the daemon's documents, compact, in one array
+        found = [o for o in objects if isinstance(o, dict)]
+        text = json.dumps(found, separators=(",", ":"), ensure_ascii=False)
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return text + "\n", [o for o in objects if isinstance(o, str)]
+    try:
+        tmpl = gotemplate.parse(fmt)
+    except gotemplate.ParseError as err:
+        raise CommandError(f"template parsing error: {err}\n", 64) from None
+    except gofuncs.Unsupported as err:
+        raise CommandError(f"{err}\n", 125) from None
+    out, errors = [], []
+    for obj in objects:
+        if isinstance(obj, str):
+            errors.append(obj)
+            continue
+        try:
+            try:
+                out.append(tmpl.execute(gofuncs.typed(obj)) + "\n")
+            except (gotemplate.ExecError, gofuncs.TypedFail):  # the CLI tries again on the raw JSON
+                out.append(tmpl.execute(gofuncs.raw(obj), raw=True) + "\n")
+        except gotemplate.ExecError as err:
+            errors.append(f"template parsing error: {err}")
+        except gofuncs.Unsupported as err:
+            raise CommandError(f"{err}\n", 125) from None
+    return "".join(out) or "\n", errors
+
+
+def ps_output(containers: list[dict], quiet: bool, fmt: str | None, trunc: bool = True) -> str:
+    """`docker ps` with -q, --format and --no-trunc."""
+    from labkit.contract import listformat
+
+    if quiet:
+        return "".join((short_id(c["Id"]) if trunc else c["Id"]) + "\n" for c in containers)
+    if not listformat.custom(fmt) and trunc:
+        return ps_table(containers)
+    fmt = fmt if listformat.custom(fmt) else ("table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t"
+                                             "{{.Status}}\t{{.Ports}}\t{{.Names}}")
+    rows = [listformat.container_context(c, trunc, image_column, ports_column, plain_json=fmt == "json")
+            for c in containers]
+    return listformat.render(fmt, rows, listformat.PS_HEADERS,
+                             ("failed to parse template: ", "failed to execute template: "))
+
+
+def network_output(networks: list[dict], quiet: bool, fmt: str | None, trunc: bool = True) -> str:
+    """`docker network ls` with -q, --format and --no-trunc (sorted by name, as the CLI sorts)."""
+    from labkit.contract import listformat
+
+    networks = sorted(networks, key=lambda n: n["Name"])
+    if quiet and not listformat.custom(fmt):  # a custom --format wins over -q here (the CLI's network.NewFormat)
+        return "".join((short_id(n["Id"]) if trunc else n["Id"]) + "\n" for n in networks)
+    if not listformat.custom(fmt) and trunc:
+        return network_table(networks)
+    fmt = fmt if listformat.custom(fmt) else "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}"
+    rows = [listformat.network_context(n, trunc) for n in networks]
+    return listformat.render(fmt, rows, listformat.NETWORK_HEADERS,
+                             ("template parsing error: ", "template parsing error: "))
+
+
+def images_output(images: list[dict], quiet: bool, fmt: str | None, trunc: bool = True) -> str:
+    """`docker images` with -q, --format and --no-trunc: one row per repository tag, newest image first."""
+    from labkit.contract import listformat
+
+    if not listformat.custom(fmt) and trunc:
+        return images_table(images, quiet)
+    images = sorted(images, key=lambda i: i.get("Created", 0), reverse=True)
+    if quiet and not listformat.custom(fmt):
+        return "".join(i["Id"] + "\n" for i in images)
+    fmt = fmt if listformat.custom(fmt) else "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}"
+    rows = []
+    for img in images:
+        tags = [t for t in (img.get("RepoTags") or []) if t != "<none>:<none>"] or ["<none>:<none>"]
+        for tag in tags:
+            repo, _, version = tag.rpartition(":")
+            rows.append(listformat.image_context(img, repo, version, trunc))
+    return listformat.render(fmt, rows, listformat.IMAGE_HEADERS,
+                             ("template parsing error: ", "template parsing error: "))

@@ -97,6 +97,38 @@ class Backend(Protocol):
                  ) -> tuple[int, str, str]:
         """POST /containers/{id}/exec then /exec/{id}/start: (exit code, stdout, stderr)."""
 
+    def log_frames(self, cid: str, *, tail: str = "all", since: str | None = None, until: str | None = None,
+                   timestamps: bool = False, follow: bool = False, tty: bool = False) -> Iterator[tuple[int, bytes]]:
+        """GET /containers/{id}/logs with its options: (stream, bytes) pieces, 1 stdout / 2 stderr, in the
+        engine's order; with follow, until the container stops."""
+
+    def kill(self, cid: str, signal: str | None = None) -> None:
+        """POST /containers/{id}/kill?signal=S (SIGKILL when None); Conflict when it is not running."""
+
+    def rename(self, cid: str, name: str) -> None:
+        """POST /containers/{id}/rename?name=NAME; Conflict when NAME is taken."""
+
+    def top(self, cid: str, ps_args: str | None = None) -> dict:
+        """GET /containers/{id}/top: {"Titles": [...], "Processes": [[...], ...]}."""
+
+    def pause(self, cid: str) -> None:
+        """POST /containers/{id}/pause (the cgroup freezer; the embedded engine: SIGSTOP)."""
+
+    def unpause(self, cid: str) -> None:
+        """POST /containers/{id}/unpause."""
+
+    def info(self) -> dict:
+        """GET /info: the daemon's system-wide document."""
+
+    def prune_containers(self, filters: dict | None = None) -> dict:
+        """POST /containers/prune: {"ContainersDeleted": [ids] or None, "SpaceReclaimed": bytes}."""
+
+    def prune_networks(self, filters: dict | None = None) -> dict:
+        """POST /networks/prune: {"NetworksDeleted": [names] or None}."""
+
+    def pull(self, repository: str, tag: str) -> Iterator[dict]:
+        """POST /images/create?fromImage=R&tag=T: the pull's JSON progress messages (an offline daemon: an error)."""
+
 
 class LabProbe(Protocol):
     """What the course asks of a lab beyond the Engine API."""

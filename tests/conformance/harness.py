@@ -1,6 +1,18 @@
 """Run conformance scenarios on an engine and turn their results into comparable, normalised records.
 
-Shared by record.py (which writes tests/conformance/recorded/) and test_conformance.py.
+Shared by record.py (which writes tests/conformance/recorded/), test_conformance.py and test_cli_replay.py.
+
+A scenario is recorded on the real Docker daemon in one of two ways, chosen by its first line:
+- by default through labkit (`labkit replay FILE --engine docker --json`: labkit's command contract renders
+  what the docker CLI would print);
+- when its first line is exactly `# recorded with the docker CLI` (CLI_MARKER), by the real `docker` program:
+  each line runs through /bin/sh (so quoting is a terminal's) with DOCKER_HOST at dockerd and a private CLI
+  config, host-side lines on this machine, and after a successful `run -d`, `start` or `restart` the runner
+  waits until the started containers serve, as labkit does (replay_cli). Scenarios that exercise the CLI
+  layer (its flags, usage errors, formats) are recorded this way, so the recording is the CLI's own output,
+  never labkit's idea of it. test_conformance replays every scenario through labkit on both engines and
+  compares with the recording, however it was made.
+Both ways give results normalised by the one normaliser and scoped the same way (normalised()).
 
 Every name a scenario creates starts with `cf-<scenario>-` (the scenario is its file's name without
 .txt), so scenarios can run side by side, and a scenario's leftovers are found by that prefix.
@@ -16,13 +28,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from labkit.contract.cmdline import split
 from labkit.contract.normalise import Normaliser, normalise_result, render_table, table_cells
+from labkit.contract.transcript import is_docker_line, read_transcript
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -31,6 +46,9 @@ RECORDED = HERE / "recorded"
 PREDEFINED_NETWORKS = ("bridge", "host", "none")
 SESSION_LABEL = "labkit.session"
 REPLAY_TIMEOUT = 240
+DOCKERD = "unix:///var/run/docker.sock"
+LINE_TIMEOUT = 90
+CLI_MARKER = "# recorded with the docker CLI"
 
 
 def scenarios() -> list[Path]:
@@ -46,6 +64,12 @@ def prefix(path: Path) -> str:
 def recording(path: Path) -> Path:
     """Where a scenario's normalised docker results are kept."""
     return RECORDED / f"{path.stem}.jsonl"
+
+
+def recorded_with_cli(path: Path) -> bool:
+    """Whether the scenario is recorded by the real docker CLI (its first line is exactly CLI_MARKER)."""
+    with open(path, encoding="utf-8") as f:
+        return f.readline().rstrip("\r\n") == CLI_MARKER
 
 
 # -- scoping listings to the scenario -----------------------------------------------------------
@@ -67,8 +91,8 @@ def scope(result: dict, name_prefix: str) -> dict:
     """The result with foreign rows removed from a `docker ps` / `docker network ls` table."""
     kind = _listing(result["cmd"])
     text = result.get("stdout", "")
-    if kind is None or not text.strip():
-        return result
+    if kind is None or not text.strip() or "--format" in result["cmd"]:
+        return result  # a --format listing is the scenario's to scope (with --filter name=cf-…)
     lines = text.rstrip("\n").split("\n")
     rows = table_cells(lines)
     if rows is None or render_table(rows) != lines:
@@ -157,10 +181,120 @@ def replay_docker(path: Path) -> list[dict]:
 
 
 def replay_all_docker(paths: list[Path], workers: int = 8) -> dict[str, list[dict]]:
-    """Replay scenarios side by side on docker: {scenario name: normalised results}."""
+    """Replay scenarios through labkit side by side on docker: {scenario name: normalised results}."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         runs = dict(zip([p.stem for p in paths], pool.map(replay_docker, paths), strict=True))
     return {p.stem: normalised(p, runs[p.stem]) for p in paths}
+
+
+def record_all_docker(paths: list[Path], workers: int = 8) -> dict[str, list[dict]]:
+    """Run scenarios side by side on docker as they are recorded: by the docker CLI for those marked with
+    CLI_MARKER, through labkit for the others: {scenario name: normalised results}."""
+    config = tempfile.mkdtemp(prefix="lk-cli-cfg-")
+
+    def one(path: Path) -> list[dict]:
+        return replay_cli(path, DOCKERD, config) if recorded_with_cli(path) else normalised(path, replay_docker(path))
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return dict(zip([p.stem for p in paths], pool.map(one, paths), strict=True))
+    finally:
+        shutil.rmtree(config, ignore_errors=True)
+
+
+# -- running lines with the real docker CLI -------------------------------------------------------
+def cli_env(host: str | None, config: str) -> dict[str, str]:
+    """The environment of one line: DOCKER_HOST for docker lines, a private CLI config (no contexts, no plugins)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")}
+    env["DOCKER_CONFIG"] = config
+    if host is not None:
+        env["DOCKER_HOST"] = host
+    return env
+
+
+def run_cli_line(line: str, host: str, cwd: Path, config: str) -> dict:
+    """One scenario line through /bin/sh (so quoting is a terminal's): docker lines aimed at host."""
+    env = cli_env(host if is_docker_line(line) else None, config)
+    try:
+        proc = subprocess.run(["/bin/sh", "-c", line], env=env, cwd=str(cwd), capture_output=True, text=True,
+                              timeout=LINE_TIMEOUT, stdin=subprocess.DEVNULL)
+        return {"cmd": line, "exit_code": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return {"cmd": line, "exit_code": 124, "stdout": out, "stderr": f"timed out after {LINE_TIMEOUT} s\n"}
+
+
+def _cli_names(host: str, config: str, what: list[str]) -> list[str]:
+    proc = subprocess.run(["docker", *what], env=cli_env(host, config), capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    return [n for n in proc.stdout.split() if n]
+
+
+def cleanup_cli(host: str, name_prefix: str, config: str) -> None:
+    """Remove, with the docker CLI, the containers, then the networks, whose name starts with name_prefix
+    (always a `cf-` prefix)."""
+    assert name_prefix.startswith("cf-"), name_prefix
+    env = cli_env(host, config)
+    ps = ["ps", "-a", "--filter", f"name={name_prefix}", "--format", "{{.Names}}"]
+    containers = [n for n in _cli_names(host, config, ps) if n.startswith(name_prefix)]
+    if containers:
+        subprocess.run(["docker", "rm", "-f", *containers], env=env, capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+    nets = ["network", "ls", "--filter", f"name={name_prefix}", "--format", "{{.Name}}"]
+    networks = [n for n in _cli_names(host, config, nets) if n.startswith(name_prefix)]
+    if networks:
+        subprocess.run(["docker", "network", "rm", *networks], env=env, capture_output=True, timeout=60,
+                       stdin=subprocess.DEVNULL)
+
+
+def started(result: dict) -> list[str]:
+    """The containers a successful `docker run -d` / `start` / `restart` line started (IDs or names, as printed)."""
+    if result["exit_code"] != 0 or not is_docker_line(result["cmd"]):
+        return []
+    try:
+        words = split(result["cmd"])[1:]
+    except Exception:  # noqa: BLE001 - an unreadable line started nothing we can name
+        return []
+    verb = words[1] if words[:1] == ["container"] and len(words) > 1 else (words[0] if words else "")
+    if verb == "run" and ("-d" in words or "--detach" in words):
+        return result["stdout"].split()[-1:]
+    return result["stdout"].split() if verb in ("start", "restart") else []
+
+
+def wait_ready(engine, refs: list[str]) -> None:
+    """Wait until each started container serves (or exits, or is no server): labkit's readiness rule."""
+    from labkit.errors import LabkitError
+
+    for ref in refs:
+        try:
+            engine.wait_ready(ref)
+        except LabkitError:  # gone already (--rm): nothing to wait for
+            pass
+
+
+def replay_cli(path: Path, host: str, config: str) -> list[dict]:
+    """A scenario's lines by the docker CLI on the daemon at host, its prefix cleaned before and after.
+
+    The CLI returns from `docker run -d`, `start` and `restart` once the container's program is started, not
+    once it serves; labkit waits until a started server listens (labkit.engines.readiness). So after those
+    lines this waits the same way (labkit's DockerEngine.wait_ready, pointed at the daemon), as a person at a
+    terminal would: the next line (a curl to it, a `docker stop` before a Python server has set itself up)
+    would race otherwise. The wait prints nothing and changes no result. Returns normalised results."""
+    from labkit.engines.docker.engine import DockerEngine
+
+    engine = DockerEngine(host)
+    cleanup_cli(host, prefix(path), config)
+    results = []
+    try:
+        for line in read_transcript(str(path)):
+            results.append(run_cli_line(line, host, path.parent, config))
+            wait_ready(engine, started(results[-1]))
+    finally:
+        cleanup_cli(host, prefix(path), config)
+        client = getattr(engine, "_api", None)  # connected only if a wait asked the daemon
+        if client is not None:
+            client.close()
+    return normalised(path, results)
 
 
 # -- running on another engine in this process (the sim) ---------------------------------------
@@ -228,6 +362,8 @@ def differences(want: list[dict], got: list[dict], left: str = "recorded", right
             continue
         if w["cmd"] != g["cmd"]:
             parts.append(f"[{i + 1}] command differs: {left} {w['cmd']!r}, {right} {g['cmd']!r}")
+            parts.extend(f"    {r['cmd']}: exit {r['exit_code']}: {r['stderr'].strip()[-800:]}" for r in (w, g)
+                         if r["cmd"] == "<labkit replay>")
             continue
         parts.append(f"[{i + 1}] $ {cmd}")
         if w["exit_code"] != g["exit_code"]:
@@ -242,8 +378,6 @@ def differences(want: list[dict], got: list[dict], left: str = "recorded", right
 
 def host_tools() -> str:
     """The host programs host-side lines use, as `curl --version` names them (first line)."""
-    import subprocess
-
     try:
         out = subprocess.run(["curl", "--version"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.TimeoutExpired):
@@ -260,5 +394,5 @@ def has_host_lines(path: Path) -> bool:
 
 def recorded_host_tools() -> str | None:
     """The host's curl the recordings were made with."""
-    f = Path(__file__).resolve().parent / "recorded" / "_host.txt"
+    f = RECORDED / "_host.txt"
     return f.read_text().strip() if f.exists() else None

@@ -13,13 +13,15 @@ once it serves; the recordings were made by labkit, which waits until a started 
 engines.readiness). A scenario's next line (a curl to it, a `docker stop` before a Python server has set
 itself up) would race on either daemon, so after those lines the replay waits the same way on both daemons
 (labkit's DockerEngine.wait_ready, pointed at the daemon), as a person at a terminal would. The wait prints
-nothing and changes no result.
+nothing and changes no result. The line runner is harness.replay_cli, the one record.py uses for the
+scenarios recorded with the docker CLI.
 
 Scenarios replay side by side (every name a scenario creates starts with its prefix); one scenario runs on
 dockerd and then on the sim daemon, never on both at once: both publish on this machine's ports (dockerd on
 0.0.0.0, the sim on 127.0.0.1), so a scenario's `-p 18101:3000` on one would take the port from the other.
 Each scenario's `cf-<scenario>-` containers and networks are removed before and after, on both daemons.
-A divergence that cannot be fixed in the API server is listed, with its evidence, in KNOWN_DIVERGENCES.
+A divergence that cannot be fixed in the API server is listed, with its evidence, in test_divergences.CLI_REPLAY
+(the one list of the embedded engine's known divergences).
 """
 
 from __future__ import annotations
@@ -33,121 +35,20 @@ from pathlib import Path
 
 import pytest
 
-from labkit.contract.cmdline import split
-from labkit.contract.transcript import is_docker_line, read_transcript
 from tests.conformance import harness
+from tests.conformance.test_divergences import CLI_REPLAY
 
 SCENARIOS = harness.scenarios()
 IDS = [p.stem for p in SCENARIOS]
-DOCKERD = "unix:///var/run/docker.sock"
-LINE_TIMEOUT = 90
+DOCKERD = harness.DOCKERD
 WORKERS = 8
 
-# scenario -> why the CLI's output differs between dockerd and the sim daemon (applied as a strict xfail).
-KNOWN_DIVERGENCES: dict[str, str] = {
-    "cli-errors": "`docker run --rm cf-cli-errors-no-such-image`: both daemons answer the create with 404, and the CLI "
-                  "then asks to pull the image. dockerd tries the registry and the CLI prints its network's answer "
-                  "(offline: `docker: Error response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: "
-                  "lookup registry-1.docker.io on …: no such host`; online: `pull access denied for "
-                  "cf-cli-errors-no-such-image, repository does not exist or may require 'docker login'`); the sim "
-                  "never pulls and answers `No such image: cf-cli-errors-no-such-image:latest (the embedded engine "
-                  "does not pull: it has the course's base images and what you build)`. Same exit code (125) and "
-                  "the same other lines.",
-}
 
-
-# -- running a scenario's lines -------------------------------------------------------------------------
-def _env(host: str | None, config: str) -> dict[str, str]:
-    """The environment of one line: DOCKER_HOST for docker lines, a private CLI config (no contexts, no plugins)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")}
-    env["DOCKER_CONFIG"] = config
-    if host is not None:
-        env["DOCKER_HOST"] = host
-    return env
-
-
-def run_line(line: str, host: str, cwd: Path, config: str) -> dict:
-    """One scenario line through /bin/sh (so quoting is a terminal's): docker lines aimed at host."""
-    env = _env(host if is_docker_line(line) else None, config)
-    try:
-        proc = subprocess.run(["/bin/sh", "-c", line], env=env, cwd=str(cwd), capture_output=True, text=True,
-                              timeout=LINE_TIMEOUT, stdin=subprocess.DEVNULL)
-        return {"cmd": line, "exit_code": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
-    except subprocess.TimeoutExpired as exc:
-        out = exc.stdout.decode(errors="replace") if isinstance(exc.stdout, bytes) else (exc.stdout or "")
-        return {"cmd": line, "exit_code": 124, "stdout": out, "stderr": f"timed out after {LINE_TIMEOUT} s\n"}
-
-
-def _names(host: str, config: str, what: list[str]) -> list[str]:
-    proc = subprocess.run(["docker", *what], env=_env(host, config), capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL)
-    return [n for n in proc.stdout.split() if n]
-
-
-def cleanup(host: str, name_prefix: str, config: str) -> None:
-    """Remove the containers, then the networks, whose name starts with name_prefix (always a `cf-` prefix)."""
-    assert name_prefix.startswith("cf-"), name_prefix
-    env = _env(host, config)
-    ps = ["ps", "-a", "--filter", f"name={name_prefix}", "--format", "{{.Names}}"]
-    containers = [n for n in _names(host, config, ps) if n.startswith(name_prefix)]
-    if containers:
-        subprocess.run(["docker", "rm", "-f", *containers], env=env, capture_output=True, timeout=60,
-                       stdin=subprocess.DEVNULL)
-    nets = ["network", "ls", "--filter", f"name={name_prefix}", "--format", "{{.Name}}"]
-    networks = [n for n in _names(host, config, nets) if n.startswith(name_prefix)]
-    if networks:
-        subprocess.run(["docker", "network", "rm", *networks], env=env, capture_output=True, timeout=60,
-                       stdin=subprocess.DEVNULL)
-
-
-def started(result: dict) -> list[str]:
-    """The containers a successful `docker run -d` / `start` / `restart` line started (IDs or names, as printed)."""
-    if result["exit_code"] != 0 or not is_docker_line(result["cmd"]):
-        return []
-    try:
-        words = split(result["cmd"])[1:]
-    except Exception:  # noqa: BLE001 - an unreadable line started nothing we can name
-        return []
-    verb = words[1] if words[:1] == ["container"] and len(words) > 1 else (words[0] if words else "")
-    if verb == "run" and ("-d" in words or "--detach" in words):
-        return result["stdout"].split()[-1:]
-    return result["stdout"].split() if verb in ("start", "restart") else []
-
-
-def wait_ready(engine, refs: list[str]) -> None:
-    """Wait until each started container serves (or exits, or is no server): labkit's readiness rule."""
-    from labkit.errors import LabkitError
-
-    for ref in refs:
-        try:
-            engine.wait_ready(ref)
-        except LabkitError:  # gone already (--rm): nothing to wait for
-            pass
-
-
-def replay(path: Path, host: str, config: str) -> list[dict]:
-    """A scenario's lines on the daemon at host, its prefix cleaned before and after: normalised results."""
-    from labkit.engines.docker.engine import DockerEngine
-
-    engine = DockerEngine(host)
-    cleanup(host, harness.prefix(path), config)
-    results = []
-    try:
-        for line in read_transcript(str(path)):
-            results.append(run_line(line, host, path.parent, config))
-            wait_ready(engine, started(results[-1]))
-    finally:
-        cleanup(host, harness.prefix(path), config)
-        client = getattr(engine, "_api", None)  # connected only if a wait asked the daemon
-        if client is not None:
-            client.close()
-    return harness.normalised(path, results)
-
-
+# -- running a scenario's lines (harness.replay_cli) on both daemons ---------------------------------------
 def replay_both(paths: list[Path], sim_host: str, config: str) -> dict[str, tuple[list[dict], list[dict]]]:
     """Every scenario on dockerd, then on the sim daemon (scenarios side by side): {name: (dockerd's, sim's)}."""
     def both(path: Path) -> tuple[list[dict], list[dict]]:
-        return replay(path, DOCKERD, config), replay(path, sim_host, config)
+        return harness.replay_cli(path, DOCKERD, config), harness.replay_cli(path, sim_host, config)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         return dict(zip([p.stem for p in paths], pool.map(both, paths), strict=True))
@@ -160,8 +61,9 @@ def _dockerd_problem(config: str) -> str | None:
     if shutil.which("docker") is None:
         return "the docker CLI is not installed"
     try:
-        proc = subprocess.run(["docker", "version", "--format", "{{.Server.APIVersion}}"], env=_env(DOCKERD, config),
-                              capture_output=True, text=True, timeout=20, stdin=subprocess.DEVNULL)
+        proc = subprocess.run(["docker", "version", "--format", "{{.Server.APIVersion}}"],
+                              env=harness.cli_env(DOCKERD, config), capture_output=True, text=True, timeout=20,
+                              stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"no Docker daemon answers the docker CLI at {DOCKERD} ({err})"
     if proc.returncode != 0 or not proc.stdout.strip():
@@ -199,7 +101,7 @@ def runs(request, cli_config):
 
 
 def _param(path: Path):
-    reason = KNOWN_DIVERGENCES.get(path.stem)
+    reason = CLI_REPLAY.get(path.stem)
     marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
     return pytest.param(path, id=path.stem, marks=marks)
 
@@ -213,19 +115,19 @@ def test_the_cli_prints_the_same_on_both_daemons(path, runs):
 
 
 def test_known_divergences_name_scenarios():
-    unknown = sorted(set(KNOWN_DIVERGENCES) - set(IDS))
-    assert not unknown, f"KNOWN_DIVERGENCES names no scenario: {unknown}"
+    unknown = sorted(set(CLI_REPLAY) - set(IDS))
+    assert not unknown, f"test_divergences.CLI_REPLAY names no scenario: {unknown}"
 
 
 def test_the_replay_waits_after_the_lines_that_start_containers():
     def line(cmd: str, stdout: str, code: int = 0) -> dict:
         return {"cmd": cmd, "exit_code": code, "stdout": stdout, "stderr": ""}
 
-    assert started(line("docker run -d --name cf-x-a img", "abc\n")) == ["abc"]
-    assert started(line("docker container run --detach img", "abc\n")) == ["abc"]
-    assert started(line("docker run --rm img", "hello\n")) == []
-    assert started(line("docker run -d --name cf-x-a img", "", 125)) == []
-    assert started(line("docker start cf-x-a cf-x-b", "cf-x-a\ncf-x-b\n")) == ["cf-x-a", "cf-x-b"]
-    assert started(line("docker restart -t 1 cf-x-a", "cf-x-a\n")) == ["cf-x-a"]
-    assert started(line("docker stop cf-x-a", "cf-x-a\n")) == []
-    assert started(line("curl -sS http://127.0.0.1:18101", "started\n")) == []
+    assert harness.started(line("docker run -d --name cf-x-a img", "abc\n")) == ["abc"]
+    assert harness.started(line("docker container run --detach img", "abc\n")) == ["abc"]
+    assert harness.started(line("docker run --rm img", "hello\n")) == []
+    assert harness.started(line("docker run -d --name cf-x-a img", "", 125)) == []
+    assert harness.started(line("docker start cf-x-a cf-x-b", "cf-x-a\ncf-x-b\n")) == ["cf-x-a", "cf-x-b"]
+    assert harness.started(line("docker restart -t 1 cf-x-a", "cf-x-a\n")) == ["cf-x-a"]
+    assert harness.started(line("docker stop cf-x-a", "cf-x-a\n")) == []
+    assert harness.started(line("curl -sS http://127.0.0.1:18101", "started\n")) == []

@@ -127,8 +127,8 @@ def test_what_the_daemon_does_not_serve_is_said_in_labkit_words(sim_dir):
     status, _ = daemon.start()
     engine = EmbeddedEngine(status.socket)
     with pytest.raises(CommandError) as err:
-        engine._call(engine.api.prune_containers)
-    assert err.value.stderr == ("labkit: labkit's embedded engine does not implement `prune containers` "
+        engine._call(engine.api.df)
+    assert err.value.stderr == ("labkit: labkit's embedded engine does not implement `df` "
                                 "(an Engine API call outside the course's subset)\n")
 
 

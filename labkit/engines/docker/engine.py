@@ -7,6 +7,7 @@ daemon's own message; commands.py turns them into CLI output with the shared ren
 from __future__ import annotations
 
 import os
+import struct
 from collections.abc import Iterator
 from typing import BinaryIO
 
@@ -108,11 +109,8 @@ class DockerEngine:
     def create_network(self, name: str, driver: str, internal: bool, subnets: list[str],
                        labels: dict[str, str]) -> str:
         """POST /networks/create; the new network's ID."""
-        import docker
-
-        ipam = None
-        if subnets:
-            ipam = docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet=s) for s in subnets])
+        # the IPAM block the docker CLI sends (Options {}, so `network inspect` shows "Options": {} as for the CLI's)
+        ipam = {"Driver": "default", "Config": [{"Subnet": s} for s in subnets], "Options": {}}
         res = self._call(self.api.create_network, name, driver=driver, internal=internal, ipam=ipam,
                          labels=labels, check_duplicate=True)
         return res["Id"]
@@ -244,6 +242,73 @@ class DockerEngine:
         stdout, stderr = out if isinstance(out, tuple) else (out, b"")
         return (code if code is not None else 0), (stdout or b"").decode(errors="replace"), \
             (stderr or b"").decode(errors="replace")
+
+    def log_frames(self, cid: str, *, tail: str = "all", since: str | None = None, until: str | None = None,
+                   timestamps: bool = False, follow: bool = False, tty: bool = False) -> Iterator[tuple[int, bytes]]:
+        """GET /containers/ID/logs, demultiplexed: (1 stdout / 2 stderr, bytes) in the daemon's order."""
+        params = {"stdout": 1, "stderr": 1, "timestamps": int(timestamps), "follow": int(follow), "tail": tail}
+        if since is not None:
+            params["since"] = since
+        if until is not None:
+            params["until"] = until
+        res = self._call(self.api._get, self.api._url("/containers/{0}/logs", cid), params=params, stream=True)
+        self._call(self.api._raise_for_status, res)
+        if follow:  # a quiet container is no timeout: the stream ends when the container stops
+            self.api._disable_socket_timeout(self.api._get_raw_response_socket(res))
+        try:
+            if tty:  # one stream of bare bytes
+                for chunk in res.iter_content(4096):
+                    yield 1, chunk
+                return
+            while True:  # frames: stream (1 stdout, 2 stderr), three zero bytes, a big-endian length, the bytes
+                header = res.raw.read(8)
+                if len(header) < 8:
+                    return
+                stream, length = struct.unpack(">BxxxL", header)
+                yield (2 if stream == 2 else 1), res.raw.read(length)
+        finally:
+            res.close()
+
+    def kill(self, cid: str, signal: str | None = None) -> None:
+        """POST /containers/ID/kill."""
+        self._call(self.api.kill, cid, signal=signal)
+
+    def rename(self, cid: str, name: str) -> None:
+        """POST /containers/ID/rename."""
+        self._call(self.api.rename, cid, name)
+
+    def top(self, cid: str, ps_args: str | None = None) -> dict:
+        """GET /containers/ID/top."""
+        return self._call(self.api.top, cid, ps_args=ps_args)
+
+    def pause(self, cid: str) -> None:
+        """POST /containers/ID/pause."""
+        self._call(self.api.pause, cid)
+
+    def unpause(self, cid: str) -> None:
+        """POST /containers/ID/unpause."""
+        self._call(self.api.unpause, cid)
+
+    def info(self) -> dict:
+        """GET /info."""
+        return self._call(self.api.info)
+
+    def prune_containers(self, filters: dict | None = None) -> dict:
+        """POST /containers/prune."""
+        return self._call(self.api.prune_containers, filters=filters)
+
+    def prune_networks(self, filters: dict | None = None) -> dict:
+        """POST /networks/prune."""
+        return self._call(self.api.prune_networks, filters=filters)
+
+    def pull(self, repository: str, tag: str) -> Iterator[dict]:
+        """POST /images/create?fromImage=…: the daemon's progress messages, one dict each."""
+        stream = self._call(self.api.pull, repository, tag=tag, stream=True, decode=True)
+        while True:
+            try:
+                yield self._call(next, stream)
+            except StopIteration:
+                return
 
     # -- readiness ------------------------------------------------------------------------
     def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:

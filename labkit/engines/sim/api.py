@@ -43,11 +43,11 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from labkit.engines.sim import api_lifecycle as lifecycle
 from labkit.engines.sim import api_streams as streams
 from labkit.engines.sim.api_routes import (
     container_create,
     container_inspect,
-    container_kill,
     container_list,
     container_remove,
     container_resize,
@@ -336,16 +336,31 @@ def version(h: Handler) -> None:
 def info(h: Handler) -> None:
     containers = h.engine.list_containers(all=True)
     running = sum(c["State"] == "running" for c in containers)
+    paused = sum(c["State"] == "paused" for c in containers)
     host = getattr(h.engine, "host_address", None)
     h.send_json(200, {
         "ID": "labkit-sim", "Name": "labkit-sim", "Containers": len(containers), "ContainersRunning": running,
-        "ContainersPaused": 0, "ContainersStopped": len(containers) - running, "Images": len(h.engine.list_images()),
-        "Driver": "labkit-sim", "ServerVersion": ENGINE_VERSION, "OperatingSystem": "labkit embedded engine",
+        "ContainersPaused": paused, "ContainersStopped": len(containers) - running - paused,
+        "Images": len(h.engine.list_images()), "Driver": "labkit-sim", "ServerVersion": ENGINE_VERSION,
+        "OperatingSystem": "labkit embedded engine",
         "OSType": "linux", "Architecture": platform.machine() or "x86_64", "KernelVersion": platform.release(),
-        "NCPU": os.cpu_count() or 1, "MemTotal": 0, "DockerRootDir": h.engine.dir, "LoggingDriver": "json-file",
-        "Plugins": {"Volume": [], "Network": ["bridge", "null"], "Log": ["json-file"]},
+        "NCPU": os.cpu_count() or 1, "MemTotal": _mem_total(), "DockerRootDir": h.engine.dir,
+        "LoggingDriver": "labkit-sim (a file per stream)",
+        "Plugins": {"Volume": [], "Network": ["bridge", "null"], "Log": []},
         "Swarm": {"LocalNodeState": "inactive"}, "SecurityOptions": [], "Warnings": None,
         "Labels": [f"labkit.host_address={host}"] if host else []})
+
+
+def _mem_total() -> int:
+    """This machine's memory in bytes (the embedded engine's containers share it), from /proc/meminfo."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemTotal:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
 
 
 _ID = "([^/]+)"
@@ -358,15 +373,20 @@ ROUTES = [(method, re.compile(pattern), route) for method, pattern, route in [
     ("POST", f"/networks/{_ID}/disconnect", network_disconnect),
     # images: a name has slashes and a colon (curlimages/curl:8.14.1), so the suffix routes
     ("GET", "/images/json", image_list), ("GET", "/images/(.+)/json", lambda h, n: h.send_json(200, h.engine.inspect_image(n))),
-    ("POST", "/images/(.+)/tag", image_tag), ("POST", "/images/create", streams.image_create), ("POST", "/build", streams.build),
+    ("POST", "/images/(.+)/tag", image_tag), ("POST", "/images/create", lifecycle.image_create),
+    ("POST", "/build", streams.build),
     # containers
     ("GET", "/containers/json", container_list), ("POST", "/containers/create", container_create),
     ("GET", f"/containers/{_ID}/json", container_inspect), ("POST", f"/containers/{_ID}/start", container_start),
     ("POST", f"/containers/{_ID}/stop", container_stop), ("POST", f"/containers/{_ID}/restart", container_restart),
-    ("POST", f"/containers/{_ID}/kill", container_kill), ("DELETE", f"/containers/{_ID}", container_remove),
+    ("POST", f"/containers/{_ID}/kill", lifecycle.container_kill), ("DELETE", f"/containers/{_ID}", container_remove),
     ("POST", f"/containers/{_ID}/resize", container_resize),
-    ("POST", f"/containers/{_ID}/wait", streams.container_wait), ("GET", f"/containers/{_ID}/logs", streams.container_logs),
+    ("POST", f"/containers/{_ID}/wait", streams.container_wait), ("GET", f"/containers/{_ID}/logs", lifecycle.container_logs),
     ("POST", f"/containers/{_ID}/attach", streams.container_attach),
+    ("POST", f"/containers/{_ID}/rename", lifecycle.container_rename), ("GET", f"/containers/{_ID}/top", lifecycle.container_top),
+    ("POST", f"/containers/{_ID}/pause", lifecycle.container_pause),
+    ("POST", f"/containers/{_ID}/unpause", lifecycle.container_unpause),
+    ("POST", "/containers/prune", lifecycle.containers_prune), ("POST", "/networks/prune", lifecycle.networks_prune),
     # exec
     ("POST", f"/containers/{_ID}/exec", streams.exec_create), ("POST", f"/exec/{_ID}/start", streams.exec_start),
     ("GET", f"/exec/{_ID}/json", streams.exec_inspect), ("POST", f"/exec/{_ID}/resize", streams.exec_resize),

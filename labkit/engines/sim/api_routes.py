@@ -7,12 +7,11 @@ the route table in api.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
 
+from labkit.engines.sim import listfilters
 from labkit.engines.sim.api_streams import Exchange, container, strings
+from labkit.engines.sim.containers import check_joiner
 from labkit.errors import BadRequest, Conflict, EngineError, NotFound
 
 
@@ -48,10 +47,8 @@ def _network(h: Exchange, doc: dict) -> dict:
 
 
 def network_list(h: Exchange) -> None:
-    f = filters(h)  # the engine filters by label; name, id and driver here
-    h.send_json(200, [_network(h, n) for n in keep(h.engine.list_networks(f or None), f, {
-        "name": lambda n, v: v in n["Name"], "id": lambda n, v: n["Id"].startswith(v),
-        "driver": lambda n, v: n["Driver"] == v})])
+    f = filters(h)  # dockerd's rules (listfilters)
+    h.send_json(200, [_network(h, n) for n in listfilters.networks(h.engine.list_networks(), f)])
 
 
 def network_inspect(h: Exchange, net: str) -> None:
@@ -149,11 +146,11 @@ def image_tag(h: Exchange, name: str) -> None:
 
 # -- containers ---------------------------------------------------------------------------------
 def container_list(h: Exchange) -> None:
-    f = filters(h)  # the engine filters by label and name; id and status here
-    items = keep(h.engine.list_containers(all=h.flag("all"), filters=f or None), f,
-                 {"id": lambda c, v: c["Id"].startswith(v), "status": lambda c, v: c["State"] == v})
+    f = filters(h)  # dockerd's rules (listfilters), on the summaries dockerd would list
+    docs = [doc for doc in (_summary(h, c) for c in h.engine.list_containers(all=True)) if doc]
+    items = listfilters.containers(docs, h.flag("all"), f, h.engine)
     limit = h.number("limit") or -1
-    h.send_json(200, [doc for doc in (_summary(h, c) for c in (items[:limit] if limit > 0 else items)) if doc])
+    h.send_json(200, items[:limit] if limit > 0 else items)
 
 
 def _summary(h: Exchange, doc: dict) -> dict | None:
@@ -218,16 +215,19 @@ def container_create(h: Exchange) -> None:
     mode = args["network"] or ""
     joins = None
     if mode.startswith("container:"):
+        check_joiner(args["hostname"], args["bindings"], args["exposed"])
         try:
             h.engine.inspect_container(mode.split(":", 1)[1])
         except NotFound:
             args, joins = {**args, "network": "none"}, mode
+    warnings = ["Published ports are discarded when using host network mode"] if mode == "host" and \
+        args["bindings"] else []
     cid = h.engine.create_container(**args)
     if joins:
         h.server.joins[cid] = joins
     for gone in [k for k in h.server.joins if k not in h.engine.containers]:
         del h.server.joins[gone]
-    h.send_json(201, {"Id": cid, "Warnings": []})
+    h.send_json(201, {"Id": cid, "Warnings": warnings})
 
 
 def container_start(h: Exchange, ref: str) -> None:
@@ -261,28 +261,6 @@ def container_stop(h: Exchange, ref: str) -> None:
 def container_restart(h: Exchange, ref: str) -> None:
     h.engine.restart(ref, h.number("t"))
     h.send_empty(204)
-
-
-def container_kill(h: Exchange, ref: str) -> None:
-    """SIGKILL (the default) ends the container at once (137); another signal goes to its real programs (python3),
-    which the engine's built-in tools ignore, as a PID 1 without a handler does."""
-    c, sig = container(h, ref), _signal(h.q("signal") or "KILL")
-    if not c.running:
-        raise Conflict(f"Cannot kill container: {ref}: Container {c.id} is not running")
-    if sig == signal.SIGKILL:
-        h.engine.stop(c.id, 0)
-    else:
-        for proc in [p for p in c.procs if p.poll() is None]:
-            with contextlib.suppress(OSError):
-                os.killpg(proc.pid, sig)
-    h.send_empty(204)
-
-
-def _signal(name: str) -> signal.Signals:
-    try:
-        return signal.Signals(int(name)) if name.isdigit() else signal.Signals["SIG" + name.upper().removeprefix("SIG")]
-    except (KeyError, ValueError):
-        raise BadRequest(f"Invalid signal: {name}") from None
 
 
 def container_remove(h: Exchange, ref: str) -> None:

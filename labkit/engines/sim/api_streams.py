@@ -21,7 +21,6 @@ import fcntl
 import io
 import json
 import os
-import re
 import select
 import socket
 import struct
@@ -260,7 +259,7 @@ def build(h: Exchange) -> None:
 
 
 def image_create(h: Exchange) -> None:
-    """POST /images/create: import a root filesystem tar (fromSrc=-), or "pull" (fromImage) an image already here."""
+    """POST /images/create?fromSrc=-: import a root filesystem tar (a pull is api_lifecycle's)."""
     if h.q("fromSrc") == "-":
         repo, tag = h.q("repo"), h.q("tag") or "latest"
         with tempfile.NamedTemporaryFile(prefix="labkit-import-", suffix=".tar") as tar:
@@ -269,18 +268,7 @@ def image_create(h: Exchange) -> None:
             h.engine.import_image(tar.name, repo, tag, h.query.get("changes", []))
         h.send_json(200, {"status": h.engine.inspect_image(f"{repo}:{tag}")["Id"] if repo else ""})
         return
-    if not h.q("fromImage"):
-        raise BadRequest("the embedded engine imports only an uploaded tar (fromSrc=-)")
-    name = re.sub(r"^docker\.io/(library/)?", "", h.q("fromImage"))  # the CLI asks for docker.io/library/python
-    ref = name + (f":{h.q('tag')}" if h.q("tag") and ":" not in name.rsplit("/", 1)[-1] else "")
-    try:
-        h.engine.inspect_image(ref)
-    except NotFound:
-        raise NotFound(f"No such image: {ref} (the embedded engine does not pull: it has the course's base images "
-                       "and what you build)") from None
-    out = h.chunked("application/json")
-    out.write(jline({"status": f"Status: Image is up to date for {ref}"}, b"\r\n"))
-    out.end()
+    raise BadRequest("the embedded engine imports only an uploaded tar (fromSrc=-); it never pulls")
 
 
 # -- containers: wait, logs, attach -------------------------------------------------------------------
@@ -298,28 +286,6 @@ def container_wait(h: Exchange, ref: str) -> None:
             return
         time.sleep(POLL)
     out.write(jline({"Error": None, "StatusCode": c.exit_code}))
-    out.end()
-
-
-def container_logs(h: Exchange, ref: str) -> None:
-    """GET /containers/ID/logs: what the container printed (framed unless TTY); with follow, until it stops."""
-    c = container(h, ref)
-    wanted = {STDOUT: h.flag("stdout"), STDERR: h.flag("stderr")}
-    if not any(wanted.values()):
-        raise BadRequest("Bad parameters: you must choose at least one stream")
-    tty, stamps, tail = bool(c.config.get("Tty")), h.flag("timestamps"), h.q("tail", "all")
-    logs = LogTail((c.stdout_path, c.stderr_path), from_start=True)
-    out = h.chunked(RAW if tty else MUX)
-
-    def send(stream: int, data: bytes, lines: int | None = None) -> None:
-        if wanted[stream]:
-            out.write(frame(stream, stamp(data, lines, stamps), tty))
-
-    for stream, data in logs.read():  # the tail applies to each stream: the files do not say how they interleave
-        send(stream, data, int(tail) if tail.isdigit() else None)
-    if h.flag("follow") and c.running:
-        pump(logs, send, done=lambda: not c.running, gone=h.gone)
-    logs.close()
     out.end()
 
 
@@ -378,6 +344,8 @@ def exec_create(h: Exchange, ref: str) -> None:
     body, c = h.json_body(), container(h, ref)
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
+    if c.paused:
+        raise Conflict(f"Container {ref} is paused, unpause the container before exec")
     cmd = strings(body.get("Cmd"))
     if not cmd:
         raise BadRequest("No exec command specified")

@@ -6,7 +6,9 @@ import ipaddress
 import json
 import os
 import random
+import re
 import shutil
+import socket
 
 from labkit import units
 from labkit.engines.sim.model import (
@@ -21,6 +23,16 @@ from labkit.engines.sim.model import (
 )
 from labkit.errors import engine_error
 from labkit.images import with_tag
+
+
+def check_joiner(hostname: str | None, bindings: dict, exposed: list[str]) -> None:
+    """A `--network container:X` container cannot have its own hostname, published or exposed ports: dockerd's
+    400s, in its order (checked one by one on Docker 20.10)."""
+    for given, what in ((hostname, "hostname and the network mode"),
+                        (bindings, "port publishing and the container type network mode"),
+                        (exposed, "port exposing and the container type network mode")):
+        if given:
+            raise engine_error(400, f"conflicting options: {what}")
 
 
 class ContainerOps:
@@ -65,13 +77,14 @@ class ContainerOps:
                 ports.append({"PrivatePort": int(port), "Type": proto})
         return {"Id": c.id, "Names": ["/" + c.name], "Image": c.image_ref, "ImageID": c.image.id,
                 "Command": " ".join(c.argv), "Created": int(c.created), "Ports": ports,
-                "Labels": c.config.get("Labels") or {}, "State": c.status, "Status": self._status(c),
+                "Labels": c.config.get("Labels") or {}, "State": "paused" if c.paused else c.status,
+                "Status": self._status(c),
                 "HostConfig": {"NetworkMode": c.network_mode}}
 
     def _status(self, c: SimContainer) -> str:
         now = _now()
         if c.status == "running":
-            return "Up " + units.human_duration(now - c.started)
+            return "Up " + units.human_duration(now - c.started) + (" (Paused)" if c.paused else "")
         if c.status == "exited":
             return f"Exited ({c.exit_code}) " + units.ago(c.finished, now)
         return "Created"
@@ -108,12 +121,13 @@ class ContainerOps:
         bridge = nets.get("bridge") or {}
         return {
             "Id": c.id, "Created": _rfc3339(c.created), "Path": argv[0] if argv else "", "Args": argv[1:],
-            "State": {"Status": c.status, "Running": c.running, "Paused": False, "Restarting": False,
+            "State": {"Status": "paused" if c.paused else c.status, "Running": c.running, "Paused": c.paused,
+                      "Restarting": False,
                       "OOMKilled": False, "Dead": False, "Pid": self._pid(c), "ExitCode": c.exit_code,
                       "Error": c.error, "StartedAt": _rfc3339(c.started), "FinishedAt": _rfc3339(c.finished)},
             "Image": c.image.id, "Name": "/" + c.name, "RestartCount": 0, "Driver": "labkit-sim",
             "Platform": "linux",
-            "HostConfig": {"NetworkMode": c.network_mode, "AutoRemove": c.auto_remove,
+            "HostConfig": {"Binds": None, "NetworkMode": c.network_mode, "AutoRemove": c.auto_remove, "Links": None,
                            "PortBindings": {k: [{"HostIp": ip, "HostPort": hp} for ip, hp in v]
                                             for k, v in c.bindings.items()}},
             "Config": c.config,
@@ -148,6 +162,7 @@ class ContainerOps:
             owner = None
             nets: list[str] = []
             if mode.startswith("container:"):
+                check_joiner(hostname, bindings, exposed)
                 owner = self._ctr(mode.split(":", 1)[1])
                 if owner.ns_owner:
                     owner = self._ctr(owner.ns_owner)
@@ -155,14 +170,14 @@ class ContainerOps:
                 pass
             elif mode in ("default", "bridge"):
                 nets = ["bridge"]
-            elif mode == "host":
-                raise engine_error(400, "the embedded engine has no host network: use a bridge network")
+            elif mode == "host":  # the machine's own network: its loopback, its hostname, nothing published
+                bindings, hostname = {}, hostname or socket.gethostname()
             else:
                 nets = [mode]  # the daemon looks the network up when the container starts
             cid = _new_id()
             cfg = json.loads(json.dumps(img.config))
             env_keys = {e.split("=", 1)[0] for e in env}
-            cfg["Env"] = [e for e in cfg.get("Env") or [] if e.split("=", 1)[0] not in env_keys] + list(env)
+            cfg["Env"] = list(env) + [e for e in cfg.get("Env") or [] if e.split("=", 1)[0] not in env_keys]  # as dockerd
             if command:
                 cfg["Cmd"] = list(command)
             exposed_ports = dict(cfg.get("ExposedPorts") or {})
@@ -183,10 +198,15 @@ class ContainerOps:
                 shutil.copytree(img.files, files, symlinks=True)
             else:
                 os.makedirs(files)
+            # addresses go round (the next free index after the last one given), as a new container's namespace is
+            # new on Docker: reusing a just-removed container's address would meet its connections in TIME_WAIT, and
+            # a program binding without SO_REUSEADDR would fail with EADDRINUSE where on Docker it serves
             taken = {other.index for other in self.containers.values()}
-            index = next((i for i in range(250) if i not in taken), None)
+            start = getattr(self, "index_cursor", 0)
+            index = next((i % 250 for i in range(start, start + 250) if i % 250 not in taken), None)
             if index is None:
                 raise engine_error(500, "the embedded engine holds 250 containers at most; remove some (labkit clean)")
+            self.index_cursor = index + 1
             c = SimContainer(cid, name, img, image, cfg, network or "default", list(aliases), dict(bindings),
                              auto_remove, index, root)
             c.networks = nets
@@ -205,6 +225,9 @@ class ContainerOps:
     def remove_container(self, cid: str, force: bool = False) -> None:
         """DELETE /containers/ID."""
         c = self._ctr(cid)
+        if c.paused and not force:
+            raise engine_error(409, f"You cannot remove a paused container {c.id}. Unpause and then stop the container "
+                                    "before attempting removal or force remove")
         if c.running:
             if not force:
                 raise engine_error(409, f"You cannot remove a running container {c.id}. Stop the container before "
@@ -237,3 +260,46 @@ class ContainerOps:
         out = _read(c.stdout_path)
         err = _read(c.stderr_path)
         return out, err
+
+    def rename(self, cid: str, name: str) -> None:
+        """POST /containers/ID/rename?name=NAME, with dockerd's checks in dockerd's order."""
+        if not cid or not name:
+            raise engine_error(400, "Neither old nor new names may be empty")
+        new = "/" + name.removeprefix("/")
+        with self.lock:
+            c = self._ctr(cid)
+            if "/" + c.name == new:
+                raise engine_error(400, "Renaming a container with the same name as its current name")
+            if not _NAME.fullmatch(new):
+                raise engine_error(400, f"Error when allocating new name: Invalid container name ({new}), only "
+                                        "[a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+            for other in self.containers.values():
+                if "/" + other.name == new:
+                    raise engine_error(409, f'Error when allocating new name: Conflict. The container name "{new}" is '
+                                            f'already in use by container "{other.id}". You have to remove (or rename) '
+                                            "that container to be able to reuse that name.")
+            c.name = new[1:]
+            self._write_topology()
+
+    def rw_size(self, cid: str) -> int:
+        """The bytes a container wrote to its own files (what removing it reclaims): files new or changed since
+        the image's."""
+        c = self._ctr(cid)
+        base, total = os.path.join(c.root, "rootfs"), 0
+        for root, _, files in os.walk(base):
+            for f in files:
+                path = os.path.join(root, f)
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue
+                try:
+                    orig = os.lstat(os.path.join(c.image.files, os.path.relpath(path, base))) if c.image.files else None
+                except OSError:
+                    orig = None
+                if orig is None or (orig.st_size, int(orig.st_mtime)) != (st.st_size, int(st.st_mtime)):
+                    total += st.st_size
+        return total
+
+
+_NAME = re.compile(r"^/?[a-zA-Z0-9][a-zA-Z0-9_.-]+$")

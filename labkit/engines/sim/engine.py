@@ -31,6 +31,7 @@ from labkit.engines.sim.model import (
     _new_id,
 )
 from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
+    HOST_NETWORK,
     claim_block,
     real_addresses,
 )
@@ -73,7 +74,7 @@ class SimEngine(NetworkOps, ImageOps, ContainerOps, Runtime, Probes):
         data = {"containers": {}}
         for c in self.containers.values():
             owner = self.containers.get(c.ns_owner) if c.ns_owner else c
-            loop, iface = real_addresses(self.block, (owner or c).index)
+            loop, iface = self.real_addresses(owner or c)
             nets = {}
             if not c.ns_owner:
                 for name in c.networks:
@@ -85,11 +86,15 @@ class SimEngine(NetworkOps, ImageOps, ContainerOps, Runtime, Probes):
                                   "internal": net.internal, "gateway": net.gateway, "subnet": net.subnet}
             data["containers"][c.id] = {"name": c.name, "running": c.running, "loopback": loop, "iface": iface,
                                         "hostname": c.config.get("Hostname", ""), "ns": c.ns_owner,
-                                        "networks": nets}
+                                        "networks": nets, "host": (owner or c).network_mode == "host"}
         tmp = self.topology_file + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(data, f)
         os.replace(tmp, self.topology_file)
+
+    def real_addresses(self, c) -> tuple[str, str]:
+        """The real (loopback, interfaces) addresses of a container's network namespace on this machine."""
+        return HOST_NETWORK if c.network_mode == "host" else real_addresses(self.block, c.index)
 
     def version(self) -> dict:
         """The engine's /version document (the embedded engine names itself)."""

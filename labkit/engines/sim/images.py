@@ -20,7 +20,8 @@ from labkit.images import BUILT_IN, BUSYBOX_APPLETS, STANDIN_LABEL
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "id", "pwd", "ls", "hostname", "getent",
-                "printf", "test", "[", "grep", "sort", "head", "tail", "wc"}
+                "printf", "test", "[", "grep", "sort", "head", "tail", "wc",
+                "whoami", "mkdir", "touch", "rm", "tee", "cut", "tr", "seq", "basename", "dirname", "uname", "which"}
 PYTHON_TOOLS = COMMON_TOOLS | {"python3", "python"}
 CURL_TOOLS = COMMON_TOOLS | {"curl", *BUSYBOX_APPLETS}
 
@@ -94,6 +95,30 @@ def base_images() -> list[SimImage]:
 
 class BuildError(Exception):
     """A Dockerfile instruction failed (the message is what the builder prints)."""
+
+
+def _sources(context_dir: str, srcs: list[str]) -> list[str]:
+    """The context files COPY's sources name, wildcards (`*.py`) expanded as the builder does; never outside
+    the context."""
+    import glob
+
+    root = os.path.realpath(context_dir)
+    found = []
+    for src in srcs:
+        source = os.path.normpath(os.path.join(root, src.lstrip("/")))
+        if os.path.commonpath([root, os.path.realpath(source)]) != root:
+            raise BuildError(f"COPY failed: forbidden path outside the build context: {src} ()")
+        if glob.has_magic(src):
+            matches = sorted(glob.glob(source))
+            if not matches:
+                raise BuildError("COPY failed: no source files were specified")
+            found.extend(matches)
+        elif not os.path.exists(source):
+            raise BuildError(f"COPY failed: file not found in build context or excluded by "
+                             f".dockerignore: stat {src}: file does not exist")
+        else:
+            found.append(source)
+    return found
 
 
 def _words(rest: str) -> list[str]:
@@ -173,16 +198,13 @@ def build(context_dir: str, dockerfile: str, buildargs: dict[str, str], find_ima
             dest = _subst(parts[-1], env)
             workdir = cfg.get("WorkingDir") or "/"
             target = dest if dest.startswith("/") else os.path.join(workdir, dest)
-            for src in parts[:-1]:
-                source = os.path.normpath(os.path.join(context_dir, src))
-                if not os.path.exists(source):
-                    raise BuildError(f"COPY failed: file not found in build context or excluded by "
-                                     f".dockerignore: stat {src}: file does not exist")
+            sources = _sources(context_dir, parts[:-1])
+            for source in sources:
                 into = files + target
                 if os.path.isdir(source):
                     shutil.copytree(source, files + target, dirs_exist_ok=True)
                 else:
-                    if target.endswith("/") or len(parts) > 2 or dest in (".", "./"):
+                    if target.endswith("/") or len(sources) > 1 or dest in (".", "./"):
                         into = os.path.join(files + target, os.path.basename(source))
                     os.makedirs(os.path.dirname(into), exist_ok=True)
                     shutil.copy2(source, into)

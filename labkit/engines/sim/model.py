@@ -138,6 +138,7 @@ class SimContainer:
     forwarders: list = field(default_factory=list)
     aliases_by_net: dict = field(default_factory=dict)
     network_ids: dict = field(default_factory=dict)  # network name -> ID, once an endpoint was made there
+    left_none: bool = False  # a --network none container disconnected from none (it may join networks now)
     killed: bool = False
     paused: bool = False  # docker pause: its processes are stopped (SIGSTOP) until unpause
     settled: threading.Event = field(default_factory=threading.Event)

@@ -25,6 +25,9 @@ IFACE_NET = 78
 HOST_LOOPBACK = "127.79.0.1"  # the simulated host's localhost (published ports listen here)
 
 
+HOST_NETWORK = ("127.0.0.1", "127.0.0.1")  # --network host: the machine's own loopback is the container's
+
+
 def real_addresses(block: int, index: int) -> tuple[str, str]:
     """(loopback, interfaces) real addresses of namespace `index` of the engine owning `block`."""
     return f"127.{LOOPBACK_NET}.{block}.{index % 250 + 1}", f"127.{IFACE_NET}.{block}.{index % 250 + 1}"
@@ -117,7 +120,8 @@ class Topology:
             atts = tuple(Attachment(net, info["ip"], tuple(info.get("aliases", [])), bool(info.get("user")),
                                     info.get("gateway", ""), info.get("subnet", ""))
                          for net, info in c["networks"].items())
-            boxes.append(Box(cid, c["name"], c["running"], c.get("hostname", ""), c.get("ns"), atts))
+            boxes.append(Box(cid, c["name"], c["running"], c.get("hostname", ""), c.get("ns"), atts,
+                             bool(c.get("host"))))
         return Lab(boxes)
 
     def resolve(self, asker: str, name: str) -> list[str]:

@@ -97,7 +97,7 @@ class NetworkOps:
         with self.lock:
             c = self._ctr(container)
             net = self._net(network)
-            if c.network_mode == "none":
+            if c.network_mode == "none" and not c.left_none:
                 raise engine_error(400, "container cannot be connected to multiple networks with one of the networks "
                                     "in private (none) mode")
             if c.ns_owner or c.network_mode == "host":
@@ -119,6 +119,9 @@ class NetworkOps:
         with self.lock:
             c = self._ctr(container)
             net = self._net(network)
+            if net.name == "none" and c.network_mode == "none" and not c.left_none and not c.networks:
+                c.left_none = True  # Docker lets it leave none, and then join other networks
+                return
             if net.name not in c.networks:
                 raise engine_error(403, f"container {c.id} is not connected to network {net.name}")
             c.networks.remove(net.name)

@@ -13,9 +13,6 @@ from labkit.engines.sim.model import (
     SimContainer,
     _read,
 )
-from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
-    real_addresses,
-)
 
 
 class Probes:
@@ -72,14 +69,15 @@ class Probes:
         owner = self.containers.get(c.ns_owner) if c.ns_owner else c
         here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         return {"LABKIT_SIM_TOPOLOGY": self.topology_file, "LABKIT_SIM_CID": c.id,
-                "LABKIT_SIM_LISTEN": owner.listen_path, "HOSTNAME": c.config["Hostname"],
+                "LABKIT_SIM_LISTEN": owner.listen_path, "LABKIT_SIM_ROOT": os.path.join(c.root, "rootfs"),
+                "HOSTNAME": c.config["Hostname"],
                 "PYTHONPATH": here, "PYTHONDONTWRITEBYTECODE": "1"}
 
     def container_view(self, cid: str) -> dict:
         """Hostname, addresses and real loopback mapping of a container, for the tools."""
         c = self._ctr(cid)
         owner = self.containers.get(c.ns_owner) if c.ns_owner else c
-        loop, iface = real_addresses(self.block, owner.index)
+        loop, iface = self.real_addresses(owner)
         nets = {}
         for name in owner.networks:
             net = self._net_or_none(name)

@@ -21,6 +21,8 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
     HOST_LOOPBACK,
     real_addresses,
 )
+from labkit.engines.sim.procs import handles as _handles
+from labkit.engines.sim.procs import process_table
 from labkit.errors import EngineError, engine_error
 
 
@@ -40,8 +42,10 @@ class Runtime:
                                     "found in $PATH: unknown")
             if c.ns_owner and not self.containers[c.ns_owner].running:
                 raise engine_error(409, f"cannot join network of a non running container: {c.ns_owner}")
-            for name in c.networks:
-                self._net(name)  # 404 "network X not found" before anything changes
+            for name in c.networks:  # 404 before anything changes: by ID once the container had an endpoint there
+                net = self._net_or_none(name)
+                if net is None or c.network_ids.get(name, net.id) != net.id:  # gone, or re-made under its name
+                    raise engine_error(404, f"network {c.network_ids.get(name, name)} not found")
             c.networks = [self._net(name).name for name in c.networks]
             for name in c.networks:
                 self._attach(c, self._net(name))
@@ -131,6 +135,7 @@ class Runtime:
 
     def _stopped(self, c: SimContainer) -> None:
         c.status = "exited"
+        c.paused = False
         c.finished = _now()
         for f in c.forwarders:
             f.close()
@@ -194,6 +199,60 @@ class Runtime:
             return 126, ("OCI runtime exec failed: exec failed: unable to start container process: exec: "
                          f'"{err}": executable file not found in $PATH: unknown\r\n'), ""
         return code, "".join(ctx.out), "".join(ctx.err)
+
+    # -- signals, pause, top ------------------------------------------------------------------------
+    def kill(self, cid: str, sig: int = signal.SIGKILL) -> None:
+        """POST /containers/ID/kill: SIGKILL ends the container at once (137). Any other signal goes to its main
+        process only if that process handles it: a container's PID 1 is spared by the kernel from signals it has no
+        handler for (a built-in tool as the main program handles none)."""
+        c = self._ctr(cid)
+        if not c.running:
+            raise engine_error(409, f"Cannot kill container: {cid}: Container {c.id} is not running")
+        if sig == signal.SIGKILL:
+            self._kill(c)
+            c.done.wait(10)
+            return
+        main = next((p for p in c.procs if p.poll() is None), None)
+        if main is not None and (sig in (signal.SIGSTOP, signal.SIGCONT) or _handles(main.pid, sig)):
+            try:
+                os.kill(main.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def pause(self, cid: str) -> None:
+        """POST /containers/ID/pause: every process of the container stops (SIGSTOP to each process group)."""
+        c = self._ctr(cid)
+        if not c.running:
+            raise engine_error(409, f"Container {c.id} is not running")
+        if c.paused:
+            raise engine_error(409, f"Container {c.id} is already paused")
+        self._signal_groups(c, signal.SIGSTOP)
+        c.paused = True
+
+    def unpause(self, cid: str) -> None:
+        """POST /containers/ID/unpause: the container's processes go on (SIGCONT)."""
+        c = self._ctr(cid)
+        if not c.paused:
+            raise engine_error(409, f"Container {c.id} is not paused")
+        self._signal_groups(c, signal.SIGCONT)
+        c.paused = False
+
+    @staticmethod
+    def _signal_groups(c: SimContainer, sig: int) -> None:
+        for p in c.procs:
+            if p.poll() is None:
+                try:
+                    os.killpg(p.pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def top(self, cid: str, ps_args: str | None = None) -> dict:
+        """GET /containers/ID/top: this machine's `ps` (default -ef) for the container's processes, as dockerd
+        runs it; each command shown as the container runs it (python3 …, not the sim's shim around it)."""
+        c = self._ctr(cid)
+        if not c.running:
+            raise engine_error(409, f"Container {c.id} is not running")
+        return process_table(c, (ps_args or "-ef").split(), os.getpid())
 
     def shutdown(self) -> None:
         """End every program the engine started and remove its files (also at interpreter exit)."""

@@ -16,6 +16,8 @@ import sys
 
 from labkit.engines.sim.simsocket import install
 
+ROOT = os.environ.get("LABKIT_SIM_ROOT", "")  # the container's / on this machine
+
 PYTHON_FLAGS = ("-u", "-B", "-E", "-s", "-S", "-I", "-q", "-O", "-OO")
 
 
@@ -52,9 +54,39 @@ def run_python(argv: list[str]) -> None:
         print(f"Python {sys.version.split()[0]}")
     else:
         sys.argv = list(args)
-        path = os.path.abspath(args[0])
-        sys.path.insert(0, os.path.dirname(path))
-        _run(lambda: runpy.run_path(path, run_name="__main__"), path)
+        real = os.path.abspath(args[0])
+        sys.path.insert(0, os.path.dirname(real))
+        shown = container_path(real)
+        _run(lambda: _run_file(real, shown), shown)
+
+
+def container_path(real: str) -> str:
+    """A file's path as the container shows it (/app/server.py), from its real path under the container's root."""
+    root = ROOT.rstrip("/")
+    if root and (real == root or real.startswith(root + "/")):
+        return "/" + os.path.relpath(real, root).lstrip("./") if real != root else "/"
+    return real
+
+
+def _run_file(real: str, shown: str) -> None:
+    """Run a script as `python3 FILE` does, its code and tracebacks named by its path inside the container."""
+    import linecache
+    import types
+
+    try:
+        with open(real, "rb") as f:
+            source = f.read()
+    except OSError as err:
+        sys.stderr.write(f"python3: can't open file {shown!r}: [Errno {err.errno}] {err.strerror}\n")
+        raise SystemExit(2) from None
+    text = source.decode("utf-8", errors="replace")
+    linecache.cache[shown] = (len(text), None, text.splitlines(True), shown)  # tracebacks show its lines
+    code = compile(source, shown, "exec")
+    main = types.ModuleType("__main__")
+    main.__file__ = shown
+    main.__builtins__ = __builtins__
+    sys.modules["__main__"] = main
+    exec(code, main.__dict__)
 
 
 def _run(program, first_file: str) -> None:
@@ -100,6 +132,12 @@ def main() -> None:
     if argv and argv[0] == "--":
         argv = argv[1:]
     install()
+    labkit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # as probes sets it
+    for key in [k for k in os.environ if k.startswith("LABKIT_SIM_")]:
+        del os.environ[key]  # the program sees the container's environment, not the sim's plumbing
+    if os.environ.get("PYTHONPATH") == labkit_root:
+        del os.environ["PYTHONPATH"]
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.path[:] = [p for p in sys.path if p not in ("", os.getcwd())]
     run_python(argv)
 

@@ -127,6 +127,7 @@ class SimSocket(_RealSocket):
     """A socket whose addresses are the container's, carried over real loopback TCP."""
 
     _sim_host = None
+    _sim_peer = None  # (address, port) it connected to, as the container sees it
     _v6only = False
 
     def _inet(self) -> bool:
@@ -206,6 +207,7 @@ class SimSocket(_RealSocket):
     def _route(self, address):
         host, port = address[0], address[1]
         ip = _unmap(resolve(host, self.family)[0])
+        self._sim_peer = ("127.0.0.1" if ip == "0.0.0.0" else ip, port)
         if _version(ip) == 6:  # no IPv6 address inside the container: no route from one
             raise OSError(errno.EADDRNOTAVAIL, "Cannot assign requested address")
         if ip == "0.0.0.0":  # Linux: connecting to INADDR_ANY means this host's 127.0.0.1
@@ -252,13 +254,31 @@ class SimSocket(_RealSocket):
         return conn, self._translate(addr)
 
     def getpeername(self):
-        return self._translate(super().getpeername())
+        addr = super().getpeername()
+        if self._sim_peer is not None and self._inet():
+            return self._shown(self._sim_peer[0], addr)
+        return self._translate(addr)
 
     def getsockname(self):
         addr = super().getsockname()
         if self._sim_host is not None and self._inet():
             return (self._sim_host, *addr[1:])
+        if self._inet() and self._over_loopback():
+            return self._shown("127.0.0.1", addr)  # carried to a wildcard listener, but it arrived on 127.0.0.1
         return self._translate(addr)
+
+    def _over_loopback(self) -> bool:
+        """A connected socket whose other end is this namespace's loopback: both ends are 127.0.0.1 inside."""
+        me = _topo().peer(CID)
+        try:
+            return me is not None and _unmap(super().getpeername()[0]) == me.loopback
+        except OSError:
+            return False
+
+    def _shown(self, ip: str, real: tuple):
+        if self.family == _socket.AF_INET6:
+            return ("::ffff:" + ip if "." in ip else ip, *real[1:])
+        return (ip, *real[1:])
 
     def _translate(self, addr):
         if not self._inet() or not isinstance(addr, tuple):
