@@ -80,18 +80,64 @@ def run(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
         engine.wait_ready(cid)
         o.out(cid + "\n")
         return
-    try:
-        code = engine.wait(cid)
-        out, err = engine.logs(cid)
-    except KeyboardInterrupt:
-        quiet_remove(engine, cid, stop_only=not rm)
-        raise
-    if tty:
-        out = out.replace("\r\n", "\n")
-    o.out(out)
-    o.err(err, code)
+    code = attached(engine, cid, o, tty, name or cid[:12], rm)
+    o.code = code
     if rm:
         quiet_remove(engine, cid)
+
+
+def attached(engine: Engine, cid: str, o: Out, tty: bool, shown: str, rm: bool) -> int:
+    """`docker run` without -d: print the container's output as it comes, until it exits; its exit code.
+
+    An interrupt (the notebook's stop button, Ctrl-C) is forwarded to the container as SIGINT, as the docker CLI
+    forwards it; the rest of its output follows. If it is still running a few seconds later, labkit stops waiting
+    and says so in one line, leaving it running, as the CLI would."""
+    try:
+        _follow(engine, cid, o, tty)
+        return engine.wait(cid)
+    except KeyboardInterrupt:
+        pass
+    try:
+        engine.kill(cid, "SIGINT")
+    except EngineError:
+        pass
+    import threading
+
+    done: list[int] = []
+    waiter = threading.Thread(target=lambda: done.append(_rest(engine, cid, o, tty)), daemon=True)
+    waiter.start()
+    try:
+        waiter.join(5.0)
+    except KeyboardInterrupt:
+        pass
+    if done:
+        kept = "" if rm else f"; the container is kept: `docker rm {shown}` removes it"
+        o.err(f"labkit: interrupted: {shown} got SIGINT, as `docker run` forwards it, and exited ({done[0]}){kept}\n")
+        return done[0]
+    o.err(f"labkit: stopped waiting; {shown} keeps running (it did not stop on SIGINT): `docker rm -f {shown}` "
+          "removes it\n")
+    return 130
+
+
+def _follow(engine: Engine, cid: str, o: Out, tty: bool) -> None:
+    """Print the container's log as it grows, stdout and stderr as they come, until the container stops."""
+    for stream, data in engine.log_frames(cid, follow=True, tty=tty):
+        text = data.decode("utf-8", errors="replace")
+        if tty:
+            text = text.replace("\r\n", "\n")
+        (o.out if stream == 1 else o.err)(text)
+
+
+def _rest(engine: Engine, cid: str, o: Out, tty: bool) -> int:
+    """After an interrupt: print what the container adds to its log, until it exits; its exit code."""
+    out, err = "".join(o.stdout), "".join(o.stderr)
+    code = engine.wait(cid)
+    full_out, full_err = engine.logs(cid)
+    if tty:
+        full_out = full_out.replace("\r\n", "\n")
+    o.out(full_out[len(out):] if full_out.startswith(out) else "")
+    o.err(full_err[len(err):] if full_err.startswith(err) else "")
+    return code
 
 
 def create_failed(engine: Engine, err: EngineError, image: str, name: str | None, o: Out) -> None:
