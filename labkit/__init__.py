@@ -6,8 +6,9 @@
 In IPython/Jupyter: `%load_ext labkit`, then `%docker ps` or a `%%docker` cell, `%host curl …` for the host side.
 
 For learners: `lesson("05")` sets the lab up for a lesson; `check("05-server-ip")` checks an exercise (with
-hints); `answer(...)` and `quiz(...)` record answers; `topology()`, `request_path(src, url)`, `explorer()`
-and `listening(name)` show the lab as the engine sees it.
+hints); `answer(...)` and `quiz(...)` record answers; `predict(...)` before a revealing cell and `reveal(...)`
+after it (not graded); `progress()` and `score("14")` add up the points; `topology()`, `request_path(src, url)`,
+`explorer()` and `listening(name)` show the lab as the engine sees it.
 """
 
 from __future__ import annotations
@@ -60,16 +61,23 @@ def lesson(step: str | int) -> None:
 def check(exercise_id: str):
     """Check an exercise against the lab now: what passed, what did not, and the next hint."""
     from labkit.course.checks import check as _check
+    from labkit.course.progress import note
 
-    return _run_for_learner(_check, exercise_id)
+    result = _run_for_learner(_check, exercise_id)
+    note(result)  # remembered as done, for labkit.progress()
+    return result
 
 
 def answer(question: str, value: object) -> None:
     """Record a value you found (an address, a name) as your answer to an exercise."""
     from labkit.course.answers import record
+    from labkit.course.exercises import EXERCISES
 
     record(question, value)
-    print(f"recorded {question} = {str(value).strip()!r}; run labkit.check(\"{question}\") to see if it is right")
+    # the exercise that judges this answer: the one of that name, else its lesson's (15-cause -> 15-diagnosis)
+    judged_by = question if question in EXERCISES else next(
+        (e.id for e in EXERCISES.values() if e.lesson == question[:2] and e.kind == "lab"), question)
+    print(f"recorded {question} = {str(value).strip()!r}; run labkit.check(\"{judged_by}\") to see if it is right")
 
 
 def quiz(question: str, answer: str | None = None) -> None:
@@ -77,6 +85,34 @@ def quiz(question: str, answer: str | None = None) -> None:
     from labkit.course.widgets import quiz as _quiz
 
     _run_for_learner(_quiz, question, answer)
+
+
+def predict(prediction: str, choice: str | None = None, text: str | None = None) -> None:
+    """Predict before you see: record your choice (or a short text) before the cell that reveals it runs."""
+    from labkit.course.predictions import predict as _predict
+
+    _run_for_learner(_predict, prediction, choice, text)
+
+
+def reveal(prediction: str, result: Result | None = None) -> None:
+    """After the revealing command: say what happened and whether your prediction held (not graded)."""
+    from labkit.course.predictions import reveal as _reveal
+
+    _run_for_learner(_reveal, prediction, result)
+
+
+def progress() -> None:
+    """Per lesson: which exercises are done and the points, read from the lab now (spends no hints)."""
+    from labkit.course.progress import show
+
+    _run_for_learner(show)
+
+
+def score(lesson: str) -> None:
+    """One lesson's exercises as one table, with the total (spends no hints)."""
+    from labkit.course.progress import show_lesson
+
+    _run_for_learner(show_lesson, lesson)
 
 
 def listening(container: str) -> None:
@@ -129,5 +165,6 @@ def load_ipython_extension(ipython) -> None:
     register(ipython)
 
 
-__all__ = ["docker", "host", "lesson", "check", "answer", "quiz", "listening", "topology", "request_path",
-           "explorer", "Result", "set_lesson", "load_ipython_extension", "__version__"]
+__all__ = ["docker", "host", "lesson", "check", "answer", "quiz", "predict", "reveal", "progress", "score",
+           "listening", "topology", "request_path", "explorer", "Result", "set_lesson", "load_ipython_extension",
+           "__version__"]

@@ -75,7 +75,8 @@ class Route:
     verdict: "loopback" (stays in the sender's namespace), "self" (the sender's own interface),
     "direct" (across `network` to `target`), "timeout" (nobody on a shared network holds it; `network`
     is set when the address is on one of the sender's networks but nobody holds it there),
-    "refused" (the host's gateway address), "unreachable" (the sender has no network at all).
+    "refused" (the host's gateway address), "unreachable" (the sender has no network at all, or the address is
+    IPv6: network "ipv6", since containers on networks without IPv6 have no IPv6 address, not even ::1).
     """
 
     verdict: str
@@ -105,6 +106,15 @@ def is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def is_ipv6(host: str) -> bool:
+    """True for an IPv6 address that is not an IPv4 one in IPv6 clothing (::ffff:a.b.c.d)."""
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return addr.version == 6 and addr.ipv4_mapped is None
 
 
 def binds_all(address: str) -> bool:
@@ -200,6 +210,8 @@ class Lab:
     def route(self, sender: Box, ip: str) -> Route:
         """Where a packet from `sender` to `ip` goes (see Route)."""
         ns = self.namespace(sender)
+        if is_ipv6(ip) and not ns.on_host:  # a container on a network without IPv6 has no IPv6 address, not even ::1
+            return Route("unreachable", ns, "ipv6")
         if is_loopback(ip) or ip == "0.0.0.0":  # Linux: a connection to 0.0.0.0 goes to this host's 127.0.0.1
             return Route("loopback", ns)
         if ns.on_host:

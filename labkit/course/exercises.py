@@ -14,6 +14,7 @@ from pathlib import Path
 
 from labkit.contract.commands import run_command
 from labkit.contract.result import Result
+from labkit.course.faults import FAULT_HINTS, FAULT_SOLUTION, check_diagnosis
 from labkit.course.questions import HINTS, QUESTIONS, Question
 from labkit.course.state import LabState, snapshot
 from labkit.engines.base import Engine
@@ -392,7 +393,9 @@ EXERCISES: dict[str, Exercise] = {e.id: e for e in [
         ("How did user-1 and user-2 get the shared name user-service?",
          "Run a third container user-3 from day8 on day8-net with the same --network-alias."),
         "%docker run -d --name user-3 --network day8-net --network-alias user-service day8", check_replicas),
-] + [_quiz_ex(f"14-lock-{n}", "14", f"Mental lock {n}") for n in range(1, 8)]}
+] + [_quiz_ex(f"14-lock-{n}", "14", f"Mental lock {n}") for n in range(1, 8)] + [
+    _ex("15-diagnosis", "15", "Find the hidden fault, name it, repair it", 4, FAULT_HINTS, FAULT_SOLUTION,
+        check_diagnosis)]}
 
 
 def for_lesson(lesson: str) -> list[Exercise]:

@@ -35,6 +35,7 @@ LESSONS = {
     "06": "localhost fails between containers", "07": "Reachable but refusing", "08": "The root cause: 127.0.0.1",
     "09": "The fix: bind to 0.0.0.0", "10": "Inspecting the network", "11": "Ports are only for the host",
     "12": "Mapping to Docker Compose", "13": "Mapping to Kubernetes", "14": "The seven mental locks",
+    "15": "Troubleshooting: one hidden fault",
 }
 
 
@@ -64,6 +65,7 @@ PLANS = {
     "12": Plan("fixed", False, False, False),
     "13": Plan("fixed", True, True, True),
     "14": Plan("fixed", True, True, True),
+    "15": Plan("fixed", True, False, False),  # server and client come from labkit.course.faults, with the fault
 }
 
 
@@ -89,16 +91,21 @@ def fixed_source(text: str) -> str:
 
 def build_image(kind: str, tag: str = IMAGE) -> None:
     """Build the day8 image from the pristine server, as-is ("loopback") or with the fix ("fixed")."""
-    src = assets_dir()
     if kind == "loopback":
-        _docker(f"build -t {tag} {src}")
+        _docker(f"build -t {tag} {assets_dir()}")
         return
+    build_variant(fixed_source, tag)
+
+
+def build_variant(change, tag: str) -> None:
+    """Build the pristine server folder with its server.py changed by `change` (text -> text), tagged `tag`."""
+    src = assets_dir()
     with tempfile.TemporaryDirectory(prefix="labkit-day8-") as tmp:
         for item in src.iterdir():
             if item.is_file():
                 shutil.copy2(item, tmp)
         server = Path(tmp) / "server.py"
-        server.write_text(fixed_source(server.read_text(encoding="utf-8")), encoding="utf-8")
+        server.write_text(change(server.read_text(encoding="utf-8")), encoding="utf-8")
         os.utime(server, (0, 0))
         _docker(f"build -t {tag} {tmp}")
 
@@ -126,7 +133,7 @@ def lesson(step: str | int, quiet: bool = False) -> None:
 
     key = f"{int(step):02d}" if str(step).isdigit() else str(step)
     if key not in PLANS:
-        raise CommandError(f"labkit: there is no lesson {step!r}; lessons are 00 to 14\n", 1)
+        raise CommandError(f"labkit: there is no lesson {step!r}; lessons are 00 to 15\n", 1)
     plan = PLANS[key]
     me = session.current()
     me.engine()
@@ -149,9 +156,13 @@ def lesson(step: str | int, quiet: bool = False) -> None:
     if plan.client:
         _docker(f"run -d --name client --network {NETWORK} {CLIENT_IMAGE} sleep infinity")
         lines.append(f"  container  client         {CLIENT_IMAGE} on {NETWORK}, idle: we `docker exec` into it")
+    if key == "15":
+        from labkit.course import faults
+
+        lines += faults.setup(_docker)
     if len(lines) == 1:
         lines.append("  nothing: no labkit networks or containers")
-    if key in ("09",):
+    if key in ("09", "15"):
         ensure_workdir()
         lines.append(f"  your copy  {str(WORKDIR) + '/':<14} the server folder you edit (kept between runs)")
     if not quiet:

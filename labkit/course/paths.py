@@ -164,6 +164,9 @@ def trace(state: LabState, source: str, url: str) -> Trace:
     elif route.verdict == "refused":
         t.hops.append(Hop("route", False, f"{ip} is the network's gateway, the host: nothing there serves "
                                           "containers (connection refused)"))
+    elif route.verdict == "unreachable" and route.network == "ipv6":
+        t.hops.append(Hop("route", False, f"{ip} is IPv6, and {ns.name} has no IPv6 address (Docker gives none on "
+                                          "networks without IPv6, not even ::1): the connection cannot be made"))
     elif route.verdict == "unreachable":
         t.hops.append(Hop("route", False, f"{ns.name} has no network interface besides loopback: "
                                           "the network is unreachable"))

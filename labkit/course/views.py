@@ -44,11 +44,17 @@ def summary(snap: state.LabState) -> str:
         for c in snap.members(net.name):
             lines.append(f"  {c.name:<12} {c.ip_on(net.name)}")
     for c in snap.containers:
+        owner = c.shares_namespace_with
+        if owner and c.running:
+            # the engine reports the namespace's sockets, which are the owner's: not this container's own listeners
+            lines.append(f"container {c.name}: {c.status}, in {owner}'s network namespace (its addresses and "
+                         f"ports are {owner}'s)")
+            continue
         listen = ", ".join(f"{lst.address}:{lst.port}" for lst in c.listeners) or "nothing"
         if c.listeners_unknown:
             listen = "unknown"
         pub = ", ".join(f"{p.host_ip}:{p.host_port}->{p.container_port}" for p in c.published)
-        where = c.shares_namespace_with and f" (shares {c.shares_namespace_with}'s namespace)" or ""
+        where = owner and f" (shares {owner}'s namespace)" or ""
         lines.append(f"container {c.name}{where}: {c.status}, listens on {listen}" + (f", published {pub}" if pub else ""))
     return "\n".join(lines) + "\n"
 
@@ -71,5 +77,22 @@ def request_path(source: str, url: str) -> None:
     except ValueError as err:
         raise CommandError(str(err) + "\n", 1) from None
     t.observed = paths.observe(source, url)
-    print(t, end="")
-    diagrams.show(diagrams.request_path_figure(t))
+    _show_once(diagrams.request_path_figure(t), str(t))
+
+
+def _show_once(fig, text: str) -> None:
+    """One output: the figure, with the same facts as its text twin (nbval, screen readers, a terminal)."""
+    import base64
+
+    from labkit.course import diagrams
+
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None  # noqa: N806 - no IPython: text only
+    if get_ipython is None or get_ipython() is None:
+        print(text, end="")
+        return
+    display({"text/plain": text.rstrip("\n"), "image/png": base64.b64encode(diagrams.png_bytes(fig)).decode()},
+            raw=True)

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-import labkit
 from labkit.course import checks
 from labkit.course.exercises import Context
 

@@ -261,6 +261,26 @@ class ContainerOps:
         err = _read(c.stderr_path)
         return out, err
 
+    def log_frames(self, cid: str, *, tail: str = "all", since: str | None = None, until: str | None = None,
+                   timestamps: bool = False, follow: bool = False, tty: bool = False):
+        """The container's output from its start as (stream, bytes) pieces, 1 stdout and 2 stderr; with follow,
+        until it stops. (In-process callers only: the daemon's API serves --tail/--since/--until/-t itself.)"""
+        import time
+
+        from labkit.engines.sim.api_streams import LogTail
+
+        c = self._ctr(cid)
+        logs = LogTail((c.stdout_path, c.stderr_path), from_start=True)
+        try:
+            while True:
+                running = c.running
+                yield from logs.read()
+                if not (follow and running):
+                    return
+                time.sleep(0.05)
+        finally:
+            logs.close()
+
     def rename(self, cid: str, name: str) -> None:
         """POST /containers/ID/rename?name=NAME, with dockerd's checks in dockerd's order."""
         if not cid or not name:

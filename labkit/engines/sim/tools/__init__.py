@@ -21,9 +21,14 @@ Two kinds of tools:
   loopback addresses. The learner's code runs unchanged: a server really listens, a client really
   connects.
 - imitations: the small programs the lessons use are Python functions over the same network model
-  (netmodel): the shell (shell.py: `sh -c`, which runs each command of a script through `run`),
-  file and text tools (text.py), name and route tools (net.py: getent, nslookup, ping) and curl
-  (curl.py). Their traffic is real too: curl connects to the real address the target listens on.
+  (netmodel): the shell (shell.py: dash, as both course images have it; its parser, expansions,
+  executor and builtins are the sh*.py modules, and it runs every program of a script through `run`),
+  the container's own files (files.py: ls, whoami, id), text tools (text.py: cat, grep, sort, head,
+  tail, wc), other coreutils (coreutils.py), name and route tools (net.py: getent, nslookup, ping),
+  curl (curl.py; its exchange in curl_http.py, its progress meter in curl_meter.py) and the curl
+  image's BusyBox network applets (wget.py, nc.py, ip.py, ps.py, netstat.py: netstat and route; the
+  applets not imitated say so in labkit's words). Their traffic is real too: curl, wget and nc
+  connect to the real address the target listens on.
   The conformance tests replay recorded Docker transcripts to prove they print what Docker's do.
 
 The submodules import only base.py (Ctx, NotFound) and each other's helpers; this module imports
@@ -36,19 +41,38 @@ from __future__ import annotations
 import os
 
 from labkit.engines.sim.tools.base import Ctx, NotFound
+from labkit.engines.sim.tools.coreutils import (
+    basename,
+    cut,
+    dirname,
+    echo_prog,
+    mkdir,
+    printf_prog,
+    rm,
+    seq,
+    tee,
+    test_prog,
+    touch,
+    tr,
+    uname,
+    which,
+)
 from labkit.engines.sim.tools.curl import CURL_VERSION, curl
+from labkit.engines.sim.tools.files import id_tool, ls, whoami
+from labkit.engines.sim.tools.ip import ip_tool
+from labkit.engines.sim.tools.nc import nc
 from labkit.engines.sim.tools.net import getent, nslookup, ping
+from labkit.engines.sim.tools.netstat import netstat, not_imitated, route
 from labkit.engines.sim.tools.programs import python
+from labkit.engines.sim.tools.ps import ps
 from labkit.engines.sim.tools.shell import sh
 from labkit.engines.sim.tools.text import (
     cat,
-    echo,
     env_tool,
     false,
     grep,
     head,
     hostname,
-    id_tool,
     pwd,
     sleep,
     sort_tool,
@@ -56,6 +80,7 @@ from labkit.engines.sim.tools.text import (
     true,
     wc,
 )
+from labkit.engines.sim.tools.wget import wget
 
 __all__ = ["CURL_VERSION", "TOOLS", "Ctx", "NotFound", "run"]
 
@@ -79,8 +104,13 @@ def run(ctx: Ctx, argv: list[str]) -> int:
 
 
 TOOLS = {
-    "python3": python, "python": python, "sh": sh, "bash": sh, "ash": sh, "sleep": sleep, "echo": echo,
+    "python3": python, "python": python, "sh": sh, "bash": sh, "ash": sh, "sleep": sleep, "echo": echo_prog,
     "true": true, "false": false, "env": env_tool, "pwd": pwd, "id": id_tool, "cat": cat, "grep": grep,
     "sort": sort_tool, "head": head, "tail": tail, "wc": wc,
+    "ls": ls, "whoami": whoami, "mkdir": mkdir, "touch": touch, "rm": rm, "tee": tee, "cut": cut, "tr": tr,
+    "seq": seq, "basename": basename, "dirname": dirname, "uname": uname, "which": which, "printf": printf_prog,
+    "test": test_prog, "[": test_prog,
     "hostname": hostname, "getent": getent, "nslookup": nslookup, "ping": ping, "curl": curl,
+    "wget": wget, "nc": nc, "ip": ip_tool, "ps": ps, "netstat": netstat, "route": route,
+    **dict.fromkeys(("ifconfig", "telnet", "traceroute", "ping6", "top", "less", "vi"), not_imitated),
 }

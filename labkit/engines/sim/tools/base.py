@@ -27,6 +27,7 @@ class Ctx:
     settled: threading.Event = field(default_factory=threading.Event)
     on_process: object = None  # callback(Popen) so stop/kill can reach a real process
     logs: tuple[str, str] | None = None  # (stdout path, stderr path) for a main process
+    root: str | None = None  # this machine's folder for the container's "/" (files.rootfs finds it when None)
 
     def settle(self) -> None:
         """The program has started and now waits (or serves): its start is complete."""

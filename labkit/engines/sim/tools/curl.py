@@ -1,38 +1,47 @@
-"""curl: its options, and one HTTP/1.1 exchange over a real socket, worded as curl 8.14.1 words it.
+"""curl: its options and its output, worded as curl 8.14.1 words them; the exchange itself is curl_http's.
 
-The client resolves and routes with the net helpers (the container's DNS and Docker's rules), then
-either fails as curl would (exit 6, 7, 28, 52, 56 with curl's message and -v lines) or sends a real
-request to the real address the target listens on, and prints the reply with -i, -I, -o, -w, -f, -v.
+Options: -s -S -v -i -I -f -L (each also long, and short ones combined: -sSL, -XPOST, -sSo FILE),
+-X METHOD, -H 'Name: value', -d/--data/--data-raw/--data-binary DATA (@FILE reads a file), -A,
+-m/--max-time, --connect-timeout, -o FILE, -w FORMAT, -V. Without -s the progress meter
+(curl_meter) goes to stderr, as under `docker run`/`docker exec` without -t, where stdout is a pipe.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
-import random
-import re
 import time
 
-from labkit.engines.sim.netmodel import HOST_LOOPBACK
 from labkit.engines.sim.tools.base import Ctx
-from labkit.engines.sim.tools.net import _connect, _resolve_all, _route, _source_ip
+from labkit.engines.sim.tools.curl_http import (
+    CURL_VERSION,
+    CurlError,
+    Reply,
+    exchange,
+    open_connection,
+    parse_url,
+    tls_handshake,
+)
+from labkit.engines.sim.tools.curl_meter import Meter
+from labkit.engines.sim.tools.files import host_path
 
-CURL_VERSION = "8.14.1"
+__all__ = ["CURL_VERSION", "curl"]
 
-
-class _CurlError(Exception):
-    """A failed transfer: curl's exit code, its message and its -v lines."""
-
-    def __init__(self, code: int, message: str, verbose: str = ""):
-        self.code = code
-        self.message = message
-        self.verbose = verbose
+_FLAGS = {"s": "silent", "S": "show_error", "i": "include", "I": "head", "f": "fail", "v": "verbose", "L": "location"}
+_LONG_FLAGS = {"silent": "silent", "show-error": "show_error", "include": "include", "head": "head", "fail": "fail",
+               "verbose": "verbose", "location": "location"}
+_VALUED = {"m": "max_time", "o": "output", "w": "write_out", "X": "request", "H": "header", "d": "data",
+           "A": "user_agent"}
+_LONG_VALUED = {"max-time": "max_time", "connect-timeout": "connect_timeout", "output": "output",
+                "write-out": "write_out", "request": "request", "header": "header", "data": "data",
+                "data-raw": "data", "data-binary": "data", "data-ascii": "data", "user-agent": "user_agent"}
+_TRY = "curl: try 'curl --help' or 'curl --manual' for more information\n"
 
 
 def curl(ctx: Ctx, argv: list[str]) -> int:
-    """curl URL with -s -S -v -i -I -m --connect-timeout -o -w -f, over the network model."""
-    opts = {"silent": False, "show_error": False, "include": False, "head": False, "max_time": None,
-            "connect_timeout": None, "output": None, "write_out": None, "fail": False, "verbose": False}
+    """curl [options] URL..., over the network model (see the module docstring for the options)."""
+    opts: dict = {"silent": False, "show_error": False, "include": False, "head": False, "fail": False,
+                  "verbose": False, "location": False, "max_time": None, "connect_timeout": None, "output": None,
+                  "write_out": None, "request": None, "header": [], "data": [], "user_agent": None}
     urls: list[str] = []
     args = argv[1:]
     i = 0
@@ -43,46 +52,47 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
             return 0
         if a.startswith("--"):
             name = a[2:]
-            if name in ("max-time", "connect-timeout", "output", "write-out"):
-                val = args[i + 1] if i + 1 < len(args) else None
-                if val is None:
-                    ctx.error(f"curl: option {a}: requires parameter\n")
+            if name in _LONG_VALUED:
+                if i + 1 >= len(args):
+                    ctx.error(f"curl: option {a}: requires parameter\n{_TRY}")
                     return 2
-                opts[name.replace("-", "_")] = val
+                _set(opts, _LONG_VALUED[name], args[i + 1])
                 i += 2
                 continue
-            flag = {"silent": "silent", "show-error": "show_error", "include": "include", "head": "head",
-                    "fail": "fail", "verbose": "verbose"}.get(name)
-            if flag is None:
-                ctx.error(f"curl: option {a}: is unknown\n")
+            if name not in _LONG_FLAGS:
+                ctx.error(f"curl: option {a}: is unknown\n{_TRY}")
                 return 2
-            opts[flag] = True
+            opts[_LONG_FLAGS[name]] = True
             i += 1
             continue
         if a.startswith("-") and len(a) > 1:
             letters = a[1:]
-            j = 0
-            while j < len(letters):
-                ch = letters[j]
-                if ch in "mow":
-                    val = letters[j + 1:] or (args[i + 1] if i + 1 < len(args) else None)
-                    if not letters[j + 1:]:
+            for j, ch in enumerate(letters):
+                if ch in _VALUED:
+                    value = letters[j + 1:]
+                    if not value:
+                        if i + 1 >= len(args):
+                            ctx.error(f"curl: option -{ch}: requires parameter\n{_TRY}")
+                            return 2
                         i += 1
-                    key = {"m": "max_time", "o": "output", "w": "write_out"}[ch]
-                    opts[key] = val
+                        value = args[i]
+                    _set(opts, _VALUED[ch], value)
                     break
-                key = {"s": "silent", "S": "show_error", "i": "include", "I": "head", "f": "fail", "v": "verbose"}.get(ch)
-                if key is None:
-                    ctx.error(f"curl: option -{ch}: is unknown\n")
+                if ch not in _FLAGS:
+                    ctx.error(f"curl: option -{ch}: is unknown\n{_TRY}")
                     return 2
-                opts[key] = True
-                j += 1
+                opts[_FLAGS[ch]] = True
             i += 1
             continue
         urls.append(a)
         i += 1
     if not urls:
-        ctx.error("curl: no URL specified\n")
+        ctx.error(f"curl: no URL specified\n{_TRY}")
+        return 2
+    if opts["head"] and opts["data"]:
+        if not opts["silent"]:
+            ctx.error("Warning: You can only select one HTTP request method! You asked for both POST \n"
+                      "Warning: (-d, --data) and HEAD (-I, --head).\n")
         return 2
     code = 0
     for url in urls:
@@ -90,34 +100,170 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
     return code
 
 
+def _set(opts: dict, key: str, value: str) -> None:
+    if key in ("header", "data"):
+        opts[key].append(value)
+    else:
+        opts[key] = value
+
+
 def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
-    """Fetch one URL and print it as opts say; curl's exit code."""
+    """Fetch one URL (following redirects with -L) and print it as opts say; curl's exit code."""
     start = time.monotonic()
-    info: dict = {"remote_ip": ""}
+    info: dict = {"remote_ip": "", "port": "", "size_download": 0}
     verbose = ctx.error if opts["verbose"] else (lambda text: None)
+    shown = not opts["silent"] and not (getattr(ctx, "tty", False) and opts["output"] in (None, "-"))
+    meter = Meter(ctx.error, shown)
+    meter.start()
+    body = _body(ctx, opts)
+    method = opts["request"] or ("HEAD" if opts["head"] else "POST" if body is not None else "GET")
+    limit = min(x for x in (_num(opts["max_time"]), _num(opts["connect_timeout"]), 300.0) if x is not None)
+    deadline = start + (_num(opts["max_time"]) or 300.0)
+    text = ""
+    status = 0
     try:
-        status, headers, body = _http(ctx, url, opts, start, verbose, info)
-    except _CurlError as err:
+        for hop in range(51):
+            reply = _fetch(ctx, url, opts, method, body, limit, deadline, start, verbose, info, meter.zero_row)
+            status = reply.status
+            location = reply.header("Location")
+            follow = opts["location"] and location and status in (301, 302, 303, 307, 308) and hop < 50
+            if opts["fail"] and status >= 400:
+                meter.zero_row()
+                meter.done()
+                verbose(f"* The requested URL returned error: {status}\n* closing connection #0\n")
+                if not opts["silent"] or opts["show_error"]:
+                    ctx.error(f"curl: (22) The requested URL returned error: {status}\n")
+                if opts["write_out"] is not None:
+                    ctx.write(_write_out(opts["write_out"], status, info))
+                return 22
+            if opts["include"] or opts["head"]:
+                text += "\r\n".join(reply.head) + "\r\n\r\n"
+            if follow:
+                meter.row(_length(reply), 0, len(body or b""), 0)
+                meter.done()
+                meter = Meter(ctx.error, shown, header=False)
+                url = _join(url, location)
+                if status in (301, 302, 303) and method == "POST" and not opts["request"]:
+                    method, body = "GET", None
+                continue
+            if not opts["head"]:
+                text += reply.body.decode(errors="replace")
+            info["size_download"] = len(reply.body)
+            meter.row(_length(reply), len(reply.body), len(body or b""), len(body or b""))
+            meter.done()
+            verbose("* shutting down connection #0\n")
+            break
+    except CurlError as err:
+        if err.code != 6:
+            meter.zero_row()
+            meter.done()
         verbose(err.verbose)
         if not opts["silent"] or opts["show_error"]:
             ctx.error(f"curl: ({err.code}) {err.message}\n")
         if opts["write_out"] is not None:
             ctx.write(_write_out(opts["write_out"], 0, info))
         return err.code
-    text = (headers if opts["include"] or opts["head"] else "") + ("" if opts["head"] else body)
-    if opts["fail"] and status >= 400:
-        if not opts["silent"] or opts["show_error"]:
-            ctx.error(f"curl: (22) The requested URL returned error: {status}\n")
-        return 22
     if opts["output"] and opts["output"] != "-":
-        if opts["output"] != "/dev/null":
-            with open(os.path.join(ctx.cwd, opts["output"]), "w", encoding="utf-8") as f:
-                f.write(text)
+        _save(ctx, opts["output"], text)
     else:
         ctx.write(text)
     if opts["write_out"] is not None:
         ctx.write(_write_out(opts["write_out"], status, info))
     return 0
+
+
+def _fetch(ctx: Ctx, url: str, opts: dict, method: str, body: bytes | None, limit: float, deadline: float,
+           start: float, verbose, info: dict, tick) -> Reply:
+    """One request and its reply, with curl's -v lines."""
+    t = parse_url(url)
+    sock = open_connection(ctx, t, limit, start, verbose, info, tick)
+    try:
+        if t.scheme == "https":
+            tls_handshake(sock, t.host, deadline)
+        verbose("* using HTTP/1.x\n")
+        request = _request(t, method, opts, body)
+        verbose("".join(f"> {line}\r\n" for line in request.split("\r\n")[:-1]))
+        if body:
+            verbose(f"}} [{len(body)} bytes data]\n* upload completely sent off: {len(body)} bytes\n")
+        else:
+            verbose("* Request completely sent off\n")
+        reply = exchange(sock, request.encode() + (body or b""), method == "HEAD", deadline, start)
+    finally:
+        sock.close()
+    if reply.head[0].startswith("HTTP/1.0"):
+        verbose("* HTTP 1.0, assume close after body\n")
+    verbose("".join(f"< {line}\r\n" for line in reply.head) + "< \r\n")
+    if reply.body:
+        verbose(f"{{ [{len(reply.body)} bytes data]\n")
+    return reply
+
+
+def _request(t, method: str, opts: dict, body: bytes | None) -> str:
+    """The request line and headers curl sends (-H replaces or removes a default, adds the others)."""
+    host = t.host if t.port == (443 if t.scheme == "https" else 80) else f"{t.host}:{t.port}"
+    defaults = [("Host", host), ("User-Agent", opts["user_agent"] or f"curl/{CURL_VERSION}"), ("Accept", "*/*")]
+    custom: list[tuple[str, str]] = []
+    for h in opts["header"]:
+        name, _, value = h.partition(":")
+        custom.append((name.strip(), value.strip()))
+    names = {n.lower() for n, _ in custom}
+    lines = [f"{method} {t.path} HTTP/1.1"]
+    lines += [f"{n}: {v}" for n, v in defaults if n.lower() not in names]
+    lines += [f"{n}: {v}" for n, v in custom if v]
+    if body is not None:
+        lines.append(f"Content-Length: {len(body)}")
+        if "content-type" not in names:
+            lines.append("Content-Type: application/x-www-form-urlencoded")
+    if [f"{n}: {v}" for n, v in custom if n.lower() == "host" and v]:
+        lines = [lines[0]] + [ln for ln in lines[1:] if not ln.startswith("Host:")]
+        lines.insert(1, next(f"Host: {v}" for n, v in custom if n.lower() == "host"))
+    return "\r\n".join(lines) + "\r\n\r\n"
+
+
+def _body(ctx: Ctx, opts: dict) -> bytes | None:
+    """The -d data joined with & (@FILE read from the container), or None without -d."""
+    if not opts["data"]:
+        return None
+    parts = []
+    for d in opts["data"]:
+        if d.startswith("@"):
+            text = ctx.engine.read_file(ctx.cid, d[1:]) if ctx.cid else None
+            parts.append((text or "").replace("\r", "").replace("\n", ""))
+        else:
+            parts.append(d)
+    return "&".join(parts).encode()
+
+
+def _length(reply: Reply) -> int | None:
+    """The Content-Length the server announced, if any."""
+    try:
+        return int(reply.header("Content-Length") or "")
+    except ValueError:
+        return None
+
+
+def _join(url: str, location: str) -> str:
+    """Where a redirect points, from the URL it came from."""
+    if "://" in location:
+        return location
+    scheme, _, rest = url.partition("://")
+    if not rest:
+        scheme, rest = "http", url
+    hostport = rest.split("/", 1)[0]
+    if location.startswith("/"):
+        return f"{scheme}://{hostport}{location}"
+    base = rest.rsplit("/", 1)[0] if "/" in rest else hostport
+    return f"{scheme}://{base}/{location}"
+
+
+def _save(ctx: Ctx, path: str, text: str) -> None:
+    """Write -o FILE inside the container's files (/dev/null discards)."""
+    if path == "/dev/null":
+        return
+    target = host_path(ctx, path)
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    with open(target, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
 
 
 def _write_out(fmt: str, status: int, info: dict) -> str:
@@ -126,118 +272,6 @@ def _write_out(fmt: str, status: int, info: dict) -> str:
     out = out.replace("%{remote_ip}", info.get("remote_ip", "")).replace("%{remote_port}", str(info.get("port", "")))
     out = out.replace("%{size_download}", str(info.get("size_download", 0)))
     return out.replace("\\n", "\n")
-
-
-_URL = re.compile(r"^(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[^\]]+\]|[^/:?#]+)(?::(?P<port>\d+))?(?P<path>[^#]*)")
-
-
-def _http(ctx: Ctx, url: str, opts: dict, start: float, verbose, info: dict) -> tuple[int, str, str]:
-    """One HTTP exchange as curl 8.14.1 makes it; verbose() receives curl's -v lines."""
-    m = _URL.match(url)
-    if not m:
-        raise _CurlError(3, "URL rejected: Malformed input to a URL function")
-    scheme = m.group("scheme") or "http"
-    if scheme != "http":
-        raise _CurlError(1, f'Protocol "{scheme}" not supported')
-    host = m.group("host").strip("[]")
-    port = int(m.group("port") or 80)
-    path = m.group("path") or "/"
-    info["port"] = port
-    literal = True
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        literal = False
-    ips = _resolve_all(ctx, host)
-    if not ips:
-        raise _CurlError(6, f"Could not resolve host: {host}",
-                         f"* Could not resolve host: {host}\n* shutting down connection #0\n")
-    if not literal:
-        verbose(f"* Host {host}:{port} was resolved.\n* IPv6: (none)\n* IPv4: {', '.join(ips)}\n")
-    ip = ips[0]
-    info["remote_ip"] = ip
-    verbose(f"*   Trying {ip}:{port}...\n")
-    limit = min(x for x in (_num(opts["max_time"]), _num(opts["connect_timeout"]), 300.0) if x is not None)
-    kind, real = _route(ctx, ip)
-
-    def elapsed() -> int:
-        return int((time.monotonic() - start) * 1000)
-
-    def refused(reason: str) -> _CurlError:
-        ms = elapsed()
-        src = _source_ip(ctx, ip)
-        lines = (f"* connect to {ip} port {port} from {src} port {random.randint(32768, 60999)} failed: {reason}\n"
-                 f"* Failed to connect to {host} port {port} after {ms} ms: Could not connect to server\n"
-                 "* closing connection #0\n")
-        return _CurlError(7, f"Failed to connect to {host} port {port} after {ms} ms: Could not connect to server", lines)
-
-    if kind == "timeout":
-        ctx.stop.wait(limit)
-        ms = elapsed()
-        raise _CurlError(28, f"Connection timed out after {ms} milliseconds",
-                         f"* Connection timed out after {ms} milliseconds\n* closing connection #0\n")
-    if kind == "unreachable":
-        raise refused("Network is unreachable")
-    if kind == "refused":
-        raise refused("Connection refused")
-    view = ctx.engine.container_view(ctx.cid) if ctx.cid else None
-    source = HOST_LOOPBACK if view is None else (view["loopback"] if real == view["loopback"] else view["iface"])
-    sock = _connect(real, port, source, view)
-    if sock is None:
-        raise refused("Connection refused")
-    verbose(f"* Connected to {host} ({ip}) port {port}\n* using HTTP/1.x\n")
-    host_header = host if port == 80 else f"{host}:{port}"
-    method = "HEAD" if opts["head"] else "GET"
-    request = (f"{method} {path} HTTP/1.1\r\nHost: {host_header}\r\nUser-Agent: curl/{CURL_VERSION}\r\n"
-               "Accept: */*\r\n\r\n")
-    verbose("".join(f"> {line}\n" for line in request.split("\r\n")[:-1]))
-    verbose("* Request completely sent off\n")
-    sock.settimeout(max(0.001, (_num(opts["max_time"]) or 300.0) - (time.monotonic() - start)))
-    data = b""
-    try:
-        sock.sendall(request.encode())
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            data += chunk
-            if _complete(data, method):
-                break
-    except ConnectionResetError:
-        raise _CurlError(56, "Recv failure: Connection reset by peer",
-                         "* Recv failure: Connection reset by peer\n* closing connection #0\n") from None
-    except TimeoutError:
-        ms = elapsed()
-        raise _CurlError(28, f"Operation timed out after {ms} milliseconds with {len(data)} bytes received") from None
-    finally:
-        sock.close()
-    if not data:
-        raise _CurlError(52, "Empty reply from server", "* Empty reply from server\n* shutting down connection #0\n")
-    head, _, body = data.partition(b"\r\n\r\n")
-    head_lines = head.decode(errors="replace").split("\r\n")
-    try:
-        status = int(head_lines[0].split()[1])
-    except (IndexError, ValueError):
-        raise _CurlError(1, "Received HTTP/0.9 when not allowed") from None
-    if head_lines[0].startswith("HTTP/1.0"):
-        verbose("* HTTP 1.0, assume close after body\n")
-    verbose("".join(f"< {line}\n" for line in head_lines) + "< \n")
-    if body and method != "HEAD":
-        verbose(f"{{ [{len(body)} bytes data]\n")
-    verbose("* shutting down connection #0\n")
-    info["size_download"] = len(body) if method != "HEAD" else 0
-    return status, "\r\n".join(head_lines) + "\r\n\r\n", body.decode(errors="replace")
-
-
-def _complete(data: bytes, method: str) -> bool:
-    """Whether data holds the whole reply (headers, and Content-Length bytes of body)."""
-    head, sep, body = data.partition(b"\r\n\r\n")
-    if not sep:
-        return False
-    if method == "HEAD":
-        return True
-    m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-    return bool(m) and len(body) >= int(m.group(1))
 
 
 def _num(value) -> float | None:

@@ -15,7 +15,9 @@ import time
 
 from labkit.engines.sim.netmodel import Topology, serves_loopback_from_iface
 from labkit.engines.sim.tools.base import Ctx
-from labkit.netrules import is_address, is_loopback
+from labkit.netrules import IPV6_LOOPBACK_NAMES, is_address, is_loopback
+
+BUSYBOX = "BusyBox v1.37.0 (Debian 1:1.37.0-6+b9) multi-call binary."
 
 
 def getent(ctx: Ctx, argv: list[str]) -> int:
@@ -25,6 +27,10 @@ def getent(ctx: Ctx, argv: list[str]) -> int:
         return 1
     code = 0
     for name in argv[2:]:
+        line = _hosts_file_line(ctx, name) if argv[1] == "hosts" else None
+        if line is not None:  # found in the container's /etc/hosts: the file's own line (canonical name, aliases)
+            ctx.write(line)
+            continue
         ips = _resolve_all(ctx, name)
         if not ips:
             code = 2
@@ -34,14 +40,31 @@ def getent(ctx: Ctx, argv: list[str]) -> int:
     return code
 
 
+def _hosts_file_line(ctx: Ctx, name: str) -> str | None:
+    """What `getent hosts` prints for a name (any case) or address of the container's /etc/hosts, as glibc reads
+    it: IPv6 first, so `localhost` is the ::1 line; the container's hostname is its own address's line."""
+    key = name.lower()
+    if key in IPV6_LOOPBACK_NAMES or key == "::1":
+        return "::1             localhost ip6-localhost ip6-loopback\n"
+    if key == "127.0.0.1":
+        return "127.0.0.1       localhost\n"
+    if ctx.cid is None:
+        return None
+    view = ctx.engine.container_view(ctx.cid)
+    own = next(iter(view["networks"].values()), {}).get("ip")
+    if own and view["hostname"] and key in (view["hostname"].lower(), own):
+        return f"{own:<15} {view['hostname']}\n"
+    return None
+
+
 def nslookup(ctx: Ctx, argv: list[str]) -> int:
     """busybox nslookup NAME [SERVER]."""
     args = [a for a in argv[1:] if not a.startswith("-")]
     qtype = next((a.split("=", 1)[1].lower() for a in argv[1:] if a.startswith("-type=") or a.startswith("-query=")),
                  None)
     if not args:
-        ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] "
-                  "[-debug] HOST [DNS_SERVER]\n")
+        ctx.error(f"{BUSYBOX}\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]\n\n"
+                  "Query DNS about HOST\n\nQUERY_TYPE: soa,ns,a,aaaa,cname,mx,txt,ptr,srv,any\n")
         return 1
     name = args[0]
     server = args[1] if len(args) > 1 else ctx.engine.nameserver(ctx.cid)
@@ -81,7 +104,7 @@ def ping(ctx: Ctx, argv: list[str]) -> int:
         target = a
         i += 1
     if target is None:
-        ctx.error("BusyBox v1.37.0 (Debian 1:1.37.0-6) multi-call binary.\n\nUsage: ping [OPTIONS] HOST\n")
+        ctx.error(_PING_USAGE)
         return 1
     ips = _resolve_all(ctx, target)
     if not ips:
@@ -102,6 +125,8 @@ def ping(ctx: Ctx, argv: list[str]) -> int:
             times.append(t)
             received += 1
             ctx.write(f"64 bytes from {ip}: seq={seq} ttl=64 time={t:.3f} ms\n")
+            if seq < count - 1 and ctx.stop.wait(1.0):  # one echo request a second
+                break
         else:
             if ctx.stop.wait(wait if count == 1 else 1.0):
                 break
@@ -112,6 +137,22 @@ def ping(ctx: Ctx, argv: list[str]) -> int:
         avg = sum(times) / len(times)
         ctx.write(f"round-trip min/avg/max = {min(times):.3f}/{avg:.3f}/{max(times):.3f} ms\n")
     return 0 if received else 1
+
+
+_PING_USAGE = (f"{BUSYBOX}\n\nUsage: ping [OPTIONS] HOST\n\nSend ICMP ECHO_REQUESTs to HOST\n\n"
+               "\t-4,-6\t\tForce IP or IPv6 name resolution\n"
+               "\t-c CNT\t\tSend only CNT pings\n"
+               "\t-s SIZE\t\tSend SIZE data bytes in packets (default 56)\n"
+               "\t-i SECS\t\tInterval\n"
+               "\t-A\t\tPing as soon as reply is received\n"
+               "\t-t TTL\t\tSet TTL\n"
+               "\t-I IFACE/IP\tSource interface or IP address\n"
+               "\t-W SEC\t\tSeconds to wait for the first response (default 10)\n"
+               "\t\t\t(after all -c CNT packets are sent)\n"
+               "\t-w SEC\t\tSeconds until ping exits (default:infinite)\n"
+               "\t\t\t(can exit earlier with -c CNT)\n"
+               "\t-q\t\tQuiet, only display output at start/finish\n"
+               "\t-p HEXBYTE\tPayload pattern\n")
 
 
 def _round_trip_ms(real: str) -> float:

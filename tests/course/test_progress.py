@@ -1,0 +1,76 @@
+"""labkit.progress() and labkit.score(): points judged read-only (no hint spent), a pass remembered after the lab
+moves on, one table with a total for a lesson."""
+
+from __future__ import annotations
+
+import pytest
+
+from labkit import session
+from labkit.course import progress
+from labkit.course.questions import QUESTIONS
+
+pytestmark = pytest.mark.engine
+
+
+@pytest.fixture
+def me(lab, tmp_path, monkeypatch):
+    """The test session with no answers, no hints shown, and a progress file of its own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    s = session.current()
+    saved = (dict(s.answers), dict(s.attempts), s.lesson)
+    s.answers.clear()
+    s.attempts.clear()
+    yield s
+    s.answers.clear()
+    s.answers.update(saved[0])
+    s.attempts.clear()
+    s.attempts.update(saved[1])
+    s.lesson = saved[2]
+
+
+def test_a_lessons_score_is_one_table_with_a_total_and_spends_no_hint(me, capsys):
+    me.lesson = "14"
+    me.answers["14-lock-1"] = QUESTIONS["14-lock-1"].correct
+    me.answers["14-lock-2"] = "a"  # wrong
+    progress.show_lesson("14")
+    out = capsys.readouterr().out
+    assert out.count("14-lock-") == 7 and "FAIL" not in out
+    assert "✔ 14-lock-1" in out and "✘ 14-lock-2" in out and "you chose 'a'" in out
+    assert out.rstrip().endswith("total: 1/7 points")
+    assert me.attempts == {}  # judged with checks.evaluate: no hint spent
+
+
+def test_progress_remembers_a_pass_after_the_lab_moved_on(me, lab, capsys):
+    me.lesson = "01"
+    lab.ok("docker network create day8-net")
+    progress.show()
+    first = capsys.readouterr().out
+    assert "✔01-network" in first and "·02-server" in first
+    lab.ok("docker network rm day8-net")  # the lab moves on (another lesson's set-up removes it)
+    progress.show()
+    again = capsys.readouterr().out
+    assert "✔01-network" in again
+    me.lesson = "02"
+    progress.show()
+    assert "✔01-network" in capsys.readouterr().out  # not judged now, remembered
+    assert me.attempts == {}
+
+
+def test_progress_totals_every_lesson_with_points(me, capsys):
+    me.lesson = "15"
+    progress.show()
+    out = capsys.readouterr().out.splitlines()
+    assert [line[:2] for line in out[1:-1]] == [f"{n:02d}" for n in range(16)]
+    from labkit.course.exercises import EXERCISES
+
+    assert out[-1].split()[-2] == f"0/{sum(e.points for e in EXERCISES.values())}"
+
+
+def test_a_failing_check_records_nothing(me):
+    from labkit.course.checks import CheckResult
+    from labkit.course.exercises import EXERCISES
+
+    progress.note(CheckResult(EXERCISES["01-network"], [("x", False, "y")]))
+    assert progress.passed_before() == {}
+    progress.note(CheckResult(EXERCISES["01-network"], [("x", True, "y")]))
+    assert progress.passed_before() == {"01-network": 2}
