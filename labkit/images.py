@@ -17,7 +17,7 @@ BUILT_IN = "built into labkit's embedded engine"  # the STANDIN_LABEL of the emb
 
 # busybox applets of the curl image, linked into /usr/local/bin where Debian has no program of that name
 BUSYBOX_APPLETS = ("nslookup", "ping", "ping6", "hostname", "netstat", "ifconfig", "ip", "route", "traceroute",
-                   "wget", "nc", "telnet", "ps", "top", "less", "vi", "which", "ss")
+                   "wget", "nc", "telnet", "ps", "top", "less", "vi", "which")
 
 
 def with_tag(ref: str) -> str:

@@ -107,7 +107,7 @@ class Runtime:
         env = self._program_env(c)
         ctx = tools.Ctx(self, c.id, self._cwd(c), env, c.image.tools, stop=c.stop_event,
                         stdin_open=bool(c.config.get("OpenStdin")), on_process=c.procs.append,
-                        logs=(c.stdout_path, c.stderr_path), settled=c.settled)
+                        logs=(c.stdout_path, c.stderr_path), settled=c.settled, tty=bool(c.config.get("Tty")))
         try:
             code = tools.run(ctx, c.argv)
         except tools.NotFound as err:
@@ -192,7 +192,7 @@ class Runtime:
         if not c.running:
             raise engine_error(409, f"Container {c.id} is not running")
         ctx = tools.Ctx(self, c.id, self._cwd(c), self._program_env(c, env), c.image.tools, stop=c.stop_event,
-                        on_process=c.procs.append)
+                        on_process=c.procs.append, tty=tty)
         try:
             code = tools.run(ctx, cmd)
         except tools.NotFound as err:

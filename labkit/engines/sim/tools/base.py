@@ -28,6 +28,7 @@ class Ctx:
     on_process: object = None  # callback(Popen) so stop/kill can reach a real process
     logs: tuple[str, str] | None = None  # (stdout path, stderr path) for a main process
     root: str | None = None  # this machine's folder for the container's "/" (files.rootfs finds it when None)
+    tty: bool = False  # stdout is a terminal (docker run -t / exec -t): curl, for one, then shows no progress meter
 
     def settle(self) -> None:
         """The program has started and now waits (or serves): its start is complete."""

@@ -112,7 +112,7 @@ def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
     start = time.monotonic()
     info: dict = {"remote_ip": "", "port": "", "size_download": 0}
     verbose = ctx.error if opts["verbose"] else (lambda text: None)
-    shown = not opts["silent"] and not (getattr(ctx, "tty", False) and opts["output"] in (None, "-"))
+    shown = not opts["silent"] and not (ctx.tty and opts["output"] in (None, "-"))
     meter = Meter(ctx.error, shown)
     meter.start()
     body = _body(ctx, opts)

@@ -80,7 +80,8 @@ class Programs:
         if logs is not None:
             self.flush()
         sub = Ctx(self.ctx.engine, self.ctx.cid, self.host_cwd(), env, self.ctx.tools, stop=self.ctx.stop,
-                  on_process=self.ctx.on_process, stdin=data, settled=self.ctx.settled, logs=logs, root=self.root)
+                  on_process=self.ctx.on_process, stdin=data, settled=self.ctx.settled, logs=logs, root=self.root,
+                  tty=self.ctx.tty)
         if ("/" in argv[0] and files.kind(self.file_ctx(), argv[0]) is None) or \
                 ("/" not in argv[0] and not self.on_path(argv[0])):
             self.error(f"{exec_word}{argv[0]}: not found", io)
