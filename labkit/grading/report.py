@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import html
+import io
 import json
 import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from labkit.grading.outdir import OutDir
 
 
 def totals(result: dict) -> tuple[int, int]:
@@ -20,20 +24,34 @@ def safe_name(learner: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", learner).strip("._") or "learner"
 
 
+def feedback_name(result: dict) -> str:
+    """The feedback file stem of one submission, unique per learner: when making the id a file name changed it
+    (`a/b` -> `a_b`), a short hash of the id is added, so `a/b` and `a_b` never share a file."""
+    raw = result["learner"] + (f"/{result['assignment']}" if result.get("assignment") else "")
+    name = safe_name(raw)
+    if name != raw:
+        name += "-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
+    return name
+
+
 def feedback_lines(result: dict) -> list[tuple[str, str]]:
     """The feedback as (kind, text) lines, rendered to Markdown and HTML alike."""
     got, most = totals(result)
     lesson = f"lesson {result['lesson']}" if result.get("lesson") else "unknown lesson"
-    lines = [("h1", f"Feedback for {result['learner']} — {lesson}"), ("p", f"Score: {got} / {most} points")]
+    lines = [("h1", f"Feedback for {result['learner']} — {lesson}")]
     if result.get("error"):
-        lines.append(("p", f"Your notebook could not be graded: {result['error']}"))
+        lines += [("p", f"NOT GRADED (0 of {most} points): {result['error']}"),
+                  ("p", "Your notebook could not be graded, so this is not a score; ask your instructor.")]
+    else:
+        lines.append(("p", f"Score: {got} / {most} points"))
     for ex in result["exercises"]:
         mark = "✔" if ex["passed"] else "✘"
-        lines.append(("h2", f"{mark} {ex['id']} · {ex['title']} ({ex['points']}/{ex['max']})"))
-        for part in ex.get("parts", []):
+        tag = " [hidden check]" if ex.get("hidden") else ""
+        lines.append(("h2", f"{mark} {ex['id']} · {ex['title']}{tag} ({ex['points']}/{ex['max']})"))
+        for part in ex.get("parts", []):  # a hidden check shows what it checks, never what it found
             lines.append(("li", ("✔ " if part["passed"] else "✘ ") + part["check"]
-                          + ("" if part["passed"] else f" — {part['found']}")))
-        if not ex["passed"] and not ex.get("parts"):
+                          + ("" if part["passed"] or ex.get("hidden") else f" — {part['found']}")))
+        if not ex["passed"] and not ex.get("parts") and not result.get("error"):
             lines.append(("li", ex["message"]))
         if ex.get("hint"):
             lines.append(("p", f"Hint: {ex['hint']}"))
@@ -92,11 +110,12 @@ def summary_rows(results: list[dict]) -> tuple[list[str], list[list[object]]]:
     ids: list[str] = []
     for r in results:
         ids += [e["id"] for e in r["exercises"] if e["id"] not in ids]
-    header = ["learner", "lesson", "points", "max", *ids]
+    header = ["learner", "lesson", "points", "max", "graded", "error", *ids]
     rows = []
     for r in results:
         by_id = {e["id"]: e["points"] for e in r["exercises"]}
-        rows.append([r["learner"], r.get("lesson") or "", *totals(r), *(by_id.get(i, "") for i in ids)])
+        rows.append([r["learner"], r.get("lesson") or "", *totals(r), "no" if r.get("error") else "yes",
+                     r.get("error") or "", *(by_id.get(i, "") for i in ids)])
     return header, rows
 
 
@@ -104,43 +123,55 @@ def pass_rates(results: list[dict]) -> dict[str, float]:
     """For each exercise, the share of submissions that passed it."""
     seen: dict[str, list[bool]] = {}
     for r in results:
+        if r.get("error"):  # not graded is not a failure: it is shown apart
+            continue
         for e in r["exercises"]:
             seen.setdefault(e["id"], []).append(bool(e["passed"]))
     return {k: sum(v) / len(v) for k, v in seen.items()}
 
 
 def summary_chart(results: list[dict]) -> bytes:
-    """A bar chart of the pass rate per exercise, as PNG."""
+    """The class at a glance, as PNG: one panel per lesson (in order), the pass rate of each exercise among
+    the graded submissions (hidden checks marked *), and how many could not be graded, shown apart."""
     from matplotlib.figure import Figure
 
     from labkit.course.diagrams import png_bytes
 
-    rates = pass_rates(results)
-    fig = Figure(figsize=(max(6, 0.6 * len(rates) + 2), 4))
-    ax = fig.add_subplot()
-    names = list(rates)
-    ax.bar(range(len(names)), [100 * rates[n] for n in names], color="#4c9a5b")
-    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", fontsize=8)
-    ax.set_ylim(0, 100)
-    ax.set_ylabel("passed (%)")
-    ax.set_title(f"Pass rate per exercise ({len(results)} submissions)")
+    lessons = sorted({r.get("lesson") or "?" for r in results})
+    fig = Figure(figsize=(max(6.0, 3.2 * len(lessons)), 4))
+    axes = fig.subplots(1, len(lessons), squeeze=False, sharey=True)[0]
+    for ax, lesson in zip(axes, lessons, strict=True):
+        mine = [r for r in results if (r.get("lesson") or "?") == lesson]
+        rates = pass_rates(mine)
+        hidden = {e["id"] for r in mine for e in r["exercises"] if e.get("hidden")}
+        names = list(rates)
+        ax.bar(range(len(names)), [100 * rates[n] for n in names], color="#4c9a5b")
+        ax.set_xticks(range(len(names)), [n + ("*" if n in hidden else "") for n in names], rotation=45,
+                      ha="right", fontsize=8)
+        bad = sum(1 for r in mine if r.get("error"))
+        ax.set_title(f"lesson {lesson}: {len(mine) - bad} graded" + (f", {bad} not graded" if bad else ""),
+                     fontsize=9, color="#a33" if bad else "black")
+        ax.set_ylim(0, 100)
+    axes[0].set_ylabel("passed (%) among graded")
+    fig.suptitle("Pass rate per exercise (* hidden check)", fontsize=10)
     fig.tight_layout()
     return png_bytes(fig)
 
 
-def write(out: Path, results: list[dict], engine: str) -> None:
-    """Write every output file of a grading run into out."""
-    out.mkdir(parents=True, exist_ok=True)
-    data = {"engine": engine, "submissions": [dict(r, points=totals(r)[0], max=totals(r)[1]) for r in results]}
-    (out / "results.json").write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    (out / "junit.xml").write_bytes(junit(results))
-    feedback = out / "feedback"
-    feedback.mkdir(exist_ok=True)
-    for r in results:
-        name = safe_name(r["learner"])
-        (feedback / f"{name}.md").write_text(feedback_markdown(r), encoding="utf-8")
-        (feedback / f"{name}.html").write_text(feedback_html(r), encoding="utf-8")
+def write(out: Path, results: list[dict], engine: str, sandbox: str = "none", folder: OutDir | None = None) -> None:
+    """Write every output file of a grading run into out (only the grader writes there; see outdir)."""
+    folder = folder or OutDir(out)
+    names = [feedback_name(r) for r in results]
+    data = {"engine": engine, "sandbox": sandbox,
+            "submissions": [dict(r, points=totals(r)[0], max=totals(r)[1], graded=not r.get("error"),
+                                 feedback=f"feedback/{n}.md") for r, n in zip(results, names, strict=True)]}
+    folder.write("results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    folder.write("junit.xml", junit(results))
+    for r, name in zip(results, names, strict=True):
+        folder.write(f"feedback/{name}.md", feedback_markdown(r))
+        folder.write(f"feedback/{name}.html", feedback_html(r))
     header, rows = summary_rows(results)
-    with open(out / "summary.csv", "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([header, *rows])
-    (out / "summary.png").write_bytes(summary_chart(results))
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows([header, *rows])
+    folder.write("summary.csv", text.getvalue())
+    folder.write("summary.png", summary_chart(results))

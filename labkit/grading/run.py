@@ -1,4 +1,11 @@
-"""`labkit grade SUBMISSION.ipynb… --out DIR`: grade a class's notebooks, N at a time, with a progress bar."""
+"""`labkit grade SUBMISSION.ipynb… --out DIR`: grade a class's notebooks, N at a time, each in its sandbox.
+
+Which lesson a notebook is comes from the instructor: `--lesson NN`, else the assignment folder of an
+nbgrader-style layout (`submitted/<learner>/<NN-assignment>/…`), else the name the instructor's collection
+gave the file (`alice-05.ipynb`) — never from anything inside the notebook. Each submission is graded by
+a worker process that gets its job on stdin and answers on its stdout pipe; a worker that overruns is
+killed with its boxes, and its submission is reported as not graded, with the reason.
+"""
 
 from __future__ import annotations
 
@@ -7,38 +14,68 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
+from labkit.course.lessons import LESSONS
 from labkit.errors import CommandError
-from labkit.grading import report
+from labkit.grading import report, sandbox
+from labkit.grading.hidden import load as load_hidden
+from labkit.grading.outdir import OutDir
+from labkit.grading.submission import lesson_from_name
 
 TRUST_MESSAGE = ("labkit grade: --engine docker gives every submission the Docker socket (root on this machine); "
                  "grade untrusted notebooks on the default embedded engine, or add --trust-submissions\n")
 ASSETS = Path(__file__).resolve().parents[2] / "notebooks" / "assets"
+MARGIN = 60.0  # seconds a worker gets beyond --timeout to start the lab, run the checks and clean up
 
 
-def discover(items: list[str]) -> list[tuple[Path, str]]:
-    """Every submission named: notebook files as given, folders searched for *.ipynb. (path, learner id)."""
-    found: list[tuple[Path, str]] = []
-    for item in items:
-        p = Path(item)
+@dataclass(frozen=True)
+class Item:
+    """One notebook to grade, and what the instructor's layout says about it."""
+
+    path: Path
+    learner: str
+    lesson: str | None
+    assignment: str | None = None
+
+
+def _nbgrader(path: Path) -> tuple[str, str] | None:
+    """(learner, assignment) when path lies in submitted/<learner>/<assignment>/."""
+    parts = path.resolve().parts
+    for i in range(len(parts) - 3, -1, -1):
+        if parts[i] == "submitted":
+            return parts[i + 1], parts[i + 2]
+    return None
+
+
+def discover(items: list[str], lesson: str | None = None) -> list[Item]:
+    """Every submission named: notebook files as given, folders searched for *.ipynb; each with its lesson."""
+    found: list[Item] = []
+    for raw in items:
+        p = Path(raw)
         if p.is_dir():
-            for nb in sorted(p.rglob("*.ipynb")):
-                if ".ipynb_checkpoints" not in nb.parts:
-                    found.append((nb, str(nb.relative_to(p).with_suffix(""))))
+            paths = [(nb, str(nb.relative_to(p).with_suffix(""))) for nb in sorted(p.rglob("*.ipynb"))
+                     if ".ipynb_checkpoints" not in nb.parts]
         elif p.is_file():
-            found.append((p, p.stem))
+            paths = [(p, p.stem)]
         else:
-            raise CommandError(f"labkit grade: {item} does not exist; name notebook files or folders of them\n", 2)
+            raise CommandError(f"labkit grade: {raw} does not exist; name notebook files or folders of them\n", 2)
+        for nb, learner in paths:
+            layout = _nbgrader(nb)
+            if layout:
+                found.append(Item(nb, layout[0], lesson or lesson_from_name(layout[1]), layout[1]))
+            else:
+                found.append(Item(nb, learner, lesson or lesson_from_name(nb.stem)))
     if not found:
         raise CommandError("labkit grade: no notebooks found in what you named\n", 2)
-    seen: dict[str, int] = {}
+    seen: dict[tuple[str, str | None], int] = {}
     unique = []
-    for path, learner in found:
-        seen[learner] = seen.get(learner, 0) + 1
-        unique.append((path, learner if seen[learner] == 1 else f"{learner}-{seen[learner]}"))
+    for it in found:
+        key = (it.learner, it.assignment)
+        seen[key] = seen.get(key, 0) + 1
+        unique.append(it if seen[key] == 1 else Item(it.path, f"{it.learner}-{seen[key]}", it.lesson, it.assignment))
     return unique
 
 
@@ -49,6 +86,7 @@ class Progress:
         self.total, self.done, self.stream = total, 0, stream
 
     def step(self, label: str) -> None:
+        """One more submission graded."""
         self.done += 1
         width = 30
         filled = width * self.done // self.total
@@ -58,39 +96,72 @@ class Progress:
         self.stream.flush()
 
 
-def grade_one(path: Path, learner: str, engine: str, timeout: float, cell_timeout: float, hidden: list[str],
-              assets: Path) -> dict:
-    """Grade one submission in a worker process; a worker that overruns or dies still yields a result."""
-    with tempfile.TemporaryDirectory(prefix="labkit-job-") as tmp:
-        spec = {"path": str(path.resolve()), "learner": learner, "engine": engine, "timeout": timeout,
-                "cell_timeout": cell_timeout, "hidden": [str(Path(h).resolve()) for h in hidden],
-                "assets": str(assets), "result": str(Path(tmp) / "result.json")}
-        (Path(tmp) / "spec.json").write_text(json.dumps(spec))
-        proc = subprocess.Popen([sys.executable, "-m", "labkit.grading.worker", str(Path(tmp) / "spec.json")],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-        try:
-            _, err = proc.communicate(timeout=timeout + 120)
-            problem = None if proc.returncode == 0 else f"the grader's worker failed ({err.decode()[-200:].strip()})"
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            problem = f"grading did not finish within {timeout + 120:g} s"
-        result_file = Path(spec["result"])
-        if problem is None and result_file.exists():
-            return json.loads(result_file.read_text())
-    from labkit.course.exercises import for_lesson
-    from labkit.grading.submission import load
-    from labkit.grading.worker import ungraded
+def ungraded_result(item: Item, hidden: list[str], why: str) -> dict:
+    """The result of a submission that could not be graded: every exercise at 0 of its full points, and why."""
+    from labkit.grading.worker import exercises_for, ungraded
 
-    lesson = load(path, learner).lesson
-    return {"learner": learner, "path": str(path), "lesson": lesson, "error": problem, "notes": [],
-            "exercises": ungraded(for_lesson(lesson) if lesson else [], problem)}
+    return {"learner": item.learner, "assignment": item.assignment, "path": str(item.path), "lesson": item.lesson,
+            "error": why, "notes": [], "exercises": ungraded(exercises_for(item.lesson, hidden), why)}
+
+
+def grade_one(item: Item, spec: dict, hidden: list[str]) -> dict:
+    """Grade one submission in a worker process; a worker that overruns or dies still yields a result."""
+    job = dict(spec, path=str(item.path.resolve()), learner=item.learner, lesson=item.lesson,
+               grader_pid=os.getpid())
+    proc = subprocess.Popen([sys.executable, "-m", "labkit.grading.worker"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    limit = spec["timeout"] + MARGIN
+    try:
+        out, err = proc.communicate(json.dumps(job).encode(), timeout=limit)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # its boxes die with it (--die-with-parent)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        return ungraded_result(item, hidden, f"grading ran longer than {limit:g} s (the --timeout given, "
+                                             f"{spec['timeout']:g} s, plus {MARGIN:g} s for the lab and the checks)")
+    try:
+        result = json.loads(out) if proc.returncode == 0 else None
+    except ValueError:
+        result = None
+    if not isinstance(result, dict) or result.get("learner") != item.learner:
+        why = ("interrupted" if proc.returncode in (-signal.SIGINT, -signal.SIGTERM) else
+               "the grader's worker was killed (SIGKILL: out of memory?)" if proc.returncode == -signal.SIGKILL else
+               f"the grader's worker failed (exit code {proc.returncode})")
+        res = ungraded_result(item, hidden, why)
+        res["grader_log"] = err.decode(errors="replace")[-2000:]
+        return res
+    result["assignment"] = item.assignment
+    return result
+
+
+def choose_sandbox(name: str, trust: bool, engine: str) -> tuple[str, str]:
+    """(the sandbox to use, one line saying which and why); refuses untrusted code with none available."""
+    if engine == "docker":
+        return "none", "labkit grade: sandbox: none (--engine docker hands every notebook the Docker socket)"
+    if name == "container":
+        raise CommandError("labkit grade: --sandbox container is not implemented by labkit yet; "
+                           "use --sandbox bwrap\n", 2)
+    if name == "none":
+        if not trust:
+            raise CommandError("labkit grade: --sandbox none runs every notebook as you, with your files; "
+                               "add --trust-submissions if you trust them all\n", 2)
+        return "none", "labkit grade: sandbox: none (--trust-submissions): notebooks run as you"
+    if name != "bwrap":
+        raise CommandError(f"labkit grade: unknown sandbox {name!r}; use bwrap, container or none\n", 2)
+    problem = sandbox.probe()
+    if problem:
+        raise CommandError(f"labkit grade: no sandbox for untrusted notebooks here: {problem}; "
+                           "grade only notebooks you trust with --sandbox none --trust-submissions\n", 2)
+    return "bwrap", "labkit grade: sandbox: bwrap (a kernel box and a lab box per submission)"
 
 
 def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeout: float = 300,
           cell_timeout: float = 60, hidden: list[str] | None = None, trust: bool = False,
-          assets: str | None = None, say=print) -> list[dict]:
+          assets: str | None = None, say=print, sandbox_name: str = "bwrap", lesson: str | None = None,
+          limits: dict | None = None) -> list[dict]:
     """Grade every submission and write the reports; returns the results."""
     if engine not in ("sim", "docker"):
         raise CommandError(f"labkit grade: unknown engine {engine!r}; use sim (the default) or docker\n", 2)
@@ -98,29 +169,43 @@ def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeou
         raise CommandError(TRUST_MESSAGE, 2)
     if jobs < 1:
         raise CommandError("labkit grade: --jobs must be 1 or more\n", 2)
+    if lesson is not None:
+        lesson = lesson_from_name(lesson if len(lesson) > 1 else f"0{lesson}")
+        if lesson is None:
+            raise CommandError(f"labkit grade: --lesson names no lesson of the course ({min(LESSONS)} to "
+                               f"{max(LESSONS)})\n", 2)
     assets_dir = Path(assets) if assets else ASSETS
     if not (assets_dir / "day8" / "server.py").is_file():
         raise CommandError(f"labkit grade: the course assets are not at {assets_dir}; pass --assets DIR\n", 2)
     for h in hidden or []:
         if not Path(h).is_file():
             raise CommandError(f"labkit grade: hidden checks file {h} does not exist\n", 2)
-    subs = discover(items)
+    load_hidden(hidden or [])  # a broken file is a one-line error now, never a learner's "not graded"
+    subs = discover(items, lesson)
+    box, line = choose_sandbox(sandbox_name, trust, engine)
+    folder = OutDir(Path(out))  # refused now, not after an hour of grading
+    say(line)
     if engine == "docker" and jobs > 1:
         say("labkit grade: on Docker every submission uses the same names (server, day8-net) on one daemon, "
             "so submissions are graded one at a time")
         jobs = 1
+    hidden_paths = [str(Path(h).resolve()) for h in hidden or []]
+    spec = {"engine": engine, "timeout": timeout, "cell_timeout": cell_timeout, "hidden": hidden_paths,
+            "assets": str(assets_dir.resolve()), "sandbox": box, "limits": limits or {}}
     progress = Progress(len(subs))
     results: dict[int, dict] = {}
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, p, learner, engine, timeout, cell_timeout, hidden or [], assets_dir): i
-                   for i, (p, learner) in enumerate(subs)}
+        futures = {pool.submit(grade_one, it, spec, hidden_paths): i for i, it in enumerate(subs)}
         for fut in as_completed(futures):
             i = futures[fut]
             results[i] = fut.result()
-            progress.step(subs[i][1])
+            progress.step(subs[i].learner)
     ordered = [results[i] for i in range(len(subs))]
-    report.write(Path(out), ordered, engine)
+    report.write(Path(out), ordered, engine, box, folder)
+    folder.close()
     total = sum(report.totals(r)[0] for r in ordered)
     most = sum(report.totals(r)[1] for r in ordered)
-    say(f"graded {len(ordered)} submission(s) on {engine}: {total}/{most} points in all; reports in {out}")
+    bad = sum(1 for r in ordered if r.get("error"))
+    say(f"graded {len(ordered) - bad} submission(s) on {engine}: {total}/{most} points in all"
+        + (f"; {bad} could not be graded (see their error)" if bad else "") + f"; reports in {out}")
     return ordered

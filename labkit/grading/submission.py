@@ -1,4 +1,5 @@
-"""What a submission is: the notebook file, whose it is, which lesson, and what its exercise cells say."""
+"""What a submission is: the notebook file, whose it is, which lesson (as the instructor says), and what its
+exercise cells say (only ever compared with the released lesson, never trusted)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ import nbformat
 
 from labkit.course.exercises import EXERCISES, for_lesson
 from labkit.course.lessons import LESSONS
-
-LESSON_CALL = re.compile(r"""labkit\.lesson\(\s*["']?(\d{1,2})["']?\s*\)""")
 
 
 @dataclass
@@ -36,27 +35,20 @@ def cell_exercise(cell: dict) -> tuple[str | None, object]:
     return (ex_id if isinstance(ex_id, str) else None), points
 
 
-def find_lesson(nb: nbformat.NotebookNode | None, path: Path) -> str | None:
-    """The lesson a notebook belongs to: from its exercise cells, its labkit.lesson(...) call, or its file name."""
-    if nb is not None:
-        for cell in nb.cells:
-            ex_id, _ = cell_exercise(cell)
-            if ex_id in EXERCISES:
-                return EXERCISES[ex_id].lesson
-        for cell in nb.cells:
-            if cell.get("cell_type") == "code":
-                m = LESSON_CALL.search(cell.get("source") or "")
-                if m and f"{int(m.group(1)):02d}" in LESSONS:
-                    return f"{int(m.group(1)):02d}"
-    for m in re.finditer(r"(?<!\d)(\d{2})(?!\d)", path.stem):  # "05-container…" or "alice-05"
-        if m.group(1) in LESSONS:
-            return m.group(1)
-    return None
+LESSON_IN_NAME = re.compile(r"(?<!\d)(\d{2})(?!\d)")
 
 
-def load(path: Path, learner: str) -> Submission:
-    """Read a submission; an unreadable file becomes a submission with a one-line error, not an exception."""
-    sub = Submission(path, learner)
+def lesson_from_name(name: str) -> str | None:
+    """The lesson a folder or file name given by the instructor names ("05", "05-container-to-container",
+    "alice-05"); None when it names none (or more than one)."""
+    found = {m.group(1) for m in LESSON_IN_NAME.finditer(name) if m.group(1) in LESSONS}
+    return found.pop() if len(found) == 1 else None
+
+
+def load(path: Path, learner: str, lesson: str | None) -> Submission:
+    """Read a submission of the given lesson (the instructor's word, never the notebook's metadata); an
+    unreadable file becomes a submission with a one-line error, not an exception."""
+    sub = Submission(path, learner, lesson=lesson)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
@@ -67,9 +59,9 @@ def load(path: Path, learner: str) -> Submission:
         except Exception as err:  # noqa: BLE001 - nbformat raises many kinds for a broken file
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             sub.error = f"not a readable notebook ({first})"
-    sub.lesson = find_lesson(sub.notebook, path)
     if sub.lesson is None and sub.error is None:
-        sub.error = "cannot tell which lesson this is: keep its first cell (labkit.lesson(...)) or its file name NN-…"
+        sub.error = ("the grader was not told which lesson this is: pass --lesson NN, or lay submissions out as "
+                     "submitted/<learner>/<NN-assignment>/")
     if sub.notebook is not None and sub.lesson:
         sub.notes.extend(metadata_notes(sub.notebook, sub.lesson))
     return sub

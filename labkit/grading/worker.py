@@ -1,86 +1,57 @@
-"""Grade one submission, in its own process: a fresh kernel, a fresh isolated lab, then grader-side checks.
+"""Grade one submission, in its own process: a fresh kernel and a fresh lab, each in its box, then the checks.
 
-`python -m labkit.grading.worker SPEC.json` reads the job, writes the result as JSON to the path the
-spec names and exits 0. The learner's kernel and the checks never share a process: on the embedded
-engine both talk to a private `labkit sim` daemon of this submission's own (its own socket, its own
-loopback host address, stopped afterwards); on Docker, to the daemon.
-Everything the checks need is imported before the notebook runs, so a notebook cannot swap it.
+`python -m labkit.grading.worker` reads the job as JSON on stdin and writes the result as JSON on stdout —
+a pipe the grader holds, which nothing the submission runs can see (its boxes have their own PID namespace
+and none of the worker's file descriptors). The worker dies with the grader (PR_SET_PDEATHSIG), and its
+boxes die with it (`--die-with-parent`).
+
+The learner's kernel and the checks never share a process or a box: the kernel runs in the kernel box,
+the private `labkit sim` daemon and its containers in the lab box, the checks here, reading the lab
+through the daemon's API, the learner's answers and folder after the kernel box is gone (links and
+special files in that folder are removed first, so a check never follows one out of it).
+Everything the checks need is imported before anything of the submission runs.
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
-import math
 import os
 import shutil
+import signal
 import sys
 import tempfile
-import time
 from pathlib import Path
-
-import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from labkit import ownership, session
 from labkit.course import (
-    answers,  # noqa: F401 - imported before any notebook runs
+    answers,
     checks,
 )
-from labkit.course.exercises import Context, Exercise, for_lesson
-from labkit.engines.embedded import EmbeddedEngine
-from labkit.engines.sim import daemon
+from labkit.course.exercises import Exercise, for_lesson
 from labkit.errors import CommandError
-from labkit.grading import hidden
+from labkit.grading import hidden, kernel, lab, sandbox
 from labkit.grading.submission import Submission, load
 from labkit.session import Session
 
-SERVER_START = 15.0
 
-
-def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float,
-            env: dict[str, str] | None = None) -> list[str]:
-    """Run every code cell top to bottom; errors and timed-out cells do not stop the rest. Notes on what went wrong."""
-    notes: list[str] = []
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
-    deadline = time.monotonic() + timeout
-    errors = 0
-    with client.setup_kernel(env={**os.environ, **(env or {})}):
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0:
-                notes.append(f"the notebook did not finish within {timeout:g} s; cells from {index} on did not run")
-                break
-            client.timeout = max(1, math.ceil(min(cell_timeout, left)))
-            try:
-                client.execute_cell(cell, index)
-            except CellTimeoutError:
-                notes.append(f"cell {index} ran longer than {client.timeout:g} s and was interrupted")
-                continue
-            except DeadKernelError:
-                notes.append(f"the kernel died in cell {index}; the lab was graded as that cell left it")
-                break
-            if any(o.get("output_type") == "error" and o.get("ename") != "KeyboardInterrupt" for o in cell.outputs):
-                errors += 1
-            if any(o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt" for o in cell.outputs):
-                notes.append(f"cell {index} ran longer than {client.timeout:g} s and was interrupted")
-    if errors:
-        notes.append(f"{errors} cell(s) raised an error; the cells after them still ran")
-    return notes
-
-
-def score(exercises: list[Exercise], ctx: Context) -> list[dict]:
+def score(exercises: list[Exercise], ctx) -> list[dict]:
     """Each exercise's verdict from the grader's own checks: points, max, passed, message, hint."""
     out = []
     for ex in exercises:
-        result = checks.evaluate_exercise(ex, ctx)
-        out.append({"id": ex.id, "title": ex.title, "points": result.points, "max": ex.points,
-                    "passed": result.passed, "message": result.message, "hidden": ex.kind == "hidden",
-                    "hint": "" if result.passed or not ex.hints else ex.hints[0],
-                    "parts": [{"check": w, "passed": ok, "found": f} for w, ok, f in result.parts]})
+        try:
+            result = checks.evaluate_exercise(ex, ctx)
+            secret = ex.kind == "hidden"  # a hidden check says what it checks, never what it found
+            parts = [{"check": w, "passed": ok, "found": "" if secret else f} for w, ok, f in result.parts]
+            points, passed, message = result.points, result.passed, result.message
+            if secret and not passed:
+                message = "not yet: " + next(w for w, ok, _ in result.parts if not ok) if result.parts else "not yet"
+        except Exception as err:  # noqa: BLE001 - a check that crashes is a 0 with its kind, never a traceback
+            parts, points, passed = [], 0, False
+            message = f"the check could not run ({type(err).__name__})"
+        out.append({"id": ex.id, "title": ex.title, "points": points, "max": ex.points,
+                    "passed": passed, "message": message, "hidden": ex.kind == "hidden",
+                    "hint": "" if passed or not ex.hints else ex.hints[0], "parts": parts})
     return out
 
 
@@ -91,58 +62,106 @@ def ungraded(exercises: list[Exercise], why: str) -> list[dict]:
             for e in exercises]
 
 
+def exercises_for(lesson: str | None, hidden_files: list[str]) -> list[Exercise]:
+    """The released exercises of the lesson, then the instructor's hidden checks for it."""
+    if not lesson:
+        return []
+    return for_lesson(lesson) + [h for h in hidden.load(hidden_files) if h.lesson == lesson]
+
+
+def scrub(folder: Path) -> None:
+    """Remove every link, socket, pipe or device from the learner's folder (the kernel box is gone by now)."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            if not (os.path.isdir(p) and not os.path.islink(p)) and not (st.st_mode & 0o170000 == 0o100000):
+                os.unlink(p)
+
+
 def grade(spec: dict) -> dict:
-    """Grade one submission as described by spec (path, learner, engine, timeouts, hidden, assets)."""
-    sub: Submission = load(Path(spec["path"]), spec["learner"])
-    extra = [h for h in hidden.load(spec.get("hidden") or []) if h.lesson == sub.lesson]
-    exercises = (for_lesson(sub.lesson) if sub.lesson else []) + extra
+    """Grade one submission as described by spec (path, learner, lesson, engine, sandbox, timeouts, hidden, assets)."""
+    sub: Submission = load(Path(spec["path"]), spec["learner"], spec.get("lesson"))
+    exercises = exercises_for(sub.lesson, spec.get("hidden") or [])
     result = {"learner": sub.learner, "path": str(sub.path), "lesson": sub.lesson, "error": sub.error,
               "notes": list(sub.notes), "exercises": []}
     if sub.notebook is None or sub.error:
         result["exercises"] = ungraded(exercises, sub.error)
         return result
-    workdir = Path(tempfile.mkdtemp(prefix="labkit-grade-"))
-    server = None
+    boxed = spec.get("sandbox", "bwrap") == "bwrap"
+    limits = sandbox.Limits(**spec.get("limits", {}))
+    uid = sandbox.new_uid() if boxed else None
+    job = Path(tempfile.mkdtemp(prefix="labkit-job-"))
+    os.chmod(job, 0o711)
+    workdir, kdir = job / "lab", job / "kernel"
+    the_lab = None
     try:
         shutil.copytree(spec["assets"], workdir / "assets")
-        answers_file = workdir / ".labkit-answers.json"
+        kdir.mkdir(mode=0o700)
         me = Session(id=f"grade-{os.getpid()}-{os.urandom(4).hex()}", engine_name=spec["engine"])
-        kernel_env = {"LABKIT_ANSWERS": str(answers_file), "LABKIT_SESSION": me.id, "LABKIT_ENGINE": spec["engine"],
-                      "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
+        inside = sandbox.WORK if boxed else str(workdir)
+        kernel_env = {"LABKIT_ANSWERS": f"{inside}/.labkit-answers.json", "LABKIT_SESSION": me.id,
+                      "LABKIT_ENGINE": spec["engine"], "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
         if spec["engine"] == "sim":
-            sock = str(workdir / "engine.sock")
-            daemon.start(sock, private_host=True, idle=spec["timeout"] + 60)  # ready before the kernel starts
-            server = sock
-            kernel_env["LABKIT_SIM_SOCKET"] = sock
-            engine = EmbeddedEngine(sock, restart=False)
+            the_lab = lab.start(job / "engine", spec["timeout"] + 120, uid + 1 if boxed else None, limits)
+            engine = the_lab.engine
+            kernel_env["LABKIT_SIM_SOCKET"] = sandbox.ENGINE_SOCK if boxed else the_lab.socket
         else:
             from labkit.engines.docker.engine import DockerEngine
 
             engine = DockerEngine()
         me.use_engine(engine=engine, reason=f"{engine.name} (the grader's)")
         session.activate(me)  # the checks below read this submission's lab, labelled with its session
-        result["notes"] += execute(sub.notebook, workdir, spec["cell_timeout"], spec["timeout"], kernel_env)
-        ctx = Context(engine, answers.load(str(answers_file)), workdir)
+        plan = None
+        if boxed:
+            sandbox.give(workdir, uid)
+            plan = sandbox.Plan(uid, limits)
+            plan.bind(str(workdir), sandbox.WORK, writable=True)
+            plan.bind(str(kdir), str(kdir), writable=True)
+            plan.bind(the_lab.socket, sandbox.ENGINE_SOCK)
+        result["notes"] += kernel.execute(sub.notebook, workdir, spec["cell_timeout"], spec["timeout"], kernel_env,
+                                          plan=plan, kernel_dir=kdir, output_limit=limits.output, inside_workdir=inside)
+        scrub(workdir)
+        ctx = lab.LabContext(engine, answers.load(str(workdir / ".labkit-answers.json")), workdir)
+        ctx.box = the_lab.box if the_lab is not None else None
         result["exercises"] = score(exercises, ctx)
         if spec["engine"] == "docker":
             ownership.clean(engine, me.id, say=lambda _l: None)
+    except CommandError as err:
+        result["error"] = err.stderr.strip().removeprefix("labkit: ")
+        result["exercises"] = ungraded(exercises, result["error"])
+    except Exception as err:  # noqa: BLE001 - the kernel or the lab could not be run: not graded, and why
+        result["error"] = f"the grader could not run this notebook ({type(err).__name__}: {str(err)[:200]})"
+        result["exercises"] = ungraded(exercises, result["error"])
     finally:
-        if server is not None:
-            daemon.stop(server)
-        shutil.rmtree(workdir, ignore_errors=True)
+        if the_lab is not None:
+            the_lab.stop()
+        if uid is not None:
+            sandbox.sweep(uid)
+        shutil.rmtree(job, ignore_errors=True)
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Read the spec file, grade, write the result file."""
-    argv = sys.argv[1:] if argv is None else argv
-    spec = json.loads(Path(argv[0]).read_text())
+def die_with_parent(parent: int) -> None:
+    """Be killed when the grader goes (Linux); exit now if it is already gone."""
     try:
-        result = grade(spec)
-    except CommandError as err:
-        result = {"learner": spec["learner"], "path": spec["path"], "lesson": None, "notes": [],
-                  "error": err.stderr.strip(), "exercises": []}
-    Path(spec["result"]).write_text(json.dumps(result))
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(3)
+
+
+def main() -> int:
+    """Read the job on stdin, grade, write the result on the stdout pipe."""
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)  # nothing else this process or its children print can reach the result pipe
+    spec = json.loads(sys.stdin.read())
+    die_with_parent(int(spec.get("grader_pid", os.getppid())))
+    result = grade(spec)
+    out.write(json.dumps(result))
+    out.close()
     return 0
 
 

@@ -25,7 +25,7 @@ def _(ctx):
 
 
 def sim_servers() -> int:
-    out = subprocess.run(["pgrep", "-fc", "labkit.engines.sim.daemon serve --socket .*labkit-grade-"], capture_output=True,
+    out = subprocess.run(["pgrep", "-fc", "labkit.engines.sim.daemon serve --socket .*labkit-job-"], capture_output=True,
                          text=True).stdout.strip()
     return int(out or 0)
 
@@ -66,7 +66,7 @@ def test_reports_are_written(graded):
     assert "Score: 0 / 2" in md and "Hint: Which flags give a container a name" in md
     assert "<h1>Feedback for blank-02" in (out / "feedback" / "blank-02.html").read_text()
     rows = (out / "summary.csv").read_text().splitlines()
-    assert rows[0].startswith("learner,lesson,points,max,02-server") and len(rows) == len(expected) + 1
+    assert rows[0].startswith("learner,lesson,points,max,graded,error,02-server") and len(rows) == len(expected) + 1
     assert (out / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -112,7 +112,7 @@ def test_a_submission_that_overruns_is_stopped_and_graded(tmp_path):
     nb.cells[1:1] = [new_code_cell("import time\ntime.sleep(2)") for _ in range(6)]
     nbformat.write(nb, tmp_path / "slow-02.ipynb")
     [r] = grade([str(tmp_path / "slow-02.ipynb")], str(tmp_path / "out"), timeout=5, say=lambda s: None)
-    assert any("did not finish within 5 s" in n for n in r["notes"]) and r["exercises"][0]["points"] == 0
+    assert any("ran longer than 5 s (the --timeout given)" in n for n in r["notes"]) and r["exercises"][0]["points"] == 0
 
 
 @pytest.mark.sim_pass

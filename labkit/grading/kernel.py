@@ -1,0 +1,143 @@
+"""Run a submission's cells in a fresh kernel — in its kernel box (labkit.grading.sandbox) unless the
+instructor chose `--sandbox none` — with a per-cell timeout, a wall-clock limit enforced from outside
+(the box is killed whole), and a cap on the output kept.
+
+The kernel talks to the grader over ZeroMQ on unix sockets (`ipc`) in a folder of the job's own, bound
+into the box: the box has no network but its own loopback. Interrupts go as Jupyter messages (a box does
+not pass signals on); the kernel's own stdout and stderr go nowhere.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import zmq
+from jupyter_client.manager import AsyncKernelManager, KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from labkit.grading import sandbox
+from labkit.grading.sandbox import Plan
+
+MAX_MESSAGE = 32 << 20  # a single output message larger than this is dropped (ZeroMQ's MAXMSGSIZE)
+
+
+class BoxedKernelManager(AsyncKernelManager):
+    """A KernelManager whose kernel starts inside a box (when given a plan) and is interrupted by message."""
+
+    plan: Plan | None = None
+    workdir: str = ""
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        """The kernel's command line, wrapped in the box."""
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.plan is None:
+            return cmd
+        self.kernel_spec.interrupt_mode = "message"
+        sandbox.give(Path(self.connection_file).parent, self.plan.uid)
+        return self.plan.argv(cmd, chdir=self.workdir)
+
+
+class CappedClient(NotebookClient):
+    """A NotebookClient that keeps errors and at most `budget` bytes of other output."""
+
+    budget: int = 4 << 20
+    dropped: bool = False
+
+    def output(self, outs, msg, display_id, cell_index):  # noqa: D102 - nbclient's hook
+        content = msg.get("content") or {}
+        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
+        if msg.get("msg_type") != "error":
+            if size > self.budget:
+                self.budget, self.dropped = 0, True
+                return None
+            self.budget -= size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float, env: dict[str, str],
+            plan: Plan | None = None, kernel_dir: Path | None = None, output_limit: int = 4 << 20,
+            inside_workdir: str | None = None) -> list[str]:
+    """Run every code cell top to bottom; errors and timed-out cells do not stop the rest. Notes on what went wrong."""
+    notes: list[str] = []
+    km = BoxedKernelManager(kernel_name="python3")
+    km.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # the client's sockets are made from this context
+    if plan is not None and kernel_dir is not None:
+        km.plan, km.workdir = plan, inside_workdir or str(workdir)
+        km.transport, km.ip = "ipc", str(kernel_dir / "k")
+        km.connection_file = str(kernel_dir / "kernel.json")
+        plan.env.update(env)
+    client = CappedClient(nb, km=km, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
+                          interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+    client.budget = output_limit
+    overran = threading.Event()
+
+    def stop_the_box() -> None:
+        overran.set()
+        proc = getattr(km.provisioner, "process", None) if km.provisioner else None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+
+    deadline = time.monotonic() + timeout
+    watchdog = threading.Timer(timeout + 2, stop_the_box)  # the cells' own timeouts come first; this one kills
+    errors = 0
+    start_env = {**os.environ, **env} if plan is None else {}  # a box's environment is set inside it
+    try:
+        with client.setup_kernel(env=start_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 stdin=subprocess.DEVNULL):
+            watchdog.start()
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                left = deadline - time.monotonic()
+                if left <= 0 or overran.is_set():
+                    notes.append(f"the notebook ran longer than {timeout:g} s (the --timeout given) and was stopped; "
+                                 f"cells from {index + 1} on did not run")
+                    break
+                client.timeout = max(1, math.ceil(min(cell_timeout, left)))
+                try:
+                    client.execute_cell(cell, index)
+                except CellTimeoutError:
+                    notes.append(f"cell {index + 1} ran longer than {client.timeout:g} s and was interrupted")
+                    continue
+                except DeadKernelError:
+                    if overran.is_set():
+                        notes.append(f"the notebook ran longer than {timeout:g} s (the --timeout given): the grader "
+                                     f"stopped it in cell {index + 1} (it ignored the interrupt)")
+                    else:
+                        notes.append(f"the kernel died in cell {index + 1}; the lab was graded as that cell left it")
+                    break
+                outs = cell.outputs
+                if any(o.get("output_type") == "error" and o.get("ename") != "KeyboardInterrupt" for o in outs):
+                    errors += 1
+                if any(o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt" for o in outs):
+                    notes.append(f"cell {index + 1} ran longer than {client.timeout:g} s (the --cell-timeout given) "
+                                 "and was interrupted")
+    finally:
+        watchdog.cancel()
+        stop_the_box_quietly(km)
+    if errors:
+        notes.append(f"{errors} cell(s) raised an error; the cells after them still ran")
+    if client.dropped:
+        notes.append(f"the notebook printed more than {output_limit // (1 << 20)} MB; the rest was not kept")
+    return notes
+
+
+def stop_the_box_quietly(km: KernelManager) -> None:
+    """Make sure the kernel (its whole box) is gone, whatever it did to its shutdown."""
+    proc = getattr(km.provisioner, "process", None) if km.provisioner else None
+    if proc is not None and proc.poll() is None:
+        proc.kill()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+    plan = getattr(km, "plan", None)
+    if plan is not None:
+        sandbox.sweep(plan.uid)

@@ -1,0 +1,95 @@
+"""A submission's lab: its private `labkit sim` daemon, in a lab box of its own (or, with `--sandbox none`,
+as a plain process), ready before the kernel starts; and the Context the grader's checks read it through.
+
+The daemon's socket lives in a folder of the job's own; the kernel box gets the socket alone. The grader's
+host-side requests (a published port on the lab's host address) are made inside the lab box's network
+namespace, where only the lab's own processes can listen.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from labkit.contract.result import Result
+from labkit.contract.transcript import HOST_TIMEOUT, on_host
+from labkit.course.exercises import Context
+from labkit.engines.embedded import EmbeddedEngine
+from labkit.engines.sim import daemon
+from labkit.errors import CommandError
+from labkit.grading import sandbox
+from labkit.grading.sandbox import Box, Limits, Plan
+
+
+@dataclass
+class Lab:
+    """A running private daemon: its socket, its engine client, and its box (None without a sandbox)."""
+
+    socket: str
+    engine: EmbeddedEngine
+    box: Box | None = None
+
+    def stop(self) -> None:
+        """Stop the daemon and every container it runs (the whole lab box)."""
+        if self.box is not None:
+            self.box.kill()
+        else:
+            daemon.stop(self.socket)
+
+
+def start(folder: Path, idle: float, uid: int | None, limits: Limits) -> Lab:
+    """Start this submission's daemon (boxed when uid is given) and wait until it answers."""
+    folder.mkdir(mode=0o700)
+    sock = str(folder / "engine.sock")
+    if uid is None:
+        daemon.start(sock, private_host=True, idle=idle)
+        return Lab(sock, EmbeddedEngine(sock, restart=False))
+    sandbox.give(folder, uid)
+    plan = Plan(uid, replace(limits, processes=limits.processes * 4))  # a lab's containers are threads and processes
+    plan.bind(str(folder), str(folder), writable=True)
+    read, write = os.pipe()
+    cmd = [sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock, "--private-host",
+           "--idle", str(idle)]
+    with open(folder / "engine.log", "ab") as log:
+        if os.getuid() == 0:
+            os.fchown(log.fileno(), uid, uid)
+        proc = subprocess.Popen(plan.argv(cmd, info_fd=write), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                pass_fds=[write], start_new_session=True)
+    os.close(write)
+    box = Box(proc, uid)
+    box.read_info(read)
+    deadline = time.monotonic() + daemon.START_TIMEOUT
+    while time.monotonic() < deadline and proc.poll() is None:
+        if daemon.status(sock).running:
+            if os.getuid() == 0:
+                os.chmod(sock, 0o666)  # the kernel box has a uid of its own; only it and the grader see the socket
+            return Lab(sock, EmbeddedEngine(sock, restart=False), box)
+        time.sleep(0.02)
+    box.kill()
+    try:
+        tail = (folder / "engine.log").read_text(errors="replace").strip().splitlines()[-1:]
+    except OSError:
+        tail = []
+    raise CommandError(f"the submission's embedded engine did not start ({' '.join(tail) or 'no answer'})\n", 1)
+
+
+class LabContext(Context):
+    """The checks' Context for a boxed lab: host-side lines run in the lab box's network namespace."""
+
+    box: Box | None = None
+
+    def host(self, line: str) -> Result:
+        """Run a host-side line where the lab's published ports listen (inside the lab box's network)."""
+        if self.box is None:
+            return super().host(line)
+        shown, line = line, on_host(line, self.engine)
+        try:
+            proc = subprocess.run(sandbox.in_netns(self.box, ["/bin/sh", "-c", line]), cwd=str(self.folder),
+                                  capture_output=True, text=True, timeout=HOST_TIMEOUT, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return Result(shown, 124, "", f"labkit: host command timed out after {HOST_TIMEOUT:g} s\n")
+        return Result(shown, proc.returncode, proc.stdout, proc.stderr)
