@@ -1,35 +1,50 @@
 # The two commands a newcomer needs: `make lab` and `make test`. Each sets itself up.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PYTHON    ?= python3
+VENV      := .venv
+BIN       := $(VENV)/bin
+# `make lab` installs what the course needs to run (labkit, JupyterLab, widgets …); `make test` adds the test
+# tools (pytest, ruff, Playwright, repo2docker …: the `test` extra of pyproject.toml).
+RUNTIME   := $(VENV)/.installed
+TESTING   := $(VENV)/.installed-test
+WORKSPACE ?= workspace
+# JupyterLab refuses to start as root unless told; say so only when running as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: setup lab test bench clean-lab
 
-setup: $(STAMP)
+setup: $(RUNTIME)
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("labkit needs Python 3.10 or newer") if sys.version_info < (3, 10) else None'
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUNTIME)
+
+$(TESTING): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	@touch $(STAMP)
+	@touch $(RUNTIME) $(TESTING)
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+# Your workspace (git-ignored): the course without its outputs, made once and never overwritten; see README.
+# (--ServerApp.root_dir, not a bare folder argument: `jupyter lab workspace` would name JupyterLab's subcommand.)
+lab: $(RUNTIME)
+	$(BIN)/labkit workspace --path $(WORKSPACE)
+	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(WORKSPACE)
 
-test: $(STAMP)
+test: $(TESTING)
 	$(BIN)/ruff check labkit tests bench
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest tests
 	$(BIN)/python tests/nbval_run.py
 
-bench: $(STAMP)
+bench: $(TESTING)
 	$(BIN)/python bench/core_scenario.py --max-ratio 1.15 --max-sim-ratio 0.2
 	$(BIN)/python bench/sim_memory.py --max-mb 100
 	$(BIN)/python bench/first_command.py --max-extra-ms 10
 	$(BIN)/python bench/course_nbval.py --max-sim-seconds 60
 	$(BIN)/python bench/grade_jobs.py --max-ratio 0.65
 
-clean-lab: $(STAMP)
+clean-lab: $(RUNTIME)
 	$(BIN)/labkit clean

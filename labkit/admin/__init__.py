@@ -1,1 +1,2 @@
-"""Administration: the `labkit` console script (docker, replay, clean, images, doctor, grade) and doctor."""
+"""Administration: the `labkit` console script (docker, replay, clean, images, doctor, sim, workspace, grade), doctor
+and the learner's workspace."""

@@ -1,4 +1,4 @@
-"""The `labkit` console script: docker, replay, clean, images, doctor, sim, grade."""
+"""The `labkit` console script: docker, replay, clean, images, doctor, sim, workspace, grade."""
 
 from __future__ import annotations
 
@@ -108,13 +108,34 @@ def cmd_sim(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_workspace(args: argparse.Namespace) -> int:
+    """`labkit workspace [--path DIR]`: make or complete the learner's workspace (the course without outputs)."""
+    from pathlib import Path
+
+    from labkit.admin import workspace
+
+    path = Path(args.path) if args.path else None
+    course = Path(args.course) if args.course else None
+    for which in args.fresh:
+        for line in workspace.fresh(which, path, course):
+            print(line)
+    for line in workspace.ensure(path, course).lines():
+        print(line)
+    if not args.keep_lab_settings:
+        try:
+            print(f"  JupyterLab: no news pop-up ({workspace.quiet_jupyterlab()})")
+        except OSError as err:
+            print(f"  JupyterLab: could not turn its news pop-up off ({err})")
+    return 0
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     """`labkit grade SUBMISSION…`: run each notebook in a fresh kernel and lab, score it, write the reports."""
     from labkit.grading.run import grade
 
     grade(args.submissions, args.out, engine=args.grade_engine, jobs=args.jobs, timeout=args.timeout,
           cell_timeout=args.cell_timeout, hidden=args.hidden, trust=args.trust_submissions, assets=args.assets,
-          say=lambda s: print(s, flush=True))
+          say=lambda s: print(s, flush=True), sandbox_name=args.sandbox, lesson=args.lesson)
     return 0
 
 
@@ -153,13 +174,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--idle", type=float, default=None, metavar="S",
                    help="stop by itself after S seconds with no container running (default LABKIT_SIM_IDLE or 1800)")
     p.set_defaults(func=cmd_sim)
+    p = sub.add_parser("workspace", help="make or complete your workspace: the course's notebooks without outputs")
+    p.add_argument("--path", default=None, metavar="DIR", help="the workspace folder (default: workspace/ in this checkout)")
+    p.add_argument("--course", default=None, metavar="DIR",
+                   help="the course's notebooks folder to copy from (default: this checkout's notebooks/)")
+    p.add_argument("--fresh", action="append", default=[], metavar="NN",
+                   help="set your copy of lesson NN (or day8) aside in old/ and start it again (repeatable)")
+    p.add_argument("--keep-lab-settings", action="store_true",
+                   help="leave JupyterLab's settings overrides alone (default: turn its news pop-up off)")
+    p.set_defaults(func=cmd_workspace)
     p = sub.add_parser("grade", help="grade learners' notebooks")
     p.add_argument("submissions", nargs="+", help="notebook files, or folders of them")
     p.add_argument("--out", required=True, help="folder for results.json, junit.xml, feedback/, summary.*")
     p.add_argument("--engine", dest="grade_engine", choices=["sim", "docker"], default="sim",
                    help="sim (default, isolated) or docker (needs --trust-submissions)")
     p.add_argument("--trust-submissions", action="store_true",
-                   help="allow --engine docker: the notebooks get the Docker socket, which is root on this machine")
+                   help="allow --engine docker (the notebooks get the Docker socket, root on this machine) "
+                        "or --sandbox none")
+    p.add_argument("--sandbox", choices=["bwrap", "container", "none"], default="bwrap",
+                   help="where each submission runs: bwrap (default; bubblewrap boxes), container (not "
+                        "implemented yet), none (needs --trust-submissions)")
+    p.add_argument("--lesson", default=None, metavar="NN",
+                   help="the lesson every submission is (default: the nbgrader assignment folder "
+                        "submitted/<learner>/<NN-…>/, else the file name)")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     p.add_argument("--timeout", type=float, default=300, help="seconds per submission (default 300)")
     p.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")

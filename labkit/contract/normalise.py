@@ -18,7 +18,7 @@ history, so they are masked -- and only they:
   disguise) become `<spd>`, five characters like the field itself, so the row keeps its layout. The
   row's sizes, percentages and time columns are kept. curl also prints a row whenever the wall clock
   enters a new second during the transfer, so a fast transfer may repeat a row: a row equal (after
-  masking) to the one just before it on the same line is dropped.
+  masking) to the one just before it is dropped (curl separates rows with \r; a reader in text mode sees \n).
 - MAC addresses.
 - `docker top`'s process numbers, CPU shares and times (PID, PPID, C, STIME, TIME, and ps aux's own): <n>.
 - the network part of engine-allocated subnets: Docker picks the next free subnet from its default
@@ -59,7 +59,7 @@ _CURL_ROW = re.compile(
     r"( (?:--:--:--|[ \d]\d:\d\d:\d\d) (?:--:--:--|[ \d]\d:\d\d:\d\d) (?:--:--:--|[ \d]\d:\d\d:\d\d) )"
     rf"{_SPEED5}(?=\r|\n|$|curl: )"  # a failed transfer's error follows its last row on the same line
 )
-_REPEATED_ROW = re.compile(r"(\r[^\r\n]*<spd>)(?:\1)+(?=\r|\n|$|curl: )")
+_REPEATED_ROW = re.compile(r"([\r\n])([^\r\n]*<spd>)(?:[\r\n]\2)+(?=\r|\n|$|curl: )")
 _MAC = re.compile(r"(?<![0-9A-Za-z:])(?:[0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}(?![0-9A-Za-z:])")
 _POOL_ADDR = re.compile(
     r"(?<![\d.])(?:172\.(?P<b>1[6-9]|2\d|3[01])\.(?P<c>\d{1,3})|192\.168\.(?P<c2>\d{1,3}))\.(?P<d>\d{1,3})"
@@ -103,7 +103,7 @@ class Normaliser:
         text = _RELATIVE.sub("<duration>", text)
         text = _PING_TIME.sub("time=<n> ms", text)
         text = _CURL_ROW.sub(lambda m: f"{m.group(1)}<spd>  <spd>{m.group(2)}<spd>", text)
-        text = _REPEATED_ROW.sub(r"\1", text)
+        text = _REPEATED_ROW.sub(r"\1\2", text)
         text = _PING_STATS.sub(lambda m: m.group(0).split("=")[0] + "= <n> ms", text)
         return _POOL_ADDR.sub(self._net, text)
 
@@ -127,7 +127,9 @@ class Normaliser:
                 out.extend(self._table(lines[i:end]))
                 i = end
                 continue
-            out.append(self.mask(lines[i]))
+            masked = self.mask(lines[i])
+            if not (out and masked == out[-1] and masked.endswith("<spd>")):  # a meter row repeated (see above)
+                out.append(masked)
             i += 1
         return "\n".join(out)
 

@@ -251,11 +251,16 @@ def _why_not_fixed(ctx: Context, server) -> str:
     if server.image_id and image.get("Id") and server.image_id != image["Id"]:
         return (" — server was created from an older build of day8; a container keeps the image it was created "
                 "from: remove server and run it again")
-    edited = _mtime(ctx.folder / "day8" / "server.py")
-    built = _seconds(image.get("Created", ""))
-    if edited and built and edited > built + 1:
+    mine = ctx.folder / "day8" / "server.py"
+    running = ctx.docker("exec server cat server.py")  # the copy the image gave server (WORKDIR /app)
+    try:
+        changed = running.exit_code == 0 and running.stdout != mine.read_text(encoding="utf-8")
+    except OSError:
+        changed = False
+    if changed:  # the same image, but not the file you have now: it was built before your edit
+        edited = _mtime(mine)
         restarted = _seconds(server.created) < edited < _seconds(server.started)  # started again, not re-created
-        return (" — you changed day8/server.py after day8 was built" +
+        return (" — day8/server.py has changed since the image server runs was built" +
                 (", and restarting runs the same old image again" if restarted else "") +
                 ": build the image again (docker build -t day8 day8), then re-create server")
     return " — only programs inside server itself can reach 127.0.0.1" if any(

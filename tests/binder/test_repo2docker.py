@@ -87,4 +87,6 @@ def test_readme_binder_badge_opens_an_existing_notebook():
         urlpath = parse_qs(urlsplit(link).query).get("urlpath", [""])[0]
         assert urlpath.startswith("lab/tree/"), f"{link}: urlpath {urlpath!r} does not open JupyterLab's file view"
         target = urlpath.removeprefix("lab/tree/")
-        assert target.endswith(".ipynb") and (ROOT / target).is_file(), f"{link}: {target} is not a notebook in the repo"
+        # workspace/NAME is made by binder/postBuild (`labkit workspace`) from notebooks/NAME
+        source = "notebooks/" + target.removeprefix("workspace/") if target.startswith("workspace/") else target
+        assert target.endswith(".ipynb") and (ROOT / source).is_file(), f"{link}: {target} is not a notebook in the repo"

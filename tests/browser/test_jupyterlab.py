@@ -1,8 +1,16 @@
-"""A real browser runs course notebooks in JupyterLab: text, a diagram and a widget render, and nothing raises.
+"""A real browser takes the course as a learner does: in the workspace `make lab` opens (`labkit workspace`), in
+JupyterLab, with JupyterLab's news pop-up turned off the way `labkit workspace` does it.
 
-JupyterLab runs headless from this interpreter's environment on a temporary copy of notebooks/ (the repo is never
-written to); Debian's Chromium (/usr/bin/chromium) is driven by Playwright. A screenshot of each notebook, taken
-even when the test fails, goes to artifacts/browser/ at the repo root.
+- The workspace copies of 00 and 09 open with no output at all (no stored outputs, no execution counts); running
+  one cell shows that cell's output and no other.
+- A prediction (`labkit.predict`) is answered in its widget before the revealing cell runs, and the reveal says
+  whether it held (skipped, with the reason, while a lesson has no prediction cell).
+- Run All of 00 and 05 renders text, a diagram and a widget, and nothing raises.
+
+JupyterLab runs headless from this interpreter's environment on a workspace made in a temporary folder (the repo
+is never written to; the JupyterLab settings overrides go to a temporary application settings folder); Debian's
+Chromium (/usr/bin/chromium) is driven by Playwright. A screenshot of each notebook, taken even when the test
+fails, goes to artifacts/browser/ at the repo root.
 """
 
 from __future__ import annotations
@@ -13,7 +21,6 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +37,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = ("00-start-here.ipynb", "05-container-to-container.ipynb")
-"""The notebooks the browser runs: the one list to edit."""
+"""The notebooks the browser runs all of: the one list to edit."""
+FIRST_LOOK = ("00-start-here.ipynb", "09-fix-bind-all-interfaces.ipynb")
+"""The notebooks opened as a learner first meets them: no output before Run; a prediction answered and revealed."""
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts" / "browser"
 
@@ -41,12 +50,14 @@ RENDER_DEADLINE = 20.0  # outputs (widgets render asynchronously) present after 
 VIEWPORT = {"width": 1280, "height": 900}
 MAX_SCREENSHOT_HEIGHT = 30000
 
-# Lab settings for the run: every cell in the DOM (no windowing), no autosave, no news/update requests.
+# Lab settings for the run: every cell in the DOM (no windowing), no autosave. The news pop-up is off through the
+# overrides `labkit workspace` writes (the test checks that they are what turns it off).
 LAB_SETTINGS = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none", "scrollPastEnd": False},
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
+NEWS_PLUGIN = "@jupyterlab/apputils-extension:notification"
+NEWS_QUESTION = "official Jupyter news"  # JupyterLab's pop-up: "Would you like to get notified about official Jupyter news?"
 
 
 @dataclass
@@ -86,10 +97,15 @@ def _write_settings(settings_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def jupyterlab(notebook_dir: Path, workdir: Path) -> Iterator[Lab]:
-    """Serve a temporary copy of `notebook_dir` with JupyterLab; shut it (and its kernels) down afterwards."""
-    root = workdir / "notebooks"
-    shutil.copytree(notebook_dir, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+def jupyterlab(workdir: Path) -> Iterator[Lab]:
+    """Serve a learner's workspace made from notebooks/ (as `make lab` does) with JupyterLab; shut it (and its
+    kernels) down afterwards."""
+    from labkit.admin import workspace
+
+    root = workdir / "workspace"
+    workspace.ensure(root, NOTEBOOK_DIR)
+    app_settings = workdir / "app-settings"
+    workspace.quiet_jupyterlab(app_settings)
     _write_settings(workdir / "lab-settings")
     (workdir / "runtime").mkdir()
     port, token = _free_port(), secrets.token_hex(16)
@@ -99,7 +115,7 @@ def jupyterlab(notebook_dir: Path, workdir: Path) -> Iterator[Lab]:
         "--no-browser", "--allow-root", "--expose-app-in-browser",
         "--ServerApp.ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
-        f"--LabApp.user_settings_dir={workdir / 'lab-settings'}",
+        f"--LabApp.user_settings_dir={workdir / 'lab-settings'}", f"--LabApp.app_settings_dir={app_settings}",
         f"--LabApp.workspaces_dir={workdir / 'lab-workspaces'}",
     ]  # fmt: skip
     # LABKIT_ENGINE, DOCKER_HOST … pass through; the session is this run's own, so teardown removes exactly its resources
@@ -269,29 +285,21 @@ def _load(page, name: str) -> None:
     _poll(page, _LOAD_STATE, name, LOAD_DEADLINE, done, f"{name}: notebook open with an idle kernel")
 
 
-def run_notebook(browser, lab: Lab, name: str, screenshot: Path) -> dict:
-    """Open `name` in JupyterLab, run all cells, wait for the kernel; return what rendered. Screenshot always."""
-    assert (lab.root / name).is_file(), f"{name} is not in {NOTEBOOK_DIR.relative_to(ROOT)}/"
+@contextlib.contextmanager
+def opened(browser, lab: Lab, name: str, screenshot: Path) -> Iterator:
+    """(page, page errors) with `name` open in JupyterLab and its kernel idle; screenshot always; its kernel shut down
+    after."""
+    assert (lab.root / name).is_file(), f"{name} is not in the workspace made from {NOTEBOOK_DIR.relative_to(ROOT)}/"
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
-    page_errors: list[str] = []
-    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    errors: list[str] = []  # what the page raised, for the failure messages
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(f"{lab.url}/lab/tree/{name}?token={lab.token}", wait_until="domcontentloaded")
+        # a JupyterLab workspace (layout) of its own, reset: only this notebook is open, whatever ran before
+        layout = secrets.token_hex(4)
+        page.goto(f"{lab.url}/lab/workspaces/{layout}/tree/{name}?reset&token={lab.token}", wait_until="domcontentloaded")
         _load(page, name)
-        page.evaluate(_RUN_ALL, name)
-
-        def finished(state):
-            if state["kernel"] == "idle" and any(c["errors"] for c in state["cells"]):
-                return True  # a raising cell stops the run: report it now rather than at the deadline
-            return state["kernel"] == "idle" and not _unfinished(state)
-
-        state = _poll(page, _RUN_STATE, name, RUN_DEADLINE, finished, f"{name}: kernel idle and every code cell run")
-        if not any(c["errors"] for c in state["cells"]):
-            with contextlib.suppress(PollTimeout):  # check_rendered reports what is missing
-                state = _poll(page, _RUN_STATE, name, RENDER_DEADLINE, _rendered, f"{name}: outputs rendered")
-        state["page_errors"] = page_errors
-        return state
+        yield page, errors
     finally:
         try:
             extra = page.evaluate(_EXTRA_HEIGHT, name)
@@ -303,9 +311,118 @@ def run_notebook(browser, lab: Lab, name: str, screenshot: Path) -> dict:
         with contextlib.suppress(Exception):
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
-        context.close()  # the notebook is a temporary copy with autosave off: nothing is saved
+        context.close()  # autosave is off: nothing is saved to the workspace
+        with contextlib.suppress(Exception):  # the next test opens the notebook on a kernel of its own
+            for session in lab.api("GET", "/api/sessions"):
+                if session["path"] == name:
+                    lab.api("DELETE", f"/api/sessions/{session['id']}", timeout=30)
 
 
+def run_notebook(browser, lab: Lab, name: str, screenshot: Path) -> dict:
+    """Open `name` in JupyterLab, run all cells, wait for the kernel; return what rendered. Screenshot always."""
+    with opened(browser, lab, name, screenshot) as (page, errors):
+        page.evaluate(_RUN_ALL, name)
+
+        def finished(state):
+            if state["kernel"] == "idle" and any(c["errors"] for c in state["cells"]):
+                return True  # a raising cell stops the run: report it now rather than at the deadline
+            return state["kernel"] == "idle" and not _unfinished(state)
+
+        state = _poll(page, _RUN_STATE, name, RUN_DEADLINE, finished, f"{name}: kernel idle and every code cell run")
+        if not any(c["errors"] for c in state["cells"]):
+            with contextlib.suppress(PollTimeout):  # check_rendered reports what is missing
+                state = _poll(page, _RUN_STATE, name, RENDER_DEADLINE, _rendered, f"{name}: outputs rendered")
+        state["page_errors"] = errors
+        return state
+
+
+# --- one cell at a time, as a learner goes ---------------------------------------------------------------------------
+
+# Every cell (markdown too, so an index is the notebook's own) as the model holds it and as the page shows it.
+_CELLS = f"""
+(path) => {{
+  const panel = ({_FIND_PANEL})(path);
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  const text = o => [].concat(o.text || (o.data && o.data['text/plain']) || o.evalue || '').join('');
+  return {{
+    kernel: kernel ? kernel.status : null,
+    news: document.body.innerText.includes({json.dumps(NEWS_QUESTION)}),
+    cells: panel.content.widgets.map((c, i) => {{
+      const code = c.model.type === 'code';
+      const outputs = code ? c.model.outputs.toJSON() : [];
+      return {{
+        index: i, code, source: c.model.sharedModel.getSource(),
+        count: code ? c.model.executionCount : null,
+        outputs: outputs.length,
+        errors: outputs.filter(o => o.output_type === 'error').map(o => `${{o.ename}}: ${{o.evalue}}`),
+        text: outputs.map(text).join(''),
+        shown: c.node.querySelectorAll('.jp-OutputArea-output').length,
+        prompt: ((c.node.querySelector('.jp-InputArea-prompt') || {{}}).textContent || '').trim(),
+      }};
+    }}),
+  }};
+}}
+"""
+
+_RUN_CELL = f"""
+async ([path, index]) => {{
+  const panel = ({_FIND_PANEL})(path);
+  window.jupyterapp.shell.activateById(panel.id);
+  panel.content.activeCellIndex = index;
+  panel.content.deselectAll();
+  if (window.jupyterapp.shell.currentWidget !== panel) throw new Error(`${{path}} is not the current notebook`);
+  await window.jupyterapp.commands.execute('notebook:run-cell');
+}}
+"""
+
+# Mark the first entry of a cell's widget (a radio button, else a text box) so that Playwright can act on it as a
+# learner would (a real click or typing); return what it is and, for a choice, its label.
+_MARK_ENTRY = f"""
+([path, index]) => {{
+  const panel = ({_FIND_PANEL})(path);
+  const node = panel.content.widgets[index].node;
+  document.querySelectorAll('[data-lk-entry]').forEach(el => el.removeAttribute('data-lk-entry'));
+  const radio = node.querySelector('.jp-OutputArea-output input[type=radio]');
+  if (radio) {{
+    radio.setAttribute('data-lk-entry', '1');
+    const label = radio.closest('label');
+    return {{kind: 'choice', label: label ? label.textContent.trim() : ''}};
+  }}
+  const text = node.querySelector('.jp-OutputArea-output input[type=text], .jp-OutputArea-output textarea');
+  if (text) {{ text.setAttribute('data-lk-entry', '1'); return {{kind: 'text'}}; }}
+  return null;
+}}
+"""
+
+
+_CELL_TEXT = f"""
+([path, index]) => ({_FIND_PANEL})(path).content.widgets[index].node.innerText
+"""
+
+
+def _cells(page, name: str) -> dict:
+    return page.evaluate(_CELLS, name)
+
+
+def run_cell(page, name: str, index: int) -> dict:
+    """Run one cell (JupyterLab's "Run Selected Cell and Do not Advance"); wait for its execution count and an idle kernel."""
+    page.evaluate(_RUN_CELL, [name, index])
+
+    def done(state):
+        cell = state["cells"][index]
+        return state["kernel"] == "idle" and (cell["count"] is not None or cell["errors"])
+
+    state = _poll(page, _CELLS, name, RUN_DEADLINE, done, f"{name}: cell {index} run")
+    cell = state["cells"][index]
+    assert not cell["errors"], f"{name}: cell {index} raised {cell['errors']}:\n{cell['source']}"
+    return state
+
+
+def _index(state: dict, needle: str, after: int = -1) -> int | None:
+    return next((c["index"] for c in state["cells"] if c["code"] and c["index"] > after and needle in c["source"]), None)
+
+
+# --- fixtures and the tests ------------------------------------------------------------------------------------------
 def check_rendered(name: str, state: dict) -> None:
     """The assertions: no error, every cell run, text, a PNG diagram and a widget rendered."""
     errors = [f"cell {c['index']}: {e}" for c in state["cells"] for e in c["errors"]]
@@ -318,9 +435,6 @@ def check_rendered(name: str, state: dict) -> None:
     assert state["text"] > 0, f"no text output. {hint}"
     assert state["images"] > 0, f"no PNG image output. {hint}"
     assert state["widgets"] > 0, f"no ipywidgets view rendered. {hint}"
-
-
-# --- fixtures and the test -----------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -341,7 +455,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def lab_server(browser, tmp_path_factory):
-    with jupyterlab(NOTEBOOK_DIR, tmp_path_factory.mktemp("jupyterlab")) as lab:
+    with jupyterlab(tmp_path_factory.mktemp("jupyterlab")) as lab:
         yield lab
 
 
@@ -349,3 +463,70 @@ def lab_server(browser, tmp_path_factory):
 def test_notebook_runs_in_jupyterlab(browser, lab_server, name):
     state = run_notebook(browser, lab_server, name, ARTIFACTS / f"{Path(name).stem}.png")
     check_rendered(name, state)
+
+
+def test_jupyterlab_takes_its_news_setting_from_the_overrides(lab_server):
+    """`labkit workspace`'s overrides are what JupyterLab serves as the default: it never asks about news."""
+    schema = lab_server.api("GET", f"/lab/api/settings/{NEWS_PLUGIN}")["schema"]["properties"]
+    assert schema["fetchNews"]["default"] == "false" and schema["checkForUpdates"]["default"] is False
+
+
+@pytest.mark.parametrize("name", FIRST_LOOK)
+def test_a_workspace_lesson_shows_nothing_before_run(browser, lab_server, name):
+    with opened(browser, lab_server, name, ARTIFACTS / f"{Path(name).stem}-first-look.png") as (page, _):
+        state = _cells(page, name)
+        code = [c for c in state["cells"] if c["code"]]
+        assert code, f"{name}: no code cell"
+        stored = [(c["index"], c["outputs"], c["count"], c["shown"]) for c in code
+                  if c["outputs"] or c["count"] is not None or c["shown"]]
+        assert stored == [], f"{name}: cells with an output or an execution count before Run: {stored}"
+        assert all(c["prompt"] in ("[ ]:", "") for c in code), [c["prompt"] for c in code]
+        first = _index(state, "labkit.lesson(")
+        assert first is not None, f"{name}: no labkit.lesson(...) cell"
+        state = run_cell(page, name, first)
+        lesson = name[:2]
+        ran = state["cells"][first]
+        assert ran["count"] == 1 and f"Lesson {lesson} " in ran["text"] and "the lab is ready" in ran["text"], ran
+        _poll(page, _CELLS, name, RENDER_DEADLINE, lambda st: st["cells"][first]["shown"] > 0, f"{name}: output shown")
+        others = [c["index"] for c in _cells(page, name)["cells"] if c["index"] != first and (c["outputs"] or c["shown"])]
+        assert others == [], f"{name}: cells that were not run show output: {others}"
+        assert not _cells(page, name)["news"], f"{name}: JupyterLab's news pop-up is on the page"
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# PREDICTIONS (helper H's `labkit.predict` / `labkit.reveal`, labkit/course/predictions.py). This test answers the
+# first prediction of each lesson in its widget, as a learner would, then runs the cells up to its reveal and reads
+# the verdict. It skips, with the reason, while the lesson's notebook has no `labkit.predict(` cell yet.
+# ------------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", FIRST_LOOK)
+def test_a_prediction_is_answered_then_revealed(browser, lab_server, name):
+    import nbformat
+
+    sources = [c.source for c in nbformat.read(lab_server.root / name, as_version=4).cells]
+    if not any("labkit.predict(" in src for src in sources):
+        pytest.skip(f"{name} has no labkit.predict(...) cell yet (the lessons' predictions are not in the notebooks)")
+    with opened(browser, lab_server, name, ARTIFACTS / f"{Path(name).stem}-prediction.png") as (page, _):
+        state = _cells(page, name)
+        ask = _index(state, "labkit.predict(")
+        reveal = _index(state, "labkit.reveal(", after=ask)
+        assert reveal is not None, f"{name}: no labkit.reveal(...) after the prediction in cell {ask}"
+        for cell in state["cells"][: ask + 1]:
+            if cell["code"] and cell["source"].strip():
+                run_cell(page, name, cell["index"])
+        entry = _poll(page, _MARK_ENTRY, [name, ask], RENDER_DEADLINE, bool, f"{name}: the prediction's widget")
+        if entry["kind"] == "choice":
+            page.locator("[data-lk-entry]").click()
+            expected = entry["label"]
+        else:
+            page.locator("[data-lk-entry]").fill("it fails")
+            page.locator("[data-lk-entry]").press("Enter")
+            expected = "'it fails'"
+        _poll(page, _CELL_TEXT, [name, ask], RENDER_DEADLINE, lambda text: "(recorded)" in text,
+              f"{name}: the widget says the prediction is recorded")
+        for cell in state["cells"][ask + 1 : reveal + 1]:
+            if cell["code"] and cell["source"].strip():
+                state = run_cell(page, name, cell["index"])
+        verdict = state["cells"][reveal]["text"]
+        assert "You made no prediction" not in verdict, verdict
+        assert ("Your prediction held: " in verdict or "Your prediction did not hold: " in verdict), verdict
+        assert expected in verdict, f"the verdict does not name the choice made ({expected!r}): {verdict}"

@@ -101,15 +101,15 @@ def test_edited_but_not_rebuilt_names_the_build(lesson09):
     lesson09.ok("docker rm -f server")
     lesson09.ok("docker run -d --name server --network day8-net day8")
     text = str(_verdict(lesson09))
-    assert "you changed day8/server.py after day8 was built: build the image again" in text, text
+    assert "day8/server.py has changed since the image server runs was built: build the image again" in text, text
 
 
 def test_restarted_instead_of_rebuilt_says_a_restart_runs_the_old_image(lesson09):
     _edit(LOOPBACK, '("0.0.0.0", 3000)')
     lesson09.ok("docker restart server")
     text = str(_verdict(lesson09))
-    assert "you changed day8/server.py after day8 was built, and restarting runs the same old image again" in text, \
-        text
+    assert ("day8/server.py has changed since the image server runs was built, and restarting runs the same old "
+            "image again") in text, text
 
 
 def test_rebuilt_but_not_recreated_names_the_old_container(lesson09):

@@ -114,3 +114,14 @@ def test_tables_are_realigned_after_masking():
 def test_a_misaligned_table_is_not_realigned():
     raw = "NETWORK ID     NAME      DRIVER    SCOPE\n0d8d13b0789e  bridge    bridge    local\n"
     assert normalise(raw) == "NETWORK ID     NAME      DRIVER    SCOPE\n<id1:short>  bridge    bridge    local\n"
+
+
+@pytest.mark.parametrize("sep", ["\r", "\n"], ids=["as-curl-writes", "as-a-text-reader-sees"])
+def test_a_curl_meter_row_repeated_when_a_second_ticks_counts_once(sep):
+    """curl adds a row each time the wall clock enters a new second: a racy repeat, whichever newline a reader sees."""
+    zero = "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0"
+    done = "100    19  100    19    0     0   6350      0 --:--:-- --:--:-- --:--:--  9500"
+    head = "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+    once = Normaliser().normalise(head + sep + zero + sep + done + "\n")
+    assert Normaliser().normalise(head + sep + zero + sep + zero + sep + done + "\n") == once
+    assert Normaliser().normalise(head + sep + done + "\n") != once  # a missing row is still a difference

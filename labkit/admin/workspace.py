@@ -1,0 +1,225 @@
+"""The learner's workspace: the course's notebooks with every output cleared, made once and never overwritten.
+
+`notebooks/` is the released course: executed, its outputs stored, re-executed and compared by nbval (`make test`).
+A learner must meet each "Predict" before its answer, so `make lab` and Binder open a workspace made from it
+(`labkit workspace`, default `workspace/` in the checkout, git-ignored):
+
+- every lesson notebook, copied with no outputs, no execution counts and no stored widget state, when the
+  workspace has no file of that name; an existing copy is never written to (the learner's edits survive, and a
+  lesson added to the course later is copied in beside them);
+- `assets/`, the course's build material (`labkit.lesson` builds the day8 image from `assets/day8`): kept equal
+  to the course's, since it is the course's and not the learner's;
+- any other file or folder of the course: copied once, when missing;
+- `day8/`, the learner's own server: `labkit.lesson` creates it in the workspace (the notebook's folder); one
+  made in `notebooks/day8` before workspaces existed is carried over when the workspace has none.
+
+`--fresh NN` sets the learner's copy of lesson NN (or `day8`) aside in `old/` and starts it again from the course.
+The module also sets JupyterLab's settings overrides so its news pop-up does not cover the first page.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from labkit.errors import CommandError
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+COURSE = CHECKOUT / "notebooks"
+WORKSPACE = CHECKOUT / "workspace"
+ASSETS = "assets"
+LEARNER_DIR = "day8"  # the learner's own server folder (labkit.course.lessons.WORKDIR)
+OLD = "old"
+SKIPPED = {LEARNER_DIR, "__pycache__"}  # never copied from the course folder (nor hidden names)
+# JupyterLab's documented settings overrides (<app dir>/settings/overrides.json): never ask about or fetch news.
+LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+@dataclass
+class Report:
+    """What `ensure` did to a workspace."""
+
+    path: Path
+    created: bool = False
+    added: list[str] = field(default_factory=list)  # lessons (and other files) copied in this time
+    kept: list[str] = field(default_factory=list)  # lessons already there, left as they were
+    refreshed: list[str] = field(default_factory=list)  # asset files brought back to the course's version
+    carried: bool = False  # notebooks/day8 copied in as the learner's day8/
+
+    def lines(self) -> list[str]:
+        """One line per fact, for the console."""
+        out = [f"workspace: {self.path}"]
+        if self.created:
+            out.append(f"  created: {len(self.added)} file(s) copied from the course, every notebook with its outputs cleared")
+        elif self.added:
+            out.append(f"  added: {', '.join(self.added)} (new in the course); your {len(self.kept)} other "
+                       "lesson(s) left as they are")
+        else:
+            out.append(f"  your {len(self.kept)} lesson(s) left as they are (a workspace is never overwritten)")
+        if self.refreshed:
+            out.append(f"  assets/ brought up to date with the course: {', '.join(self.refreshed)}")
+        if self.carried:
+            out.append(f"  your server from notebooks/{LEARNER_DIR}/ copied in as {LEARNER_DIR}/")
+        return out
+
+
+def _copied_names(course: Path) -> list[Path]:
+    return sorted(p for p in course.iterdir() if not p.name.startswith(".") and p.name not in SKIPPED | {ASSETS})
+
+
+def cleared(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook with no outputs, execution counts, execution timings or stored widget state (changed in place)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        cell.metadata.pop("execution", None)
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def blank_copy(src: Path, dest: Path) -> None:
+    """Write `src` without its outputs to `dest`; refuses (FileExistsError) to replace an existing file."""
+    nb = cleared(nbformat.read(src, as_version=nbformat.NO_CONVERT))
+    nbformat.validate(nb)
+    with open(dest, "x", encoding="utf-8") as out:  # "x": a learner's file is never overwritten, even in a race
+        nbformat.write(nb, out)
+
+
+def _sync_assets(course: Path, path: Path) -> list[str]:
+    src, dest = course / ASSETS, path / ASSETS
+    changed: list[str] = []
+    if not src.is_dir():
+        return changed
+    for item in sorted(src.rglob("*")):
+        rel = item.relative_to(src)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts) or not item.is_file():
+            continue
+        target = dest / rel
+        if target.is_file() and filecmp.cmp(item, target, shallow=False):
+            continue
+        if target.exists() and not target.is_file():
+            raise CommandError(f"labkit workspace: {target} is in the way of the course's asset {rel}\n", 1)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        existed = target.exists()
+        shutil.copy2(item, target)
+        if existed:
+            changed.append(str(Path(ASSETS) / rel))
+    return changed
+
+
+def _check_course(course: Path) -> None:
+    if not course.is_dir() or not any(course.glob("*.ipynb")):
+        raise CommandError(f"labkit workspace: no course notebooks in {course}; name the course's notebooks/ "
+                           "folder with --course\n", 1)
+
+
+def ensure(path: Path | None = None, course: Path | None = None) -> Report:
+    """Make the workspace at `path` from `course`, or complete it: copy what is missing, never overwrite."""
+    course = Path(course or COURSE).resolve()
+    path = Path(path or WORKSPACE).resolve()
+    _check_course(course)
+    if path == course or course in path.parents:
+        raise CommandError(f"labkit workspace: {path} is inside the course folder {course}; pick a folder outside\n", 1)
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"labkit workspace: {path} is a file, not a folder; name another with --path\n", 1)
+    report = Report(path, created=not path.exists())
+    path.mkdir(parents=True, exist_ok=True)
+    for item in _copied_names(course):
+        target = path / item.name
+        lesson = item.suffix == ".ipynb"
+        if target.exists() or target.is_symlink():
+            if lesson:
+                report.kept.append(item.name)
+            continue
+        if lesson:
+            try:
+                blank_copy(item, target)
+            except FileExistsError:  # made meanwhile by another `labkit workspace`: it is the learner's now
+                report.kept.append(item.name)
+                continue
+        elif item.is_dir():
+            shutil.copytree(item, target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        else:
+            shutil.copy2(item, target)
+        report.added.append(item.name)
+    report.refreshed = _sync_assets(course, path)
+    own, before = path / LEARNER_DIR, course / LEARNER_DIR
+    if not own.exists() and (before / "server.py").is_file():
+        shutil.copytree(before, own, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        report.carried = True
+    return report
+
+
+def _aside(path: Path, item: Path) -> Path:
+    """Move `item` into the workspace's old/ folder under a free name; return where it went."""
+    old = path / OLD
+    old.mkdir(exist_ok=True)
+    stem, suffix = (item.stem, item.suffix) if item.is_file() else (item.name, "")
+    n = 1
+    while (old / f"{stem}-{n}{suffix}").exists():
+        n += 1
+    dest = old / f"{stem}-{n}{suffix}"
+    item.rename(dest)
+    return dest
+
+
+def fresh(which: str, path: Path | None = None, course: Path | None = None) -> list[str]:
+    """Set the learner's copy of lesson `which` ("09") or of `day8` aside in old/ and start it again; say what moved."""
+    course = Path(course or COURSE).resolve()
+    path = Path(path or WORKSPACE).resolve()
+    _check_course(course)
+    if which.strip().rstrip("/") == LEARNER_DIR:
+        own = path / LEARNER_DIR
+        if not own.exists():
+            return [f"  {LEARNER_DIR}/: none yet; the first lesson you run makes it from the course"]
+        moved = _aside(path, own)
+        return [f"  {LEARNER_DIR}/ set aside as {moved.relative_to(path)}; the next lesson you run makes a fresh one"]
+    key = f"{int(which):02d}" if which.strip().isdigit() else which.strip()
+    sources = sorted(course.glob(f"{key}-*.ipynb")) or sorted(course.glob(f"{key}.ipynb"))
+    if not sources:
+        lessons = ", ".join(sorted(p.name.split("-", 1)[0] for p in course.glob("*.ipynb")))
+        raise CommandError(f"labkit workspace: the course has no lesson {which!r}; lessons: {lessons} (or day8)\n", 1)
+    said = []
+    for src in sources:
+        target = path / src.name
+        if target.exists():
+            moved = _aside(path, target)
+            said.append(f"  {src.name}: your copy set aside as {moved.relative_to(path)}")
+        path.mkdir(parents=True, exist_ok=True)
+        blank_copy(src, target)
+        said.append(f"  {src.name}: a fresh copy from the course, without outputs")
+    return said
+
+
+def lab_settings_dir() -> Path:
+    """JupyterLab's application settings directory (where overrides.json lives) for this Python environment."""
+    try:
+        from jupyterlab.commands import get_app_dir
+
+        return Path(get_app_dir()) / "settings"
+    except ImportError:  # JupyterLab not installed here: its default place
+        import sys
+
+        return Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings"
+
+
+def quiet_jupyterlab(settings_dir: Path | None = None) -> Path:
+    """Merge LAB_OVERRIDES into JupyterLab's overrides.json (other overrides kept); return the file's path."""
+    target = Path(settings_dir or lab_settings_dir()) / "overrides.json"
+    current = {}
+    if target.is_file():
+        try:
+            current = json.loads(target.read_text(encoding="utf-8") or "{}")
+        except ValueError as err:
+            raise CommandError(f"labkit workspace: {target} is not JSON ({err}); fix or remove it\n", 1) from None
+    merged = {**current, **{k: {**current.get(k, {}), **v} for k, v in LAB_OVERRIDES.items()}}
+    if merged != current or not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+    return target
