@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -24,9 +26,11 @@ def _(ctx):
 '''
 
 
-def sim_servers() -> int:
-    out = subprocess.run(["pgrep", "-fc", "labkit.engines.sim.daemon serve --socket .*labkit-job-"], capture_output=True,
-                         text=True).stdout.strip()
+def sim_servers(under: str = "") -> int:
+    """How many graded submissions' lab daemons run (those whose job folder is under `under`, when given: another
+    grading run on this machine is none of this test's business)."""
+    out = subprocess.run(["pgrep", "-fc", f"labkit.engines.sim.daemon serve --socket {under}.*labkit-job-"],
+                         capture_output=True, text=True).stdout.strip()
     return int(out or 0)
 
 
@@ -36,9 +40,18 @@ def graded(tmp_path_factory):
     subs = tmp_path_factory.mktemp("subs")
     expected = corpus(subs)
     out = tmp_path_factory.mktemp("out")
-    before = sim_servers()
-    results = grade([str(subs)], str(out), jobs=2, timeout=120, cell_timeout=5, say=lambda s: None)
-    return expected, {r["learner"]: r for r in results}, out, before
+    jobs = str(tmp_path_factory.mktemp("jobs"))  # this run's job folders, so its daemons can be told apart
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = jobs, None
+    try:
+        results = grade([str(subs)], str(out), jobs=2, timeout=120, cell_timeout=5, say=lambda s: None)
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]
+    return expected, {r["learner"]: r for r in results}, out, jobs
 
 
 @pytest.mark.sim_pass
@@ -72,8 +85,8 @@ def test_reports_are_written(graded):
 
 @pytest.mark.sim_pass
 def test_nothing_is_left_running(graded):
-    *_, before = graded
-    assert sim_servers() == before
+    *_, jobs = graded
+    assert sim_servers(jobs) == 0
 
 
 @pytest.mark.sim_pass
