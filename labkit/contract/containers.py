@@ -9,7 +9,7 @@ from labkit.contract.options import env_list, parse_publish
 from labkit.contract.result import Out
 from labkit.engines.base import Engine
 from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound, NotFound
-from labkit.images import with_tag
+from labkit.images import CURL_IMAGE, PYTHON_IMAGE, with_tag
 
 # the CLI's refusal of -it when its input is not a terminal (labkit never has one to give)
 NOT_A_TTY = "the input device is not a TTY\n"
@@ -140,13 +140,29 @@ def _rest(engine: Engine, cid: str, o: Out, tty: bool) -> int:
     return code
 
 
+def _other_tags(engine: Engine, ref: str) -> list[str]:
+    """The tags this engine has of ref's repository (curlimages/curl:8.14.1 for curlimages/curl:latest)."""
+    repo = ref.rpartition(":")[0]
+    try:
+        images = engine.list_images()
+    except EngineError:
+        return []
+    return sorted(t for i in images for t in i.get("RepoTags") or [] if t.rpartition(":")[0] == repo and t != ref)
+
+
 def create_failed(engine: Engine, err: EngineError, image: str, name: str | None, o: Out) -> None:
     """Explain a failed create: a missing image (labkit never pulls) or a name clash (whose is it?)."""
     if isinstance(err, ImageNotFound):
         ref = with_tag(image)
-        o.err(f"Unable to find image '{ref}' locally\n" + render.run_error(f"No such image: {ref}")
-              + "labkit: labkit never pulls from a registry; build it (`docker build -t "
-              f"{image} DIR`) or run `labkit images --offline` for the course's base images\n", 125)
+        o.err(f"Unable to find image '{ref}' locally\n" + render.run_error(f"No such image: {ref}"), 125)
+        others = _other_tags(engine, ref)
+        if others:  # `curlimages/curl` as the notes write it: no tag means :latest, which is not here
+            course = [t for t in others if t in (PYTHON_IMAGE, CURL_IMAGE)]
+            o.err(f"labkit: this machine has no {ref}, only {', '.join(others)}"
+                  + (" (the course's)" if course else "") + ": write the tag (a name without one means :latest)\n")
+            return
+        o.err("labkit: labkit never pulls from a registry; build it (`docker build -t "
+              f"{image} DIR`) or run `labkit images --offline` for the course's base images\n")
         return
     o.err(render.run_error(err.message), 125)
     if isinstance(err, Conflict) and name:

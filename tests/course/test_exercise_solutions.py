@@ -151,3 +151,12 @@ def test_the_listen_address_with_its_port_says_the_address_only(lesson09):
     ctx = Context(lesson09.engine, {"08-listen-address": "127.0.0.1:3000"}, Path(os.getcwd()))
     assert "that has the port (:3000) on it: record the address alone" in str(checks.evaluate("08-listen-address",
                                                                                                ctx))
+
+
+def test_the_curl_image_without_its_tag_names_the_one_the_course_uses(lab):
+    """The notes write `curlimages/curl`; without a tag that means :latest, which no offline machine has."""
+    r = lab("docker run --rm curlimages/curl -sS http://server:3000")
+    assert r.exit_code == 125
+    assert r.stderr.startswith("Unable to find image 'curlimages/curl:latest' locally\n")
+    assert r.stderr.endswith("labkit: this machine has no curlimages/curl:latest, only curlimages/curl:8.14.1 (the "
+                             "course's): write the tag (a name without one means :latest)\n"), r.stderr
