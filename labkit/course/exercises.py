@@ -14,6 +14,7 @@ from pathlib import Path
 
 from labkit.contract.commands import run_command
 from labkit.contract.result import Result
+from labkit.course import nearmiss
 from labkit.course.faults import FAULT_HINTS, FAULT_SOLUTION, check_diagnosis
 from labkit.course.questions import HINTS, QUESTIONS, Question
 from labkit.course.state import LabState, snapshot
@@ -76,7 +77,7 @@ def _running(ctx: Context, name: str) -> Part:
     found = f"{name} is {c.status}"
     if c.status == "exited":
         found += f" (exit code {c.exit_code})" + _last_log_line(ctx, name)
-    return (f"{name} is running", c.running, found)
+    return (f"{name} is running", c.running, found + nearmiss.why_stopped(ctx.state, c))
 
 
 def _last_log_line(ctx: Context, name: str) -> str:
@@ -93,7 +94,8 @@ def _on_network(ctx: Context, name: str, network: str) -> Part:
     if c is not None and not c.running:  # attached or not, a stopped container has no address anywhere
         where = f"it is attached to {nets}" if nets else f"its network is {c.network_mode or 'the default bridge'}"
         return (f"{name} is attached to {network}", False, f"{name} is {c.status}, so it has no address ({where})")
-    return (f"{name} is attached to {network}", ok, f"{name} is on {nets or 'no network'}")
+    return (f"{name} is attached to {network}", ok,
+            f"{name} is on {nets or 'no network'}" + (nearmiss.other_network(ctx.state, c, network) if c else ""))
 
 
 def _fetch(ctx: Context, source: str, url: str) -> Part:
@@ -110,27 +112,8 @@ def _answer_equals(ctx: Context, qid: str, expected: str | None, what: str) -> P
         return (f"{what} matches the lab", False, "the lab does not have it right now (rerun the lesson's cells)")
     if given.strip() == expected:
         return (f"{what} matches the lab", True, f"you recorded {given!r}")
-    return (f"{what} matches the lab", False, f"you recorded {given!r}" + _near_miss(ctx, given.strip(), expected))
-
-
-def _near_miss(ctx: Context, given: str, expected: str) -> str:
-    """What a wrong recorded address is, when the lab can tell: a prefix length, a port, a name, someone else's."""
-    import ipaddress
-
-    if "/" in given and given.split("/", 1)[0] == expected:
-        return " — that has the prefix length (/…) on it: record the address alone"
-    host, sep, port = given.rpartition(":")
-    if sep and port.isdigit() and host.strip("[]") == expected:
-        return f" — that has the port (:{port}) on it: record the address alone"
-    try:
-        ipaddress.ip_address(given)
-    except ValueError:
-        return " — that is not an address: record the numbers (like 172.18.0.2) it resolves to"
-    for c in ctx.state.containers:
-        for ep in c.endpoints:
-            if ep.ip == given:
-                return f" — that is {c.name}'s address on {ep.network}"
-    return " — no container of the lab has that address now (addresses change when containers are re-created)"
+    miss = nearmiss.recorded_address(ctx.state, given.strip(), expected)
+    return (f"{what} matches the lab", False, f"you recorded {given!r}" + miss)
 
 
 def _quiz(qid: str) -> Callable[[Context], list[Part]]:
@@ -169,8 +152,8 @@ def check_server(ctx: Context) -> list[Part]:
         return parts
     parts.append(("server runs the day8 image", c.image.split(":")[0] == "day8", f"its image is {c.image}"))
     parts.append(_on_network(ctx, "server", "day8-net"))
-    parts.append(("no port is published", not c.published,
-                  "published: " + (", ".join(f"{p.host_port}->{p.container_port}" for p in c.published) or "none")))
+    parts.append(("no port is published", not c.published, "published: " + _published(c)
+                  + nearmiss.published_where_none_asked(c)))
     return parts
 
 
@@ -186,7 +169,8 @@ def check_same_network(ctx: Context) -> list[Part]:
                   f"server: {', '.join(ep.network for ep in server.endpoints)}"))
     r = ctx.docker("exec client getent hosts server")
     parts.append(("the name server resolves inside client", r.exit_code == 0,
-                  r.stdout.strip() or "getent found no address for server"))
+                  r.stdout.strip() or "getent found no address for server"
+                  + nearmiss.shared_default_bridge_only(client, server)))
     return parts
 
 
@@ -288,6 +272,10 @@ def _seconds(stamp: str) -> float:
     return when.timestamp() + float("0." + (frac[:6] or "0"))
 
 
+def _published(c) -> str:
+    return ", ".join(f"{p.host_port}->{p.container_port}" for p in c.published) or "none"
+
+
 def check_publish(ctx: Context) -> list[Part]:
     """11: public publishes 8080->3000 and the host gets the greeting through it."""
     parts = [_running(ctx, "public")]
@@ -296,16 +284,23 @@ def check_publish(ctx: Context) -> list[Part]:
         return parts
     mapping = [p for p in c.published if p.host_port == 8080 and p.container_port == 3000]
     parts.append(("public publishes host port 8080 to container port 3000", bool(mapping),
-                  "published: " + (", ".join(f"{p.host_port}->{p.container_port}" for p in c.published) or "none")))
+                  "published: " + _published(c) + nearmiss.reversed_publish(c, 8080, 3000)))
     r = ctx.host("curl -sS -m 5 http://localhost:8080")
     parts.append(("the host gets the greeting from http://localhost:8080", r.exit_code == 0 and HELLO in r.stdout,
-                  f"curl said: {(r.stdout.strip() or r.stderr.strip() or str(r.exit_code)).splitlines()[-1]}"))
+                  f"curl said: {(r.stdout.strip() or r.stderr.strip() or str(r.exit_code)).splitlines()[-1]}"
+                  + (nearmiss.loopback_app(c, 3000) if mapping else "")))
     return parts
+
+
+def _service(ctx: Context, project: str, service: str) -> Part:
+    what, ok, found = _running(ctx, f"{project}-{service}-1")
+    missing = ctx.state.container(f"{project}-{service}-1") is None
+    return what, ok, found + (nearmiss.other_project(ctx.state, service, project) if missing else "")
 
 
 def check_compose(ctx: Context) -> list[Part]:
     """12: the shop project runs, and api reaches db by its service name."""
-    parts = [_running(ctx, "shop-api-1"), _running(ctx, "shop-db-1")]
+    parts = [_service(ctx, "shop", "api"), _service(ctx, "shop", "db")]
     if not all(ok for _, ok, _ in parts):
         return parts
     parts.append(_on_network(ctx, "shop-api-1", "shop_default"))
@@ -321,10 +316,11 @@ def check_replicas(ctx: Context) -> list[Part]:
     replicas = [c for c in ctx.state.containers
                 if c.running and any("user-service" in ep.aliases and ep.network == "day8-net" for ep in c.endpoints)]
     names = ", ".join(c.name for c in replicas) or "none"
-    parts = [("three running containers answer to user-service on day8-net", len(replicas) >= 3, f"found: {names}")]
+    parts = [("three running containers answer to user-service on day8-net", len(replicas) >= 3,
+              f"found {len(replicas)}: {names}" + nearmiss.replica_misses(ctx.state, "user-service", "day8-net"))]
     serving = [c.name for c in replicas if any(lst.port == 3000 and lst.all_interfaces for lst in c.listeners)]
     parts.append(("every replica serves on 0.0.0.0:3000", bool(replicas) and len(serving) == len(replicas),
-                  f"serving: {', '.join(serving) or 'none'}"))
+                  f"serving: {', '.join(serving) or 'none'}" + nearmiss.not_serving(replicas, 3000)))
     r = ctx.docker("exec client nslookup -type=a user-service")
     count = r.stdout.count("Address:") - 1 if r.exit_code == 0 else 0
     parts.append(("client's DNS lookup of user-service returns three addresses", count >= 3,
