@@ -94,7 +94,7 @@ def attached(engine: Engine, cid: str, o: Out, tty: bool, shown: str, rm: bool) 
     and says so in one line, leaving it running, as the CLI would."""
     try:
         _follow(engine, cid, o, tty)
-        return engine.wait(cid)
+        return _rest(engine, cid, o, tty)  # and what the follow missed: a last line with no newline can lag it
     except KeyboardInterrupt:
         pass
     try:
