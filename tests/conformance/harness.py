@@ -180,7 +180,7 @@ def replay_docker(path: Path) -> list[dict]:
     return results
 
 
-def replay_all_docker(paths: list[Path], workers: int = 8) -> dict[str, list[dict]]:
+def replay_all_docker(paths: list[Path], workers: int = 6) -> dict[str, list[dict]]:
     """Replay scenarios through labkit side by side on docker: {scenario name: normalised results}."""
     with ThreadPoolExecutor(max_workers=workers) as pool:
         runs = dict(zip([p.stem for p in paths], pool.map(replay_docker, paths), strict=True))
