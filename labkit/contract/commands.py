@@ -76,14 +76,7 @@ def _network_inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
             found.append(engine.inspect_network(name))
         except EngineError as err:
             found.append(render.daemon_error(err.message).rstrip("\n"))
-    if p.flag("format"):  # the CLI prints what it could, then every error in order
-        text, errors = render.inspect_formatted(p.flag("format"), found)
-        o.out(text)
-    else:
-        o.out(render.inspect_json([f for f in found if isinstance(f, dict)]))
-        errors = [f for f in found if isinstance(f, str)]
-    for line in errors:
-        o.err(line + "\n", 1)
+    containers.print_inspected(o, found, p.flag("format"))
 
 
 def _network_rm(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:

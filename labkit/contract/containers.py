@@ -273,8 +273,14 @@ def inspect(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
                 continue
         else:
             found.append(f"Error: No such object: {name}")
-    if p.flag("format"):  # the CLI prints what it could, then every error in order
-        text, errors = render.inspect_formatted(p.flag("format"), found)
+    print_inspected(o, found, p.flag("format"))
+
+
+def print_inspected(o: Out, found: list[dict | str], fmt: str | None) -> None:
+    """`inspect`'s output for what was found (documents, and error lines for what was not), as the CLI prints it:
+    the JSON array or each document through --format, then every error in order (exit 1 if any)."""
+    if fmt:
+        text, errors = render.inspect_formatted(fmt, found)
         o.out(text)
     else:
         o.out(render.inspect_json([f for f in found if isinstance(f, dict)]))
