@@ -14,10 +14,7 @@ Each reason there is the reason of a test here (test_scenario_divergences_are_te
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
-import socket
 
 import pytest
 
@@ -62,32 +59,6 @@ def sim():
     except CommandError as err:
         pytest.skip(f"no sim engine: {err.stderr.strip()}")
     return engine
-
-
-class _UnixConnection(http.client.HTTPConnection):
-    def __init__(self, path: str) -> None:
-        super().__init__("localhost", timeout=60)
-        self.path = path
-
-    def connect(self) -> None:
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-
-def engine_api(engine, method: str, path: str) -> tuple[int, dict]:
-    """One Engine API request to the sim daemon: (HTTP status, the JSON answer, {} when it is not JSON)."""
-    conn = _UnixConnection(engine.socket)
-    try:
-        conn.request(method, "/v1.41" + path)
-        answer = conn.getresponse()
-        body = answer.read()
-    finally:
-        conn.close()
-    try:
-        return answer.status, json.loads(body.splitlines()[0]) if body.strip() else {}
-    except ValueError:
-        return answer.status, {}
 
 
 # -- the divergences ------------------------------------------------------------------------------------------
