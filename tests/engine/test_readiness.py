@@ -71,3 +71,16 @@ def test_exec_probe_works_like_the_host_probe(lab, docker_only, images_built):
     host_probe = engine._host_probe(c)
     assert 3000 in exec_probe()
     assert host_probe is not None and 3000 in host_probe()
+
+
+def test_host_network_server_is_waited_for_by_its_own_sockets(lab, polls):
+    """--network host: the container shares the machine's sockets, so the machine's other listeners (a daemon,
+    another lab) do not make it ready; only a socket its own processes hold does. The next line is answered."""
+    slow = ("python3 -c \"import time; time.sleep(1.5); import http.server as h; "
+            "h.HTTPServer(('0.0.0.0', 18191), h.SimpleHTTPRequestHandler).serve_forever()\"")
+    lab.ok(f"docker run -d --name lk-hostnet --network host python:3.13-slim {slow}")
+    assert len(polls) == 1 and polls[0] > 1  # it had to wait for its own listen()
+    r = lab("curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:18191/")
+    assert (r.exit_code, r.stdout) == (0, "200")
+    [c] = json.loads(lab.ok("docker inspect lk-hostnet").stdout)
+    assert lab.engine.listeners(c["Id"]) == [("0.0.0.0", 18191)]  # its own socket, none of the machine's others

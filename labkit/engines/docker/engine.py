@@ -28,6 +28,57 @@ def _api_error(err) -> EngineError:
     return engine_error(500, str(err))
 
 
+def _shares_this_namespace(pid: int) -> bool:
+    """True when a local container's process is in this machine's own network namespace (`--network host`)
+    but in a PID namespace of its own (a real container; the embedded engine's programs share both and
+    answer `cat /proc/net/tcp` for themselves)."""
+    try:
+        return (os.readlink(f"/proc/{pid}/ns/net") == os.readlink("/proc/self/ns/net")
+                and os.readlink(f"/proc/{pid}/ns/pid") != os.readlink("/proc/self/ns/pid"))
+    except OSError:
+        return False
+
+
+def _owned_socket_inodes(pid: int) -> set[str] | None:
+    """Inodes of the sockets held by every process in the PID namespace of local process pid (a
+    container's processes); None when /proc cannot say (the process is gone)."""
+    try:
+        pid_ns = os.readlink(f"/proc/{pid}/ns/pid")
+    except OSError:
+        return None
+    inodes: set[str] = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{entry}/ns/pid") != pid_ns:
+                continue
+            fds = os.listdir(f"/proc/{entry}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(f"/proc/{entry}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    return inodes
+
+
+def _host_network_text(pid: int) -> str | None:
+    """The lines of this machine's /proc/net/tcp{,6} whose sockets a host-network container's processes
+    hold (the namespace is the host's, so every other line is someone else's); None once it is gone."""
+    inodes = _owned_socket_inodes(pid)
+    if inodes is None:
+        return None
+    lines = []
+    for name in ("tcp", "tcp6"):
+        with open(f"/proc/{pid}/net/{name}") as f:
+            lines += [ln for ln in f.read().splitlines()[1:] if len(ln.split()) > 9 and ln.split()[9] in inodes]
+    return "\n".join(lines)
+
+
 def _namespace_proc(pid: int) -> str | None:
     """/proc/PID when that process is on this machine in a network namespace of its own (so its
     /proc/PID/net/tcp is the container's view); None otherwise (a remote daemon, or the embedded engine,
@@ -333,14 +384,18 @@ class DockerEngine:
         info = self.inspect_container(cid)
         if not (info.get("State") or {}).get("Running"):
             return []
-        base = _namespace_proc((info.get("State") or {}).get("Pid") or 0)
+        pid = (info.get("State") or {}).get("Pid") or 0
+        base = _namespace_proc(pid)
         text = ""
         try:
-            if base is None:
+            if pid and _shares_this_namespace(pid):  # --network host: only its own processes' sockets
+                text = _host_network_text(pid) or ""
+            elif base is None:
                 raise OSError("not a local network namespace")
-            for name in ("tcp", "tcp6"):
-                with open(f"{base}/net/{name}") as f:
-                    text += f.read()
+            else:
+                for name in ("tcp", "tcp6"):
+                    with open(f"{base}/net/{name}") as f:
+                        text += f.read()
         except OSError:
             text = self._sockets_inside(cid)
         # Docker's DNS resolver's socket is Docker's, not the app's (the embedded engine answers DNS without one)
@@ -359,6 +414,14 @@ class DockerEngine:
         pid = (info.get("State") or {}).get("Pid") or 0
         if not pid:
             return lambda: None
+        if _shares_this_namespace(pid):  # --network host: only the sockets its own processes hold
+            def own() -> set[int] | None:
+                try:
+                    text = _host_network_text(pid)
+                except OSError:
+                    return None
+                return None if text is None else readiness.listening_ports(text)
+            return own
         base = _namespace_proc(pid)
         if base is None:
             return None
