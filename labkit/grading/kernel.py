@@ -140,4 +140,5 @@ def stop_the_box_quietly(km: KernelManager) -> None:
             pass
     plan = getattr(km, "plan", None)
     if plan is not None:
+        plan.cleanup()
         sandbox.sweep(plan.uid)

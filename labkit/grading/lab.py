@@ -41,15 +41,16 @@ class Lab:
             daemon.stop(self.socket)
 
 
-def start(folder: Path, idle: float, uid: int | None, limits: Limits) -> Lab:
-    """Start this submission's daemon (boxed when uid is given) and wait until it answers."""
+def start(folder: Path, idle: float, uid: int | None, limits: Limits, make_plan=Plan) -> Lab:
+    """Start this submission's daemon (boxed when uid is given, in a box make_plan describes) and wait until it
+    answers."""
     folder.mkdir(mode=0o700)
     sock = str(folder / "engine.sock")
     if uid is None:
         daemon.start(sock, private_host=True, idle=idle)
         return Lab(sock, EmbeddedEngine(sock, restart=False))
     sandbox.give(folder, uid)
-    plan = Plan(uid, replace(limits, processes=limits.processes * 4))  # a lab's containers are threads and processes
+    plan = make_plan(uid, replace(limits, processes=limits.processes * 4))  # a lab's containers are threads and processes
     plan.bind(str(folder), str(folder), writable=True)
     read, write = os.pipe()
     cmd = [sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock, "--private-host",

@@ -142,8 +142,14 @@ def choose_sandbox(name: str, trust: bool, engine: str) -> tuple[str, str]:
     if engine == "docker":
         return "none", "labkit grade: sandbox: none (--engine docker hands every notebook the Docker socket)"
     if name == "container":
-        raise CommandError("labkit grade: --sandbox container is not implemented by labkit yet; "
-                           "use --sandbox bwrap\n", 2)
+        from labkit.grading import containerbox
+
+        problem = containerbox.probe()
+        if problem:
+            raise CommandError(f"labkit grade: --sandbox container needs this machine's Docker daemon: {problem}; "
+                               "use --sandbox bwrap\n", 2)
+        return "container", ("labkit grade: sandbox: container (a kernel container and a lab container per "
+                             f"submission, image {containerbox.image_name()})")
     if name == "none":
         if not trust:
             raise CommandError("labkit grade: --sandbox none runs every notebook as you, with your files; "

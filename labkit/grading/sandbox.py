@@ -138,6 +138,9 @@ class Plan:
             parent = os.path.dirname(parent)
         self.binds += ["--bind" if writable else "--ro-bind", src, dest]
 
+    def cleanup(self) -> None:
+        """Remove what is left of the box once its process is killed (bubblewrap: nothing; sweep() kills by uid)."""
+
     def argv(self, cmd: list[str], info_fd: int | None = None, chdir: str | None = None) -> list[str]:
         """The full command that runs cmd in the box."""
         root = os.getuid() == 0
@@ -198,6 +201,7 @@ class Box:
     uid: int
     child: int | None = None
     closed: list[bool] = field(default_factory=lambda: [False])
+    container: str = ""  # the box's container (--sandbox container), killed through the Engine API
 
     def read_info(self, fd: int, timeout: float = 20.0) -> None:
         """Read bwrap's --info-fd JSON ({"child-pid": N}) from the read end of its pipe."""
@@ -217,12 +221,19 @@ class Box:
             data += chunk
         os.close(fd)
         try:
-            self.child = int(json.loads(data.decode())["child-pid"])
-        except (ValueError, KeyError):
+            info = json.loads(data.decode())
+            self.child = int(info["child-pid"]) or None
+            self.container = str(info.get("container") or "")
+        except (ValueError, KeyError, TypeError):
             self.child = None
 
     def kill(self) -> None:
-        """Kill the whole box: its outer process (the PID namespace goes with it), then any straggler of its uid."""
+        """Kill the whole box: its container or outer process (the PID namespace goes with it), then any
+        straggler of its uid."""
+        if self.container:
+            from labkit.grading import containerbox
+
+            containerbox.kill(self.container)
         if self.proc.poll() is None:
             try:
                 self.proc.kill()
@@ -263,8 +274,21 @@ def _owner(pid: str) -> int | None:
 
 def in_netns(box: Box, argv: list[str]) -> list[str]:
     """A command that runs argv (as the grader) inside the box's network namespace — the lab's host side."""
+    if box.container and os.getuid() != 0:  # no nsenter without root: the Engine API runs it in the box
+        return [sys.executable, "-m", "labkit.grading.containerbox", "exec", box.container, *argv]
     if box.child is None:
         raise RuntimeError("the lab box's first process is unknown")
     if os.getuid() == 0:
         return ["nsenter", f"--target={box.child}", "--net", "--", *argv]
     return ["nsenter", f"--target={box.child}", "--user", "--net", "--preserve-credentials", "--", *argv]
+
+
+def container_plan(uid: int, limits: Limits | None = None) -> Plan:
+    """A box made as a Docker container (labkit.grading.containerbox) with the same binds and limits."""
+    from labkit.grading.containerbox import ContainerPlan
+
+    return ContainerPlan(uid if os.getuid() == 0 else os.getuid(), limits)
+
+
+# the sandboxes that make boxes, by their --sandbox name: each makes a Plan for a uid and limits
+KINDS = {"bwrap": Plan, "container": container_plan}

@@ -88,7 +88,8 @@ def grade(spec: dict) -> dict:
     if sub.notebook is None or sub.error:
         result["exercises"] = ungraded(exercises, sub.error)
         return result
-    boxed = spec.get("sandbox", "bwrap") == "bwrap"
+    boxed = spec.get("sandbox", "bwrap") in sandbox.KINDS
+    make_plan = sandbox.KINDS.get(spec.get("sandbox", "bwrap"))
     limits = sandbox.Limits(**spec.get("limits", {}))
     uid = sandbox.new_uid() if boxed else None
     job = Path(tempfile.mkdtemp(prefix="labkit-job-"))
@@ -103,7 +104,8 @@ def grade(spec: dict) -> dict:
         kernel_env = {"LABKIT_ANSWERS": f"{inside}/.labkit-answers.json", "LABKIT_SESSION": me.id,
                       "LABKIT_ENGINE": spec["engine"], "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
         if spec["engine"] == "sim":
-            the_lab = lab.start(job / "engine", spec["timeout"] + 120, uid + 1 if boxed else None, limits)
+            the_lab = lab.start(job / "engine", spec["timeout"] + 120, uid + 1 if boxed else None, limits,
+                                make_plan)
             engine = the_lab.engine
             kernel_env["LABKIT_SIM_SOCKET"] = sandbox.ENGINE_SOCK if boxed else the_lab.socket
         else:
@@ -115,7 +117,7 @@ def grade(spec: dict) -> dict:
         plan = None
         if boxed:
             sandbox.give(workdir, uid)
-            plan = sandbox.Plan(uid, limits)
+            plan = make_plan(uid, limits)
             plan.bind(str(workdir), sandbox.WORK, writable=True)
             plan.bind(str(kdir), str(kdir), writable=True)
             plan.bind(the_lab.socket, sandbox.ENGINE_SOCK)
@@ -142,10 +144,10 @@ def grade(spec: dict) -> dict:
     return result
 
 
-def die_with_parent(parent: int) -> None:
-    """Be killed when the grader goes (Linux); exit now if it is already gone."""
+def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
+    """Be sent sig (killed, by default) when the grader goes (Linux); exit now if it is already gone."""
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
     if os.getppid() != parent:
