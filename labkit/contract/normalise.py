@@ -18,7 +18,9 @@ history, so they are masked -- and only they:
   disguise) become `<spd>`, five characters like the field itself, so the row keeps its layout. The
   row's sizes, percentages and time columns are kept. curl also prints a row whenever the wall clock
   enters a new second during the transfer, so a fast transfer may repeat a row: a row equal (after
-  masking) to the one just before it is dropped (curl separates rows with \r; a reader in text mode sees \n).
+  masking) to the one just before it is dropped (curl separates rows with \r; a reader in text mode sees \n);
+  and a slow one (a busy machine) prints rows in between with the progress of that moment: of a run of
+  rows on their own lines, the first (the transfer's start) and the last (its end) are kept.
 - MAC addresses.
 - `docker top`'s process numbers, CPU shares and times (PID, PPID, C, STIME, TIME, and ps aux's own): <n>.
 - the network part of engine-allocated subnets: Docker picks the next free subnet from its default
@@ -128,7 +130,12 @@ class Normaliser:
                 i = end
                 continue
             masked = self.mask(lines[i])
-            if not (out and masked == out[-1] and masked.endswith("<spd>")):  # a meter row repeated (see above)
+            row = masked.endswith("<spd>")
+            if row and out and masked == out[-1]:  # a meter row repeated (see above)
+                pass
+            elif row and len(out) > 1 and out[-1].endswith("<spd>") and out[-2].endswith("<spd>"):
+                out[-1] = masked  # a row of the moment between the transfer's first and last (see above)
+            else:
                 out.append(masked)
             i += 1
         return "\n".join(out)

@@ -273,9 +273,11 @@ def test_feedback_names_never_collide_and_ungraded_is_never_a_silent_zero(tmp_pa
 
 def test_untrusted_code_is_refused_without_a_sandbox(tmp_path, monkeypatch):
     nbformat.write(released("02"), tmp_path / "x-02.ipynb")
-    for args, phrase in ((["--sandbox", "none"], "--trust-submissions"), (["--sandbox", "container"], "not implemented")):
+    no_daemon = dict(os.environ, DOCKER_HOST="unix:///nonexistent/docker.sock")
+    for args, phrase in ((["--sandbox", "none"], "--trust-submissions"),
+                         (["--sandbox", "container"], "--sandbox container needs this machine's Docker daemon")):
         proc = subprocess.run([sys.executable, "-m", "labkit", "grade", str(tmp_path / "x-02.ipynb"), "--out",
-                               str(tmp_path / "o"), *args], capture_output=True, text=True)
+                               str(tmp_path / "o"), *args], capture_output=True, text=True, env=no_daemon)
         assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and phrase in proc.stderr, proc.stderr
     from labkit.grading import run
 

@@ -125,3 +125,16 @@ def test_a_curl_meter_row_repeated_when_a_second_ticks_counts_once(sep):
     once = Normaliser().normalise(head + sep + zero + sep + done + "\n")
     assert Normaliser().normalise(head + sep + zero + sep + zero + sep + done + "\n") == once
     assert Normaliser().normalise(head + sep + done + "\n") != once  # a missing row is still a difference
+
+
+def test_a_slow_transfers_rows_in_between_are_dropped_its_first_and_last_kept():
+    """On a busy machine curl prints rows with the progress of the moment (6 %, upload done, no answer yet)."""
+    head = "  % Total    % Received % Xferd  Average Speed   Time    Time     Time  Current\n"
+    zero = "  0     0    0     0    0     0      0      0 --:--:-- --:--:-- --:--:--     0\n"
+    mid = "  6    76    0     0  100     5      0      4 --:--:-- --:--:-- --:--:--     4\n"
+    done = "100    76  100    71  100     5   6350    447 --:--:-- --:--:-- --:--:--  9500\n"
+    quick = Normaliser().normalise(head + zero + done)
+    assert Normaliser().normalise(head + zero + mid + done) == quick
+    assert Normaliser().normalise(head + zero + mid + mid + done) == quick
+    assert Normaliser().normalise(head + zero + mid) != quick  # where it ended still counts
+    assert Normaliser().normalise(head + done) != quick  # and where it began
