@@ -45,6 +45,7 @@ bench: $(TESTING)
 	$(BIN)/python bench/first_command.py --max-extra-ms 10
 	$(BIN)/python bench/course_nbval.py --max-sim-seconds 60
 	$(BIN)/python bench/grade_jobs.py --max-ratio 0.65
+	$(BIN)/python bench/grade_cluster.py --min-ratio 1.7
 
 clean-lab: $(RUNTIME)
 	$(BIN)/labkit clean

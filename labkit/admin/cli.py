@@ -135,7 +135,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     grade(args.submissions, args.out, engine=args.grade_engine, jobs=args.jobs, timeout=args.timeout,
           cell_timeout=args.cell_timeout, hidden=args.hidden, trust=args.trust_submissions, assets=args.assets,
-          say=lambda s: print(s, flush=True), sandbox_name=args.sandbox, lesson=args.lesson)
+          say=lambda s: print(s, flush=True), sandbox_name=args.sandbox, lesson=args.lesson, scheduler=args.scheduler)
     return 0
 
 
@@ -192,12 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="allow --engine docker (the notebooks get the Docker socket, root on this machine) "
                         "or --sandbox none")
     p.add_argument("--sandbox", choices=["bwrap", "container", "none"], default="bwrap",
-                   help="where each submission runs: bwrap (default; bubblewrap boxes), container (not "
-                        "implemented yet), none (needs --trust-submissions)")
+                   help="where each submission runs: bwrap (default; bubblewrap boxes), container (Docker "
+                        "containers on this machine's daemon), none (needs --trust-submissions)")
     p.add_argument("--lesson", default=None, metavar="NN",
                    help="the lesson every submission is (default: the nbgrader assignment folder "
                         "submitted/<learner>/<NN-…>/, else the file name)")
-    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once on this machine (default 1)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="grade on the workers of a running Dask cluster (tcp://HOST:8786) instead of here")
     p.add_argument("--timeout", type=float, default=300, help="seconds per submission (default 300)")
     p.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")
     p.add_argument("--hidden", action="append", default=[], metavar="FILE", help="grader-side checks (repeatable)")

@@ -92,32 +92,34 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeo
         with client.setup_kernel(env=start_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  stdin=subprocess.DEVNULL):
             watchdog.start()
+            number = 0  # cells are named as a learner counts them: code cells only, from 1 at the top
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                number += 1
                 left = deadline - time.monotonic()
                 if left <= 0 or overran.is_set():
                     notes.append(f"the notebook ran longer than {timeout:g} s (the --timeout given) and was stopped; "
-                                 f"cells from {index + 1} on did not run")
+                                 f"code cells from {number} on did not run")
                     break
                 client.timeout = max(1, math.ceil(min(cell_timeout, left)))
                 try:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
-                    notes.append(f"cell {index + 1} ran longer than {client.timeout:g} s and was interrupted")
+                    notes.append(f"code cell {number} ran longer than {client.timeout:g} s and was interrupted")
                     continue
                 except DeadKernelError:
                     if overran.is_set():
                         notes.append(f"the notebook ran longer than {timeout:g} s (the --timeout given): the grader "
-                                     f"stopped it in cell {index + 1} (it ignored the interrupt)")
+                                     f"stopped it in code cell {number} (it ignored the interrupt)")
                     else:
-                        notes.append(f"the kernel died in cell {index + 1}; the lab was graded as that cell left it")
+                        notes.append(f"the kernel died in code cell {number}; the lab was graded as that cell left it")
                     break
                 outs = cell.outputs
                 if any(o.get("output_type") == "error" and o.get("ename") != "KeyboardInterrupt" for o in outs):
                     errors += 1
                 if any(o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt" for o in outs):
-                    notes.append(f"cell {index + 1} ran longer than {client.timeout:g} s (the --cell-timeout given) "
+                    notes.append(f"code cell {number} ran longer than {client.timeout:g} s (the --cell-timeout given) "
                                  "and was interrupted")
     finally:
         watchdog.cancel()

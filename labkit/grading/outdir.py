@@ -43,10 +43,11 @@ class OutDir:
         entries = set(self._walk(self.fd, ""))
         if entries:
             try:
-                self.written = set(json.loads(self._read(MARK)))
+                self.written = set(json.loads(self.read(MARK)))
             except (OSError, ValueError, TypeError):
                 raise _refuse(out, "has files labkit grade did not write") from None
-            strange = sorted(entries - self.written - {MARK, "feedback"})
+            folders = {w.rsplit("/", n)[0] for w in self.written for n in range(1, w.count("/") + 1)}
+            strange = sorted(entries - self.written - folders - {MARK})
             if strange:
                 raise _refuse(out, f"has {strange[0]}, which labkit grade did not write")
         self._save_mark()
@@ -68,11 +69,6 @@ class OutDir:
             elif not stat.S_ISREG(st.st_mode):
                 raise _refuse(self.path, f"has {rel}, which is not a regular file")
         return found
-
-    def _read(self, name: str) -> str:
-        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self.fd)
-        with os.fdopen(fd, encoding="utf-8") as f:
-            return f.read()
 
     def _save_mark(self) -> None:
         self._put(self.fd, MARK, json.dumps(sorted(self.written), indent=0).encode())
@@ -100,17 +96,20 @@ class OutDir:
             raise
 
     def write(self, rel: str, data: bytes | str) -> None:
-        """Write one file (rel may be `feedback/NAME`), atomically."""
+        """Write one file (rel may be in folders: `feedback/LEARNER/ASSIGNMENT/NAME`), atomically."""
         if isinstance(data, str):
             data = data.encode("utf-8")
         folder, _, name = rel.rpartition("/")
         dirfd = self.fd
-        if folder:
+        for part in folder.split("/") if folder else []:  # each folder made here, entered without following a link
             try:
-                os.mkdir(folder, 0o755, dir_fd=self.fd)
+                os.mkdir(part, 0o755, dir_fd=dirfd)
             except FileExistsError:
                 pass
-            dirfd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=self.fd)
+            inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+            if dirfd != self.fd:
+                os.close(dirfd)
+            dirfd = inner
         try:
             if rel not in self.written:
                 self.written.add(rel)
@@ -119,6 +118,23 @@ class OutDir:
         finally:
             if dirfd != self.fd:
                 os.close(dirfd)
+
+    def read(self, rel: str) -> str:
+        """Read one file this folder holds (rel may be `graded/NAME`), never through a link."""
+        folder, _, name = rel.rpartition("/")
+        dirfd = self.fd
+        try:
+            for part in folder.split("/") if folder else []:
+                inner = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+                if dirfd != self.fd:
+                    os.close(dirfd)
+                dirfd = inner
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dirfd)
+        finally:
+            if dirfd != self.fd:
+                os.close(dirfd)
+        with os.fdopen(fd, encoding="utf-8") as f:
+            return f.read()
 
     def close(self) -> None:
         """Close the folder."""

@@ -1,22 +1,20 @@
-"""What grading leaves in DIR: results.json, junit.xml, feedback/<learner>.md and .html, summary.csv, summary.png."""
+"""What grading leaves in DIR: results.json, junit.xml, feedback/<learner>.md and .html (written by
+labkit.grading.feedback; also feedback/<learner>/<assignment>/<notebook>.html for nbgrader's layout),
+summary.csv (a row per submission), gradebook.csv (a row per learner, a column per lesson), summary.png.
+graded/ keeps each result for the next run (labkit.grading.store)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
-import html
 import io
 import json
 import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from labkit.grading.feedback import feedback_html, feedback_markdown, public_message, totals
 from labkit.grading.outdir import OutDir
-
-
-def totals(result: dict) -> tuple[int, int]:
-    """A submission's points and maximum."""
-    return (sum(e["points"] for e in result["exercises"]), sum(e["max"] for e in result["exercises"]))
 
 
 def safe_name(learner: str) -> str:
@@ -34,57 +32,6 @@ def feedback_name(result: dict) -> str:
     return name
 
 
-def feedback_lines(result: dict) -> list[tuple[str, str]]:
-    """The feedback as (kind, text) lines, rendered to Markdown and HTML alike."""
-    got, most = totals(result)
-    lesson = f"lesson {result['lesson']}" if result.get("lesson") else "unknown lesson"
-    lines = [("h1", f"Feedback for {result['learner']} — {lesson}")]
-    if result.get("error"):
-        lines += [("p", f"NOT GRADED (0 of {most} points): {result['error']}"),
-                  ("p", "Your notebook could not be graded, so this is not a score; ask your instructor.")]
-    else:
-        lines.append(("p", f"Score: {got} / {most} points"))
-    for ex in result["exercises"]:
-        mark = "✔" if ex["passed"] else "✘"
-        tag = " [hidden check]" if ex.get("hidden") else ""
-        lines.append(("h2", f"{mark} {ex['id']} · {ex['title']}{tag} ({ex['points']}/{ex['max']})"))
-        for part in ex.get("parts", []):  # a hidden check shows what it checks, never what it found
-            lines.append(("li", ("✔ " if part["passed"] else "✘ ") + part["check"]
-                          + ("" if part["passed"] or ex.get("hidden") else f" — {part['found']}")))
-        if not ex["passed"] and not ex.get("parts") and not result.get("error"):
-            lines.append(("li", ex["message"]))
-        if ex.get("hint"):
-            lines.append(("p", f"Hint: {ex['hint']}"))
-    if result.get("notes"):
-        lines.append(("h2", "Notes from the grader"))
-        lines += [("li", n) for n in result["notes"]]
-    return lines
-
-
-def feedback_markdown(result: dict) -> str:
-    """One learner's feedback as Markdown."""
-    prefix = {"h1": "# ", "h2": "\n## ", "p": "\n", "li": "- "}
-    return "\n".join(prefix[kind] + text for kind, text in feedback_lines(result)) + "\n"
-
-
-def feedback_html(result: dict) -> str:
-    """One learner's feedback as a standalone HTML page."""
-    body, in_list = [], False
-    for kind, text in feedback_lines(result):
-        if kind == "li" and not in_list:
-            body.append("<ul>")
-            in_list = True
-        if kind != "li" and in_list:
-            body.append("</ul>")
-            in_list = False
-        body.append(f"<{kind}>{html.escape(text)}</{kind}>")
-    if in_list:
-        body.append("</ul>")
-    title = html.escape(feedback_lines(result)[0][1])
-    return (f"<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\n<body>\n"
-            + "\n".join(body) + "\n</body></html>\n")
-
-
 def junit(results: list[dict]) -> bytes:
     """JUnit XML: one test suite per submission, one test case per exercise."""
     suites = ET.Element("testsuites", name="labkit grade")
@@ -97,7 +44,7 @@ def junit(results: list[dict]) -> bytes:
                                  name=e["id"])
             ET.SubElement(case, "properties")
             if not e["passed"]:
-                fail = ET.SubElement(case, "failure", message=e["message"])
+                fail = ET.SubElement(case, "failure", message=public_message(e))  # a hidden check: its own words only
                 fail.text = e.get("hint") or ""
         if r.get("error"):
             err = ET.SubElement(suite, "error", message=r["error"])
@@ -117,6 +64,40 @@ def summary_rows(results: list[dict]) -> tuple[list[str], list[list[object]]]:
         rows.append([r["learner"], r.get("lesson") or "", *totals(r), "no" if r.get("error") else "yes",
                      r.get("error") or "", *(by_id.get(i, "") for i in ids)])
     return header, rows
+
+
+def gradebook_rows(results: list[dict]) -> tuple[list[str], list[list[object]]]:
+    """The course's gradebook: one row per learner, one column per lesson (its points), then the total. A
+    submission that could not be graded leaves its cell empty (its error is in summary.csv), never a 0."""
+    lessons = sorted({r["lesson"] for r in results if r.get("lesson")})
+    book: dict[str, dict[str, int]] = {}
+    for r in results:
+        row = book.setdefault(r["learner"], {})
+        if r.get("lesson") and not r.get("error"):
+            row[r["lesson"]] = row.get(r["lesson"], 0) + totals(r)[0]
+    header = ["learner", *(f"lesson {n}" for n in lessons), "total"]
+    rows = [[who, *(marks.get(n, "") for n in lessons), sum(marks.values())] for who, marks in sorted(book.items())]
+    return header, rows
+
+
+def nbgrader_feedback(result: dict) -> str | None:
+    """nbgrader's feedback path for a submission of its layout, `LEARNER/ASSIGNMENT/NOTEBOOK` (each part a safe
+    file name, made unique when it had to change), or None outside that layout."""
+    if not result.get("assignment"):
+        return None
+    parts = [result["learner"], result["assignment"], Path(result.get("path") or "notebook").stem]
+    safe = []
+    for raw in parts:
+        name = safe_name(raw)
+        safe.append(name if name == raw else name + "-" + hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8])
+    return "/".join(safe)
+
+
+def csv_text(header: list[str], rows: list[list[object]]) -> str:
+    """A table as CSV text (what a spreadsheet or an LMS import reads)."""
+    text = io.StringIO(newline="")
+    csv.writer(text).writerows([header, *rows])
+    return text.getvalue()
 
 
 def pass_rates(results: list[dict]) -> dict[str, float]:
@@ -170,8 +151,9 @@ def write(out: Path, results: list[dict], engine: str, sandbox: str = "none", fo
     for r, name in zip(results, names, strict=True):
         folder.write(f"feedback/{name}.md", feedback_markdown(r))
         folder.write(f"feedback/{name}.html", feedback_html(r))
-    header, rows = summary_rows(results)
-    text = io.StringIO(newline="")
-    csv.writer(text).writerows([header, *rows])
-    folder.write("summary.csv", text.getvalue())
+        nbgrader = nbgrader_feedback(r)
+        if nbgrader:  # nbgrader's layout: feedback/<learner>/<assignment>/<notebook>.html
+            folder.write(f"feedback/{nbgrader}.html", feedback_html(r))
+    folder.write("summary.csv", csv_text(*summary_rows(results)))
+    folder.write("gradebook.csv", csv_text(*gradebook_rows(results)))
     folder.write("summary.png", summary_chart(results))

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,15 @@ from labkit.errors import CommandError
 from labkit.grading import report, sandbox
 from labkit.grading.hidden import load as load_hidden
 from labkit.grading.outdir import OutDir
+from labkit.grading.store import ResultStore, settings_digest
 from labkit.grading.submission import lesson_from_name
 
 TRUST_MESSAGE = ("labkit grade: --engine docker gives every submission the Docker socket (root on this machine); "
                  "grade untrusted notebooks on the default embedded engine, or add --trust-submissions\n")
 ASSETS = Path(__file__).resolve().parents[2] / "notebooks" / "assets"
 MARGIN = 60.0  # seconds a worker gets beyond --timeout to start the lab, run the checks and clean up
+TRANSIENT = "_lost"  # set on a result that says nothing about the submission (never kept, never reported)
+RUNNING: set[subprocess.Popen] = set()  # the worker processes being waited for
 
 
 @dataclass(frozen=True)
@@ -79,21 +83,12 @@ def discover(items: list[str], lesson: str | None = None) -> list[Item]:
     return unique
 
 
-class Progress:
-    """A one-line progress bar on stderr."""
+def progress_bar(total: int, already: int):
+    """A progress bar with an ETA on stderr (tqdm), quiet when stderr is not a terminal."""
+    from tqdm import tqdm
 
-    def __init__(self, total: int, stream=sys.stderr) -> None:
-        self.total, self.done, self.stream = total, 0, stream
-
-    def step(self, label: str) -> None:
-        """One more submission graded."""
-        self.done += 1
-        width = 30
-        filled = width * self.done // self.total
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} graded  {label[:40]:<40}")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
+    return tqdm(total=total, initial=already, unit="notebook", desc="graded", disable=not sys.stderr.isatty(),
+                dynamic_ncols=True, smoothing=0.1)
 
 
 def ungraded_result(item: Item, hidden: list[str], why: str) -> dict:
@@ -104,6 +99,21 @@ def ungraded_result(item: Item, hidden: list[str], why: str) -> dict:
             "error": why, "notes": [], "exercises": ungraded(exercises_for(item.lesson, hidden), why)}
 
 
+def lost_result(item: Item, hidden: list[str], why: str) -> dict:
+    """An ungraded result that says nothing about the submission (interrupted, a worker lost): never kept, so
+    the next run grades it again."""
+    return dict(ungraded_result(item, hidden, why), **{TRANSIENT: True})
+
+
+def stop_running() -> None:
+    """Kill every worker process this grader is waiting for, with its boxes (an interrupted run)."""
+    for proc in list(RUNNING):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
 def grade_one(item: Item, spec: dict, hidden: list[str]) -> dict:
     """Grade one submission in a worker process; a worker that overruns or dies still yields a result."""
     job = dict(spec, path=str(item.path.resolve()), learner=item.learner, lesson=item.lesson,
@@ -111,6 +121,7 @@ def grade_one(item: Item, spec: dict, hidden: list[str]) -> dict:
     proc = subprocess.Popen([sys.executable, "-m", "labkit.grading.worker"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    RUNNING.add(proc)
     limit = spec["timeout"] + MARGIN
     try:
         out, err = proc.communicate(json.dumps(job).encode(), timeout=limit)
@@ -122,6 +133,8 @@ def grade_one(item: Item, spec: dict, hidden: list[str]) -> dict:
             pass
         return ungraded_result(item, hidden, f"grading ran longer than {limit:g} s (the --timeout given, "
                                              f"{spec['timeout']:g} s, plus {MARGIN:g} s for the lab and the checks)")
+    finally:
+        RUNNING.discard(proc)
     try:
         result = json.loads(out) if proc.returncode == 0 else None
     except ValueError:
@@ -130,7 +143,7 @@ def grade_one(item: Item, spec: dict, hidden: list[str]) -> dict:
         why = ("interrupted" if proc.returncode in (-signal.SIGINT, -signal.SIGTERM) else
                "the grader's worker was killed (SIGKILL: out of memory?)" if proc.returncode == -signal.SIGKILL else
                f"the grader's worker failed (exit code {proc.returncode})")
-        res = ungraded_result(item, hidden, why)
+        res = lost_result(item, hidden, why)
         res["grader_log"] = err.decode(errors="replace")[-2000:]
         return res
     result["assignment"] = item.assignment
@@ -164,15 +177,30 @@ def choose_sandbox(name: str, trust: bool, engine: str) -> tuple[str, str]:
     return "bwrap", "labkit grade: sandbox: bwrap (a kernel box and a lab box per submission)"
 
 
+def grade_locally(work: list[tuple[int, Item]], spec: dict, hidden: list[str], jobs: int,
+                  done: Callable[[int, dict], None]) -> None:
+    """Grade every (index, Item) of work on this machine, jobs at a time; done(index, result) as each finishes."""
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        futures = {pool.submit(grade_one, it, spec, hidden): i for i, it in work}
+        for fut in as_completed(futures):
+            done(futures[fut], fut.result())
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
 def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeout: float = 300,
           cell_timeout: float = 60, hidden: list[str] | None = None, trust: bool = False,
           assets: str | None = None, say=print, sandbox_name: str = "bwrap", lesson: str | None = None,
-          limits: dict | None = None) -> list[dict]:
+          limits: dict | None = None, scheduler: str | None = None) -> list[dict]:
     """Grade every submission and write the reports; returns the results."""
     if engine not in ("sim", "docker"):
         raise CommandError(f"labkit grade: unknown engine {engine!r}; use sim (the default) or docker\n", 2)
     if engine == "docker" and not trust:
         raise CommandError(TRUST_MESSAGE, 2)
+    if scheduler and engine == "docker":
+        raise CommandError("labkit grade: --scheduler grades on the embedded engine only (on Docker every "
+                           "submission shares one daemon's names); drop --engine docker\n", 2)
     if jobs < 1:
         raise CommandError("labkit grade: --jobs must be 1 or more\n", 2)
     if lesson is not None:
@@ -198,14 +226,42 @@ def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeou
     hidden_paths = [str(Path(h).resolve()) for h in hidden or []]
     spec = {"engine": engine, "timeout": timeout, "cell_timeout": cell_timeout, "hidden": hidden_paths,
             "assets": str(assets_dir.resolve()), "sandbox": box, "limits": limits or {}}
-    progress = Progress(len(subs))
+    store = ResultStore(folder, settings_digest(spec, hidden_paths))
     results: dict[int, dict] = {}
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = {pool.submit(grade_one, it, spec, hidden_paths): i for i, it in enumerate(subs)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            results[i] = fut.result()
-            progress.step(subs[i].learner)
+    for i, it in enumerate(subs):
+        found = store.get(it)
+        if found is not None:
+            results[i] = found
+    todo = [(i, it) for i, it in enumerate(subs) if i not in results]
+    if results:
+        say(f"labkit grade: {len(results)} of {len(subs)} submission(s) were graded already in {out} (same file, "
+            f"same settings, same labkit); grading the other {len(todo)}")
+    bar = progress_bar(len(subs), len(results))
+
+    kept = set(results)
+
+    def done(i: int, result: dict) -> None:
+        if not result.pop(TRANSIENT, False):
+            store.put(subs[i], result)
+            kept.add(i)
+        results[i] = result
+        bar.update(1)
+
+    try:
+        if scheduler:
+            from labkit.grading import cluster
+
+            say(f"labkit grade: {len(todo)} task(s) to the Dask scheduler at {scheduler}")
+            cluster.grade_on(scheduler, todo, spec, hidden_paths, done,
+                             lambda item, why: lost_result(item, hidden_paths, why))
+        else:
+            grade_locally(todo, spec, hidden_paths, jobs, done)
+    except KeyboardInterrupt:
+        stop_running()
+        bar.close()
+        raise CommandError(f"labkit grade: interrupted; {len(kept)} of {len(subs)} submission(s) graded and kept in "
+                           f"{out}; run the same command again to grade the rest\n", 130) from None
+    bar.close()
     ordered = [results[i] for i in range(len(subs))]
     report.write(Path(out), ordered, engine, box, folder)
     folder.close()

@@ -1,0 +1,125 @@
+"""`labkit grade … --scheduler tcp://HOST:8786`: one Dask task per submission, graded by the workers of a running
+Dask cluster (`dask scheduler` / `dask worker`, dask-jobqueue on SLURM, dask-kubernetes).
+
+Each task carries what it needs: the submission's bytes, the course assets (as a tar, sent to the cluster once)
+and the hidden checks' text. A worker needs only labkit installed, no shared filesystem: it unpacks them into a
+folder of its own and grades exactly as local grading does (labkit.grading.run.grade_one: a worker process, the
+same sandbox), so a result is the same wherever it was graded. A worker that dies mid-task has its task tried
+once more on another worker (the scheduler's allowed-failures is set to 1 for the run, then restored); a second
+death reports the submission as not graded, with the reason.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from labkit.errors import CommandError
+
+RETRIES_ON_WORKER_DEATH = 1
+
+
+def connect(address: str, timeout: float = 10):
+    """A Dask client for the scheduler at address, or a one-line error saying what to do."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise CommandError("labkit grade: --scheduler needs Dask's distributed package here and on every worker: "
+                           "pip install 'labkit[cluster]'\n", 2) from None
+    try:
+        return Client(address, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise CommandError(f"labkit grade: no Dask scheduler answers at {address} ({first[:160]}); start one with "
+                           "`dask scheduler` and workers with `dask worker ADDRESS --nthreads 1`\n", 2) from None
+
+
+def tar_folder(folder: Path) -> bytes:
+    """A folder's files as a tar archive (the course assets, sent to the cluster once)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        tar.add(str(folder), arcname=".")
+    return buf.getvalue()
+
+
+def package(item) -> dict:
+    """One submission as a task's argument: its bytes and what the instructor's layout says about it."""
+    return {"name": item.path.name, "notebook": item.path.read_bytes(), "path": str(item.path),
+            "learner": item.learner, "lesson": item.lesson, "assignment": item.assignment}
+
+
+def common(spec: dict, hidden: list[str]) -> dict:
+    """What every task shares: the run's settings, the assets and the hidden checks (names and text)."""
+    return {"spec": spec, "assets": tar_folder(Path(spec["assets"])),
+            "hidden": [(Path(h).name, Path(h).read_bytes()) for h in hidden]}
+
+
+def grade_task(sub: dict, shared: dict) -> dict:
+    """On a worker: unpack the submission, the assets and the hidden checks, and grade as local grading does."""
+    from labkit.grading.run import Item, grade_one
+
+    with tempfile.TemporaryDirectory(prefix="labkit-task-") as tmp:
+        root = Path(tmp)
+        assets = root / "assets"
+        assets.mkdir()
+        with tarfile.open(fileobj=io.BytesIO(shared["assets"]), mode="r:gz") as tar:
+            for member in tar.getmembers():  # our own archive of plain files; refuse anything else all the same
+                if not (member.isfile() or member.isdir()) or member.name.startswith("/") or ".." in member.name:
+                    raise ValueError(f"unexpected entry in the course assets: {member.name}")
+            tar.extractall(assets)  # noqa: S202 - every member checked above
+        hidden = []
+        for i, (name, text) in enumerate(shared["hidden"]):
+            p = root / f"hidden-{i}-{Path(name).name}"
+            p.write_bytes(text)
+            hidden.append(str(p))
+        (root / "sub").mkdir()
+        nb = root / "sub" / Path(sub["name"]).name
+        nb.write_bytes(sub["notebook"])
+        spec = dict(shared["spec"], assets=str(assets), hidden=hidden)
+        result = grade_one(Item(nb, sub["learner"], sub["lesson"], sub["assignment"]), spec, hidden)
+    result["path"] = sub["path"]  # the instructor's file, not the worker's copy
+    return result
+
+
+def _set_allowed_failures(n: int, dask_scheduler=None) -> int:
+    """On the scheduler: set how often a task may lose its worker; the value it had."""
+    before = dask_scheduler.allowed_failures
+    dask_scheduler.allowed_failures = n
+    return before
+
+
+def grade_on(address: str, work: list[tuple[int, object]], spec: dict, hidden: list[str],
+             done: Callable[[int, dict], None], lost: Callable[[object, str], dict]) -> None:
+    """Grade every (index, Item) of work on the cluster at address; done(index, result) as each one finishes.
+    lost(item, why) makes the result of a submission the cluster could not grade."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    client = connect(address)
+    before = client.run_on_scheduler(_set_allowed_failures, RETRIES_ON_WORKER_DEATH)
+    futures = {}
+    try:
+        shared = client.scatter(common(spec, hidden), broadcast=True)
+        for i, item in work:
+            fut = client.submit(grade_task, package(item), shared, pure=False, key=f"labkit-grade-{i}-{id(work)}")
+            futures[fut] = (i, item)
+        for fut in as_completed(futures):
+            i, item = futures[fut]
+            try:
+                result = fut.result()
+            except KilledWorker:
+                result = lost(item, f"the Dask worker grading it died, twice (on {RETRIES_ON_WORKER_DEATH + 1} "
+                                    "workers); see the workers' logs")
+            except Exception as err:  # noqa: BLE001 - the task itself failed on the worker
+                result = lost(item, f"the Dask worker could not grade it ({type(err).__name__}: {str(err)[:160]})")
+            done(i, result)
+    finally:
+        for fut in futures:
+            fut.cancel()
+        try:
+            client.run_on_scheduler(_set_allowed_failures, before)
+        finally:
+            client.close()

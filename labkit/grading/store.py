@@ -1,0 +1,68 @@
+"""Resumable grading: every graded submission's result is kept in `--out/graded/<key>.json` the moment it is
+graded, so re-running the same command grades only what is new or changed, and an interrupted run (Ctrl-C, a
+lost worker) loses only the submissions that were being graded.
+
+A result's key is a hash of everything that decides it: the submission file's content, labkit's version, whose
+it is and which lesson (the instructor's word), and the run's settings (engine, sandbox, timeouts, limits, the
+hidden checks' and the course assets' content). Change any of them and the submission is graded again. Results
+that say nothing about the submission — the run was interrupted, a worker died — are never kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from labkit.grading.outdir import OutDir
+from labkit.version import __version__
+
+FOLDER = "graded"
+
+
+def file_digest(path: Path) -> str:
+    """sha256 of a file's bytes (of a folder's files, names included, in order)."""
+    h = hashlib.sha256()
+    if path.is_dir():
+        for p in sorted(q for q in path.rglob("*") if q.is_file()):
+            h.update(str(p.relative_to(path)).encode() + b"\0")
+            h.update(p.read_bytes())
+    else:
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def settings_digest(spec: dict, hidden: list[str]) -> str:
+    """What of a run decides every result besides the submission itself."""
+    decisive = {k: spec.get(k) for k in ("engine", "sandbox", "limits")}
+    decisive |= {k: float(spec[k]) for k in ("timeout", "cell_timeout")}  # 120 and 120.0 are one setting
+    decisive["hidden"] = [file_digest(Path(h)) for h in hidden]
+    decisive["assets"] = file_digest(Path(spec["assets"]))
+    decisive["labkit"] = __version__
+    return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
+
+
+class ResultStore:
+    """The kept results of one --out folder, for one run's settings."""
+
+    def __init__(self, folder: OutDir, settings: str) -> None:
+        self.folder, self.settings = folder, settings
+
+    def key(self, item) -> str:
+        """The key of one submission (an Item of labkit.grading.run) under this run's settings."""
+        who = [item.learner, item.assignment, item.lesson, file_digest(item.path), self.settings]
+        return hashlib.sha256(json.dumps(who).encode()).hexdigest()[:32]
+
+    def get(self, item) -> dict | None:
+        """The kept result of this very submission, graded with these settings, or None."""
+        try:
+            result = json.loads(self.folder.read(f"{FOLDER}/{self.key(item)}.json"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(result, dict) or result.get("learner") != item.learner:
+            return None
+        return dict(result, path=str(item.path))
+
+    def put(self, item, result: dict) -> None:
+        """Keep one submission's result (written atomically, like every file in --out)."""
+        self.folder.write(f"{FOLDER}/{self.key(item)}.json", json.dumps(result, ensure_ascii=False))
