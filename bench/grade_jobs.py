@@ -38,7 +38,7 @@ def make_submissions(folder: Path, count: int) -> None:
     for i in range(count):
         lesson = LESSONS[i % len(LESSONS)]
         nb = solve(released(lesson)) if i % 2 == 0 else released(lesson)
-        nbformat.write(nb, folder / f"learner{i:02d}-{lesson}.ipynb")
+        nbformat.write(nb, folder / f"learner{i:03d}-{lesson}.ipynb")  # three digits: no lesson number
 
 
 def timed(folder: Path, jobs: int, sandbox: str = "bwrap") -> tuple[float, dict[str, int]]:

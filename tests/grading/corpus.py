@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -83,3 +87,19 @@ def corpus(folder: Path) -> dict[str, tuple[int, int, str]]:
         nb.cells[exercise_index(nb, f"14-lock-{n}")].source = f'labkit.quiz("14-lock-{n}", answer="{choice}")'
     save("partial-14", nb, 3, 7, "you chose 'a'")
     return expected
+
+
+@contextlib.contextmanager
+def jobs_under(folder: Path | str) -> Iterator[str]:
+    """Grade with the job folders (and so every process a job starts names) under folder: a run's daemons,
+    kernels and boxes can be told from another run's on the same machine."""
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(folder), None
+    try:
+        yield str(folder)
+    finally:
+        if saved[0] is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = saved[0]
+        tempfile.tempdir = saved[1]

@@ -18,7 +18,7 @@ import labkit
 from labkit.errors import CommandError
 from labkit.grading import report, sandbox
 from labkit.grading.run import grade
-from tests.grading.corpus import released, solve
+from tests.grading.corpus import jobs_under, released, solve
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "SECRET-MARKER-7f3a"  # in the hidden checks' source only
@@ -151,8 +151,10 @@ def snapshot() -> dict[str, str]:
     return out
 
 
-def leftovers() -> list[str]:
-    """Processes a grading run may have left: a box's uid, a job's daemon, an attack's sleeper."""
+def leftovers(jobs: str) -> list[str]:
+    """Processes a grading run whose job folders were under jobs may have left: a box's uid, a job's daemon or
+    kernel, an attack's sleeper. (A grading run elsewhere on this machine, with its own job folders and boxes of
+    no uid in this range at the same time, is not this run's: the suite grades in one pass at a time.)"""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
@@ -160,7 +162,7 @@ def leftovers() -> list[str]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if (os.getuid() == 0 and uid >= sandbox.UID_BASE) or "3131" in cmd or "labkit-job-" in cmd:
+        if (os.getuid() == 0 and uid >= sandbox.UID_BASE) or "3131" in cmd or f"{jobs}/labkit-job-" in cmd:
             found.append(f"{pid} {uid} {cmd[:120]}")
     return found
 
@@ -185,9 +187,10 @@ def attacked(tmp_path_factory):
         nbformat.write(solve(released("02")), subs / f"b-{name}-classmate-02.ipynb")  # graded right after it
     before_files = {p.name: p.read_bytes() for p in subs.iterdir()} | {"hidden": hidden.read_bytes()}
     before = snapshot()
-    results = grade([str(subs)], str(out), jobs=2, timeout=25, cell_timeout=5, hidden=[str(hidden)],
-                    say=lambda s: None, limits={"processes": 100})
-    return {r["learner"]: r for r in results}, out, before, before_files, subs, hidden, startup
+    with jobs_under(tmp_path_factory.mktemp("jobs")) as jobs:
+        results = grade([str(subs)], str(out), jobs=2, timeout=25, cell_timeout=5, hidden=[str(hidden)],
+                        say=lambda s: None, limits={"processes": 100})
+    return {r["learner"]: r for r in results}, out, before, before_files, subs, hidden, startup, jobs
 
 
 def points(r: dict) -> int:
@@ -213,12 +216,12 @@ def test_an_attack_gains_nothing_and_the_classmate_after_it_is_graded_right(atta
 
 @pytest.mark.sim_pass
 def test_nothing_outside_the_boxes_changed_and_nothing_is_left(attacked):
-    results, out, before, before_files, subs, hidden, startup = attacked
+    results, out, before, before_files, subs, hidden, startup, jobs = attacked
     assert snapshot() == before
     assert {p.name: p.read_bytes() for p in subs.iterdir()} | {"hidden": hidden.read_bytes()} == before_files
     assert not startup.exists()
     assert not any(p.name.startswith("zz-pwn") for p in Path(labkit.__file__).parents[1].iterdir())
-    assert leftovers() == []
+    assert leftovers(jobs) == []
 
 
 @pytest.mark.sim_pass

@@ -1,9 +1,10 @@
 """`labkit grade --sandbox container`: the two boxes made as Docker containers on this machine's daemon.
 
-Runs where a real daemon is (the docker pass): honest submissions get exactly the scores bubblewrap gives them
-(lesson 11's host-side request goes into the lab container's network namespace), and the attacks that aim at
-the grader, labkit's files, other labs and the clock gain nothing, with nothing left behind — no container, no
-process of a box's uid.
+Runs in the sim pass (where the suite's grading runs go one at a time) wherever this machine's Docker daemon
+answers; the boxes need no network, so a pass in a network namespace of its own reaches it. Honest submissions
+get exactly the scores bubblewrap gives them (lesson 11's host-side request goes into the lab container's network
+namespace), and the attacks that aim at the grader, labkit's files, the lab and the clock gain nothing, with
+nothing left behind: no container, no process of a box's uid.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from nbformat.v4 import new_code_cell, new_notebook
 from labkit.errors import CommandError
 from labkit.grading import containerbox
 from labkit.grading.run import choose_sandbox, grade
-from tests.grading.corpus import released, solve
+from tests.grading.corpus import jobs_under, released, solve
 from tests.grading.test_adversarial import SETUP, attacks, leftovers, snapshot
 
+pytestmark = pytest.mark.sim_pass
 ATTACKS = ("kill-grader", "append-labkit", "forge-lab", "detached")  # the grader, labkit, the lab, the clock
 
 
@@ -35,7 +37,15 @@ def boxes() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def graded_in_containers(tmp_path_factory):
+def local_daemon():
+    """Skip where no Docker daemon of this machine can make a container sandbox."""
+    problem = containerbox.probe()
+    if problem:
+        pytest.skip(f"--sandbox container: {problem}")
+
+
+@pytest.fixture(scope="module")
+def graded_in_containers(local_daemon, tmp_path_factory):
     """Honest submissions and attacks (each followed by an honest classmate), graded two at a time in containers."""
     base = tmp_path_factory.mktemp("cbox")
     subs, out = base / "subs", base / "out"
@@ -52,16 +62,17 @@ def graded_in_containers(tmp_path_factory):
         nbformat.write(nb, subs / f"a-{name}-{lesson}.ipynb")
         nbformat.write(solve(released("02")), subs / f"b-{name}-classmate-02.ipynb")
     before = snapshot()
-    results = grade([str(subs)], str(out), jobs=2, timeout=25, cell_timeout=5, say=lambda s: None,
-                    sandbox_name="container", limits={"processes": 100})
-    return {r["learner"]: r for r in results}, out, before
+    with jobs_under(tmp_path_factory.mktemp("jobs")) as jobs:
+        results = grade([str(subs)], str(out), jobs=2, timeout=25, cell_timeout=5, say=lambda s: None,
+                        sandbox_name="container", limits={"processes": 100})
+    return {r["learner"]: r for r in results}, out, before, jobs
 
 
 def points(r: dict) -> tuple[int, int]:
     return sum(e["points"] for e in r["exercises"]), sum(e["max"] for e in r["exercises"])
 
 
-def test_the_sandbox_is_said_and_its_image_made_offline(docker_only):
+def test_the_sandbox_is_said_and_its_image_made_offline(local_daemon):
     kind, line = choose_sandbox("container", False, "sim")
     assert kind == "container" and containerbox.image_name() in line
     api = docker.APIClient()
@@ -72,8 +83,8 @@ def test_the_sandbox_is_said_and_its_image_made_offline(docker_only):
     assert image["Size"] < 1 << 16  # folders and links only: the system is bound in read-only, never copied
 
 
-def test_honest_submissions_get_their_scores(docker_only, graded_in_containers):
-    results, out, _ = graded_in_containers
+def test_honest_submissions_get_their_scores(graded_in_containers):
+    results, out, *_ = graded_in_containers
     assert points(results["h-09-done-09"]) == (3, 3)
     assert points(results["h-11-todo-11"]) == (0, 2)
     assert points(results["h-11-done-11"]) == (2, 2)  # the host-side curl reached the lab's published port
@@ -82,17 +93,17 @@ def test_honest_submissions_get_their_scores(docker_only, graded_in_containers):
 
 
 @pytest.mark.parametrize("name", ATTACKS)
-def test_an_attack_gains_nothing_in_a_container(docker_only, graded_in_containers, name):
-    results, _, _ = graded_in_containers
+def test_an_attack_gains_nothing_in_a_container(graded_in_containers, name):
+    results, *_ = graded_in_containers
     r = results[f"a-{name}-{attacks({k: '' for k in ('pytest', 'out', 'hidden', 'home', 'classmate')})[name][0]}"]
     assert points(r)[0] == 0 and not r.get("error"), r
     assert points(results[f"b-{name}-classmate-02"]) == (2, 2)
 
 
-def test_nothing_changed_and_nothing_is_left(docker_only, graded_in_containers):
-    _, _, before = graded_in_containers
+def test_nothing_changed_and_nothing_is_left(graded_in_containers):
+    _, _, before, jobs = graded_in_containers
     assert snapshot() == before
-    assert leftovers() == []
+    assert leftovers(jobs) == []
     assert boxes() == []
 
 

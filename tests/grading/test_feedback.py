@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
-import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -21,7 +19,7 @@ from labkit.course.exercises import EXERCISES
 from labkit.course.questions import HINTS, QUESTIONS
 from labkit.grading import feedback, report
 from labkit.grading.feedback import feedback_html, feedback_lines, feedback_markdown
-from tests.grading.corpus import exercise_index, released, solve
+from tests.grading.corpus import exercise_index, jobs_under, released, solve
 
 HOSTILE = "<script>alert(1)</script>"
 SECRET = "SECRET-hidden-source-7f3a"
@@ -249,17 +247,9 @@ def test_feedback_of_a_graded_submission(tmp_path):
     nb = released("14")
     nb.cells[exercise_index(nb, "14-lock-4")].source = 'labkit.quiz("14-lock-4", answer="a")'
     nbformat.write(nb, subs / "quiz-14.ipynb")
-    saved = os.environ.get("TMPDIR"), tempfile.tempdir
-    os.environ["TMPDIR"], tempfile.tempdir = str(tmp_path), None
-    try:
+    with jobs_under(tmp_path):
         results = {r["learner"]: r for r in grade([str(subs)], str(tmp_path / "out"), jobs=2, timeout=120,
                                                   cell_timeout=5, say=lambda s: None)}
-    finally:
-        if saved[0] is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved[0]
-        tempfile.tempdir = saved[1]
     out = tmp_path / "out" / "feedback"
     loop = (out / "loop-02.md").read_text()
     assert any(n.startswith(f"code cell {code_number} ran longer") for n in results["loop-02"]["notes"]), \

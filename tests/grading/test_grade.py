@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import tempfile
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from labkit.errors import CommandError
 from labkit.grading.run import grade
-from tests.grading.corpus import corpus, released, solve
+from tests.grading.corpus import corpus, jobs_under, released, solve
 
 HIDDEN = '''
 from labkit.grading.hidden import hidden_check
@@ -41,16 +39,8 @@ def graded(tmp_path_factory):
     expected = corpus(subs)
     out = tmp_path_factory.mktemp("out")
     jobs = str(tmp_path_factory.mktemp("jobs"))  # this run's job folders, so its daemons can be told apart
-    saved = os.environ.get("TMPDIR"), tempfile.tempdir
-    os.environ["TMPDIR"], tempfile.tempdir = jobs, None
-    try:
+    with jobs_under(jobs):
         results = grade([str(subs)], str(out), jobs=2, timeout=120, cell_timeout=5, say=lambda s: None)
-    finally:
-        if saved[0] is None:
-            os.environ.pop("TMPDIR", None)
-        else:
-            os.environ["TMPDIR"] = saved[0]
-        tempfile.tempdir = saved[1]
     return expected, {r["learner"]: r for r in results}, out, jobs
 
 
