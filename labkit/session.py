@@ -43,6 +43,8 @@ class Session:
     answers_file: str | None = None  # where answers are also written (the grader reads them from outside)
     answers: dict[str, str] = field(default_factory=dict)
     attempts: dict[str, tuple[object, int]] = field(default_factory=dict)  # exercise -> (last verdict, hint shown)
+    predictions: dict[str, str] = field(default_factory=dict)  # prediction id -> the learner's choice or text
+    witnessed: list = field(default_factory=list)  # results shown since the last predict() or reveal()
     _engine: Engine | None = field(default=None, repr=False)
     _reason: str = field(default="", repr=False)
 

@@ -15,34 +15,42 @@ Design (why it is built this way):
 - **Deterministic when nothing was predicted.** The released notebooks are executed with no prediction made,
   and nbval compares their outputs on both engines: then the reveal prints "You made no prediction for …"
   and the outcome's fixed description (no ids, no addresses, no timings).
-- **Not graded.** Predictions live in this process only (not in the answers the grader reads): a wrong guess
-  costs nothing, and the reveal says what happened either way.
+- **Not graded.** Predictions live on the learner's Session (labkit.session), never in the answers the grader
+  reads: a wrong guess costs nothing, and the reveal says what happened either way.
 """
 
 from __future__ import annotations
 
+from labkit import session
 from labkit.contract.result import Result
 from labkit.course.predictables import PREDICTIONS, Outcome, Prediction
 from labkit.errors import CommandError
 
-_made: dict[str, str] = {}  # pid -> the learner's choice key or text
-_seen: list[Result] = []  # results printed since the last predict() or reveal()
+
+def _made() -> dict[str, str]:
+    """The current session's predictions: id -> the learner's choice key or text."""
+    return session.current().predictions
+
+
+def _seen() -> list[Result]:
+    """The results the current session was shown since its last predict() or reveal()."""
+    return session.current().witnessed
 
 
 def witness(result: Result) -> None:
     """Remember a result the learner was shown (the magics call this), for the next reveal to judge."""
-    _seen.append(result)
+    _seen().append(result)
 
 
 def made(pid: str) -> str | None:
     """The prediction recorded for pid, or None."""
-    return _made.get(pid)
+    return _made().get(pid)
 
 
 def forget() -> None:
-    """Forget every prediction and witnessed result (a new session; tests)."""
-    _made.clear()
-    _seen.clear()
+    """Forget the current session's predictions and witnessed results (tests)."""
+    _made().clear()
+    _seen().clear()
 
 
 def _spec(pid: str) -> Prediction:
@@ -61,7 +69,7 @@ def record(pid: str, value: str) -> None:
         raise CommandError(f"labkit: {value!r} is not a choice of {pid}; write one of {', '.join(keys)}\n", 1)
     if not keys and not value:
         raise CommandError(f"labkit: type what you expect for {pid} (a few words)\n", 1)
-    _made[pid] = value
+    _made()[pid] = value
 
 
 def _text(pid: str, p: Prediction, chosen: str | None) -> str:
@@ -91,8 +99,8 @@ def predict(pid: str, choice: str | None = None, text: str | None = None) -> Non
     given = choice if choice is not None else text
     if given is not None:
         record(pid, given)
-    chosen = _made.get(pid)
-    _seen.clear()
+    chosen = _made().get(pid)
+    _seen().clear()
     feedback = w.HTML()
 
     def show(value: str | None) -> None:
@@ -103,9 +111,9 @@ def predict(pid: str, choice: str | None = None, text: str | None = None) -> Non
     def changed(change) -> None:
         value = change["new"]
         if value:
-            _made[pid] = str(value).strip()
-            _seen.clear()
-            show(_made[pid])
+            _made()[pid] = str(value).strip()
+            _seen().clear()
+            show(_made()[pid])
 
     if p.choices:
         entry = w.RadioButtons(options=[(f"{k}) {t}", k) for k, t in p.choices], value=chosen,
@@ -147,6 +155,6 @@ def reveal(pid: str, result: Result | None = None) -> None:
     """After the revealing command: print what happened and whether the recorded prediction held.
 
     Judged from the results printed since the prediction was asked (or the given result)."""
-    results = [result] if result is not None else list(_seen)
-    print(verdict(pid, results, _made.get(pid)))
-    _seen.clear()
+    results = [result] if result is not None else list(_seen())
+    print(verdict(pid, results, _made().get(pid)))
+    _seen().clear()

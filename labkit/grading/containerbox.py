@@ -150,9 +150,7 @@ def host_config(api, spec: dict) -> dict:
 
 def run(spec: dict) -> int:
     """Launcher: create and start the box's container, report it, wait for it, remove it; its exit code."""
-    from labkit.grading.worker import die_with_parent
-
-    die_with_parent(spec["grader"], signal.SIGTERM)
+    sandbox.die_with_parent(spec["grader"], signal.SIGTERM)
     api = client()
     cid = ""
 

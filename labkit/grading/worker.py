@@ -14,11 +14,9 @@ Everything the checks need is imported before anything of the submission runs.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -144,23 +142,13 @@ def grade(spec: dict) -> dict:
     return result
 
 
-def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
-    """Be sent sig (killed, by default) when the grader goes (Linux); exit now if it is already gone."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, int(sig))  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(3)
-
-
 def main() -> int:
     """Read the job on stdin, grade, write the result on the stdout pipe."""
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing else this process or its children print can reach the result pipe
     spec = json.loads(sys.stdin.read())
-    die_with_parent(int(spec.get("grader_pid", os.getppid())))
+    sandbox.die_with_parent(int(spec.get("grader_pid", os.getppid())))
     result = grade(spec)
     out.write(json.dumps(result))
     out.close()

@@ -135,3 +135,21 @@ def test_the_course_asks_every_prediction_once():
     asked = [pid for p in sorted(NOTEBOOKS.glob("[0-9][0-9]-*.ipynb")) for _, text in _cells(p)
              for pid in re.findall(r'labkit\.predict\("([^"]+)"', text)]
     assert sorted(asked) == sorted(PREDICTIONS) and len(asked) >= 25
+
+
+def test_predictions_belong_to_the_learners_session(capsys):
+    """Two labs in one process (the grader's, a learner's) never share a guess or what was witnessed."""
+    from labkit import session
+
+    predictions.record("01-networks", "b")
+    predictions.witness(Result("docker network ls", 0, "NETWORK ID  NAME\n", ""))
+    mine = session.current()
+    session.activate(session.Session(id="lk-other-session"))
+    try:
+        assert session.current() is not mine
+        assert predictions.made("01-networks") is None
+        predictions.reveal("01-networks")
+        assert "Nothing that reveals 01-networks has run since the prediction" in capsys.readouterr().out
+    finally:
+        session.activate(mine)
+    assert predictions.made("01-networks") == "b" and len(mine.witnessed) == 1
