@@ -2,12 +2,14 @@
 
 There is one client for both daemons (labkit.engines.docker.engine over docker-py); this class only
 names the engine "sim", learns where its simulated host publishes ports (a private daemon's own
-loopback address, from its /info labels), and turns a daemon that stopped answering into a one-line
-message that says the lab was lost — after starting a new daemon, so the next command works.
+loopback address, from its /info labels), asks the daemon (never this machine's /proc) what its containers
+listen on, and turns a daemon that stopped answering into a one-line message that says the lab was lost —
+after starting a new daemon, so the next command works.
 """
 
 from __future__ import annotations
 
+from labkit.engines import readiness
 from labkit.engines.docker.engine import DockerEngine
 from labkit.engines.sim import daemon
 from labkit.errors import CommandError, LabkitError, NotFound
@@ -46,6 +48,22 @@ class EmbeddedEngine(DockerEngine):
             what = getattr(fn, "__name__", "this call").replace("_", " ")
             raise CommandError(f"labkit: labkit's embedded engine does not implement `{what}` "
                                "(an Engine API call outside the course's subset)\n", 1) from None
+
+    # -- what a container listens on: always the daemon's answer ---------------------------------
+    # The pids the daemon reports are its own: in a grading box it lives in a PID namespace of its own, so a pid
+    # read here names some unrelated process of this machine (whose sockets would be another lab's, or a
+    # container's of someone else). Its programs' sockets are its model's, asked of it (`cat /proc/net/tcp`).
+    def _host_probe(self, info: dict):
+        """Never this machine's /proc (see above): readiness asks the daemon."""
+        return None
+
+    def listeners(self, cid: str) -> list[tuple[str, int]]:
+        """(address, port) pairs the container's programs listen on, as the daemon's model says."""
+        info = self.inspect_container(cid)
+        if not (info.get("State") or {}).get("Running"):
+            return []
+        return [(a, p) for a, p in readiness.listening_sockets(self._sockets_inside(cid))
+                if a != readiness.DOCKER_DNS]
 
     def unreachable(self, err: BaseException) -> LabkitError:
         """The daemon stopped answering: start a new one (the user's), and say that the lab was lost."""

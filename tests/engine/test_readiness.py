@@ -84,3 +84,28 @@ def test_host_network_server_is_waited_for_by_its_own_sockets(lab, polls):
     assert (r.exit_code, r.stdout) == (0, "200")
     [c] = json.loads(lab.ok("docker inspect lk-hostnet").stdout)
     assert lab.engine.listeners(c["Id"]) == [("0.0.0.0", 18191)]  # its own socket, none of the machine's others
+
+
+def test_the_embedded_engine_never_reads_this_machines_proc_for_its_pids(lab, images_built, monkeypatch):
+    """A daemon in a grading box reports pids of its own PID namespace: read here, such a pid names an unrelated
+    process (here one in a network namespace of its own, listening on 2024), whose sockets are not the lab's."""
+    import subprocess
+    import sys
+
+    if lab.engine.name != "sim":
+        pytest.skip("the embedded engine's daemon")
+    stranger = subprocess.Popen(["unshare", "--net", sys.executable, "-c", "import socket, time; s = socket.socket(); "
+                                 "s.bind(('127.0.0.1', 2024)); s.listen(); print('up', flush=True); time.sleep(120)"],
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        if stranger.stdout.readline().strip() != "up":
+            pytest.skip("no network namespace can be made here (unshare --net needs root)")
+        cid = lab.ok(f"docker run -d --name lk-pid {images_built['fixed']}").stdout.strip()
+        real = lab.engine.inspect_container
+        monkeypatch.setattr(lab.engine, "inspect_container",
+                            lambda ref: dict(real(ref), State=dict(real(ref)["State"], Pid=stranger.pid)))
+        assert lab.engine.listeners(cid) == [("0.0.0.0", 3000)]
+        lab.engine.wait_ready(cid)  # asks the daemon too: returns at once, the server listens
+    finally:
+        stranger.kill()
+        stranger.wait(10)

@@ -47,8 +47,21 @@ EAI_NODATA = (getattr(_socket, "EAI_NODATA", -5), "No address associated with ho
 EAI_ADDRFAMILY = (getattr(_socket, "EAI_ADDRFAMILY", -9), "Address family for hostname not supported")
 
 
+_cached: tuple[tuple[int, int, int], Topology] | None = None
+
+
 def _topo() -> Topology:
-    return Topology.load(TOPOLOGY)
+    """The topology as the engine last wrote it: read again only when the file changed (the engine replaces it
+    whole, so a new version is a new inode), so one connect's resolve, route and peer share one read."""
+    global _cached
+    try:
+        st = os.stat(TOPOLOGY)
+    except OSError:
+        return Topology.load(TOPOLOGY)
+    stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+    if _cached is None or _cached[0] != stamp:
+        _cached = (stamp, Topology.load(TOPOLOGY))
+    return _cached[1]
 
 
 def _unmap(host: str) -> str:
