@@ -30,7 +30,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -41,7 +40,7 @@ from tests.conformance.test_divergences import CLI_REPLAY
 SCENARIOS = harness.scenarios()
 IDS = [p.stem for p in SCENARIOS]
 DOCKERD = harness.DOCKERD
-WORKERS = 6  # fewer networks made at once: dockerd's isolation rules lag under a storm of them
+WORKERS = 6  # fewer networks made at once (and the isolation scenarios replayed alone, see harness.side_by_side)
 
 
 # -- running a scenario's lines (harness.replay_cli) on both daemons ---------------------------------------
@@ -50,8 +49,7 @@ def replay_both(paths: list[Path], sim_host: str, config: str) -> dict[str, tupl
     def both(path: Path) -> tuple[list[dict], list[dict]]:
         return harness.replay_cli(path, DOCKERD, config), harness.replay_cli(path, sim_host, config)
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        return dict(zip([p.stem for p in paths], pool.map(both, paths), strict=True))
+    return harness.side_by_side(paths, both, WORKERS)
 
 
 # -- the two daemons ----------------------------------------------------------------------------------------
@@ -131,3 +129,30 @@ def test_the_replay_waits_after_the_lines_that_start_containers():
     assert harness.started(line("docker restart -t 1 cf-x-a", "cf-x-a\n")) == ["cf-x-a"]
     assert harness.started(line("docker stop cf-x-a", "cf-x-a\n")) == []
     assert harness.started(line("curl -sS http://127.0.0.1:18101", "started\n")) == []
+
+
+def test_a_scenario_replayed_alone_has_no_other_beside_it(tmp_path):
+    import threading
+    import time
+
+    paths = []
+    for name, alone in (("a", False), ("b", True), ("c", False), ("d", False)):
+        p = tmp_path / f"{name}.txt"
+        p.write_text(("# replayed alone: test\n" if alone else "# crowd\n") + "docker ps\n")
+        paths.append(p)
+    running: set[str] = set()
+    beside: dict[str, set[str]] = {}
+    lock = threading.Lock()
+
+    def run(path):
+        with lock:
+            running.add(path.stem)
+            beside[path.stem] = set(running) - {path.stem}
+        time.sleep(0.05)
+        with lock:
+            beside[path.stem] |= set(running) - {path.stem}
+            running.discard(path.stem)
+        return path.stem.upper()
+
+    assert harness.side_by_side(paths, run, workers=3) == {"a": "A", "b": "B", "c": "C", "d": "D"}
+    assert beside["b"] == set() and beside["a"] and harness.replayed_alone(paths[1])
