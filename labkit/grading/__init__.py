@@ -2,11 +2,21 @@
 grader-side.
 
 - `submission`: reading a submission and comparing its exercise cells with the released lesson
-- `sandbox`: the bubblewrap boxes a submission runs in (why two, and what they hold)
+- `sandbox`: the bubblewrap boxes a submission runs in (why two, and what they hold); `containerbox`: the same
+  boxes as Docker containers (`--sandbox container`)
 - `kernel`: running the cells in the kernel box, with timeouts kept from outside
 - `lab`: the submission's private embedded engine in its lab box, and the checks' view of it
 - `worker`: grades one submission in its own process (kernel, lab, checks); answers on a pipe
 - `hidden`: instructors' grader-side checks, never shipped to learners
-- `outdir`: writing --out safely; `report`: results.json, junit.xml, feedback, the class summary
-- `run`: the command: lessons from the instructor, the sandbox choice, parallel jobs, progress
+- `outdir`: writing --out safely; `report` and `feedback`: results.json, junit.xml, feedback pages, the class
+  summary and gradebook; `store`: each result kept for the next run
+- `run`: the command: lessons from the instructor, the sandbox choice, local jobs or a Dask cluster (`cluster`)
+
+The grader's own processes read notebooks with nbformat, which validates them with jsonschema; jsonschema then
+imports `rfc3987_syntax` for its "iri" format checker, which builds a grammar at import (about a second of CPU
+in every grading process). The notebook schema checks no IRI, so grading processes go without it.
 """
+
+import sys
+
+sys.modules.setdefault("rfc3987_syntax", None)  # an ImportError for jsonschema, which then has no "iri" checker

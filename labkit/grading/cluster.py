@@ -12,6 +12,7 @@ death reports the submission as not graded, with the reason.
 from __future__ import annotations
 
 import io
+import secrets
 import tarfile
 import tempfile
 from collections.abc import Callable
@@ -101,10 +102,11 @@ def grade_on(address: str, work: list[tuple[int, object]], spec: dict, hidden: l
     client = connect(address)
     before = client.run_on_scheduler(_set_allowed_failures, RETRIES_ON_WORKER_DEATH)
     futures = {}
+    run = secrets.token_hex(6)  # task keys unique on a scheduler other runs (other instructors) may share
     try:
         shared = client.scatter(common(spec, hidden), broadcast=True)
         for i, item in work:
-            fut = client.submit(grade_task, package(item), shared, pure=False, key=f"labkit-grade-{i}-{id(work)}")
+            fut = client.submit(grade_task, package(item), shared, pure=False, key=f"labkit-grade-{run}-{i}")
             futures[fut] = (i, item)
         for fut in as_completed(futures):
             i, item = futures[fut]

@@ -117,7 +117,6 @@ class ContainerPlan(sandbox.Plan):
                 "limits": self.limits.__dict__, "info_fd": info_fd, "grader": os.getpid(), "label": self.label()}
         return [sys.executable, "-m", "labkit.grading.containerbox", "run", json.dumps(spec)]
 
-
     def label(self) -> str:
         """The value of LABEL on this box's container: the worker and the box's uid."""
         return f"{os.getpid()}-{self.uid}"
@@ -154,16 +153,19 @@ def run(spec: dict) -> int:
     api = client()
     cid = ""
 
-    def remove(*_a) -> None:
+    def remove() -> None:
         if cid:
             try:
                 api.remove_container(cid, force=True)
-            except Exception:  # noqa: BLE001 - gone already
+            except Exception:  # noqa: BLE001 - gone already (auto-removed when it ended)
                 pass
+
+    def stopped(*_a) -> None:  # the worker went, or the wall-clock limit: the box goes with it
+        remove()
         os._exit(137)
 
-    signal.signal(signal.SIGTERM, remove)
-    signal.signal(signal.SIGINT, remove)
+    signal.signal(signal.SIGTERM, stopped)
+    signal.signal(signal.SIGINT, stopped)
     image = ensure_image(api)
     cid = api.create_container(image, command=spec["cmd"], user=f"{spec['uid']}:{spec['uid']}",
                                environment=spec["env"], working_dir=spec["chdir"] or HOME, hostname="labkit-grade",
