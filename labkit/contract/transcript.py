@@ -6,8 +6,10 @@ Relative paths (a build context, a compose file) are taken from the transcript's
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import shlex
 import subprocess
 from collections.abc import Iterator
 
@@ -38,17 +40,46 @@ def is_docker_line(line: str) -> bool:
     return line.split(None, 1)[0] == "docker" if line.strip() else False
 
 
-def on_host(line: str, engine=None) -> str:
-    """The host-side line aimed at the engine's host: an engine with a private host address gets localhost rewritten."""
+LOCALHOST = re.compile(r"(?<![\w.-])(localhost|127\.0\.0\.1)(?![\w.-])")
+
+
+def host_address(engine=None) -> str | None:
+    """The engine's private host address, only ever as an IPv4 loopback literal (None for this machine's
+    localhost); anything else a daemon reports is refused in one line, never used."""
     address = engine.host_address if engine is not None else None
     if not address:
-        return line
-    return re.sub(r"(?<![\w.-])(localhost|127\.0\.0\.1)(?![\w.-])", address, line)
+        return None
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        ip = None
+    if ip is None or ip.version != 4 or not ip.is_loopback:
+        raise CommandError(f"labkit: the engine reports a host address that is not a loopback IP address "
+                           f"({address!r}); it is not used: restart the engine\n", 1)
+    return str(ip)
+
+
+def on_host(line: str, engine=None) -> str:
+    """The host-side line aimed at the engine's host: an engine with a private host address gets localhost rewritten."""
+    address = host_address(engine)
+    return LOCALHOST.sub(address, line) if address else line
+
+
+def host_argv(argv: list[str] | str, engine=None) -> list[str]:
+    """A host-side command as an argv list (a string is split as the shell would, never run by one), aimed at the
+    engine's host like on_host."""
+    words = shlex.split(argv) if isinstance(argv, str) else [str(w) for w in argv]
+    address = host_address(engine)
+    return [LOCALHOST.sub(address, w) for w in words] if address else words
 
 
 def run_host(line: str, cwd: str | None = None, engine=None) -> Result:
-    """Run a host-side line with /bin/sh on this machine (the engine's host; see on_host)."""
-    shown, line = line, on_host(line, engine)
+    """Run a host-side line the learner typed with /bin/sh on this machine (the engine's host; see on_host)."""
+    shown = line
+    try:
+        line = on_host(line, engine)
+    except CommandError as err:
+        return Result(shown, err.exit_code, err.stdout, err.stderr)
     try:
         proc = subprocess.run(["/bin/sh", "-c", line], cwd=cwd, capture_output=True, text=True,
                               timeout=HOST_TIMEOUT, stdin=subprocess.DEVNULL)
@@ -83,3 +114,21 @@ def replay(path: str, engine=None) -> Iterator[Result]:
     base = os.path.dirname(os.path.abspath(path))
     for line in read_transcript(path):
         yield run_line(line, cwd=base, engine=engine)
+
+
+def run_host_argv(argv: list[str] | str, cwd: str | None = None, engine=None) -> Result:
+    """Run a host-side command as an argv list (no shell) on this machine, aimed at the engine's host: what checks
+    run, so no value from a lab ever reaches a shell."""
+    shown = argv if isinstance(argv, str) else shlex.join(argv)
+    try:
+        words = host_argv(argv, engine)
+    except (CommandError, ValueError) as err:
+        return Result(shown, 2, "", getattr(err, "stderr", "") or f"labkit: {err}\n")
+    try:
+        proc = subprocess.run(words, cwd=cwd, capture_output=True, text=True, errors="replace", timeout=HOST_TIMEOUT,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return Result(shown, 124, "", f"labkit: host command timed out after {HOST_TIMEOUT:g} s\n")
+    except OSError as err:
+        return Result(shown, 127, "", f"labkit: cannot run {words[0] if words else '?'} ({err.strerror})\n")
+    return Result(shown, proc.returncode, proc.stdout, proc.stderr)

@@ -43,11 +43,12 @@ class Context:
         """Run a docker command on the engine (a probe such as `exec client curl …`)."""
         return run_command(self.engine, line, str(self.folder))
 
-    def host(self, line: str) -> Result:
-        """Run a command on the host side (where published ports listen)."""
-        from labkit.contract.transcript import run_host
+    def host(self, argv: list[str] | str) -> Result:
+        """Run a command on the host side (where published ports listen): an argv list (a string is split, never
+        given to a shell), so nothing from the lab reaches a shell."""
+        from labkit.contract.transcript import run_host_argv
 
-        return run_host(line, str(self.folder), self.engine)
+        return run_host_argv(argv, str(self.folder), self.engine)
 
 
 Part = tuple[str, bool, str]  # (what is checked, passed, what was found)
@@ -285,7 +286,7 @@ def check_publish(ctx: Context) -> list[Part]:
     mapping = [p for p in c.published if p.host_port == 8080 and p.container_port == 3000]
     parts.append(("public publishes host port 8080 to container port 3000", bool(mapping),
                   "published: " + _published(c) + nearmiss.reversed_publish(c, 8080, 3000)))
-    r = ctx.host("curl -sS -m 5 http://localhost:8080")
+    r = ctx.host(["curl", "-sS", "-m", "5", "http://localhost:8080"])
     parts.append(("the host gets the greeting from http://localhost:8080", r.exit_code == 0 and HELLO in r.stdout,
                   f"curl said: {(r.stdout.strip() or r.stderr.strip() or str(r.exit_code)).splitlines()[-1]}"
                   + (nearmiss.loopback_app(c, 3000) if mapping else "")))

@@ -9,6 +9,7 @@ namespace, where only the lab's own processes can listen.
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from labkit.contract.result import Result
-from labkit.contract.transcript import HOST_TIMEOUT, on_host
+from labkit.contract.transcript import HOST_TIMEOUT, host_argv
 from labkit.course.exercises import Context
 from labkit.engines.embedded import EmbeddedEngine
 from labkit.engines.sim import daemon
@@ -54,12 +55,12 @@ def start(folder: Path, idle: float, uid: int | None, limits: Limits, make_plan=
     plan.bind(str(folder), str(folder), writable=True)
     read, write = os.pipe()
     cmd = [sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock, "--private-host",
-           "--idle", str(idle)]
+           "--confine", "--idle", str(idle)]
     with open(folder / "engine.log", "ab") as log:
         if os.getuid() == 0:
             os.fchown(log.fileno(), uid, uid)
         proc = subprocess.Popen(plan.argv(cmd, info_fd=write), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                pass_fds=[write], start_new_session=True)
+                                pass_fds=[write], start_new_session=True, env=sandbox.outer_env())
     os.close(write)
     box = Box(proc, uid)
     box.read_info(read)
@@ -79,18 +80,21 @@ def start(folder: Path, idle: float, uid: int | None, limits: Limits, make_plan=
 
 
 class LabContext(Context):
-    """The checks' Context for a boxed lab: host-side lines run in the lab box's network namespace."""
+    """The checks' Context for a boxed lab: host-side commands run in the lab box's network namespace."""
 
     box: Box | None = None
 
-    def host(self, line: str) -> Result:
-        """Run a host-side line where the lab's published ports listen (inside the lab box's network)."""
+    def host(self, argv: list[str] | str) -> Result:
+        """Run a host-side command (an argv list; a string is split, never given to a shell) where the lab's
+        published ports listen: inside the lab box's network namespace, as the box's uid."""
         if self.box is None:
-            return super().host(line)
-        shown, line = line, on_host(line, self.engine)
+            return super().host(argv)
+        words = host_argv(argv, self.engine)
+        shown = argv if isinstance(argv, str) else shlex.join(argv)
         try:
-            proc = subprocess.run(sandbox.in_netns(self.box, ["/bin/sh", "-c", line]), cwd=str(self.folder),
-                                  capture_output=True, text=True, timeout=HOST_TIMEOUT, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(sandbox.in_netns(self.box, words), cwd=str(self.folder), capture_output=True,
+                                  text=True, errors="replace", timeout=HOST_TIMEOUT, stdin=subprocess.DEVNULL,
+                                  env=sandbox.outer_env())
         except subprocess.TimeoutExpired:
             return Result(shown, 124, "", f"labkit: host command timed out after {HOST_TIMEOUT:g} s\n")
         return Result(shown, proc.returncode, proc.stdout, proc.stderr)

@@ -284,14 +284,19 @@ def _owner(pid: str) -> int | None:
 
 
 def in_netns(box: Box, argv: list[str]) -> list[str]:
-    """A command that runs argv (as the grader) inside the box's network namespace — the lab's host side."""
-    if box.container and os.getuid() != 0:  # no nsenter without root: the Engine API runs it in the box
+    """A command that runs argv (an argv list: never a shell line) inside the box's network namespace — the lab's
+    host side — as the box's uid, never as the grader (labkit.grading.netns)."""
+    if box.container and os.getuid() != 0:  # no setns into a container without root: the Engine API runs it there
         return [sys.executable, "-m", "labkit.grading.containerbox", "exec", box.container, *argv]
     if box.child is None:
         raise RuntimeError("the lab box's first process is unknown")
-    if os.getuid() == 0:
-        return ["nsenter", f"--target={box.child}", "--net", "--", *argv]
-    return ["nsenter", f"--target={box.child}", "--user", "--net", "--preserve-credentials", "--", *argv]
+    return [sys.executable, "-m", "labkit.grading.netns", str(box.child), str(box.uid), "--", *argv]
+
+
+def outer_env() -> dict[str, str]:
+    """The environment of a box's outermost process (bwrap, the box's PID 1, which the box's programs can read in
+    /proc/1/environ): nothing of the grader's."""
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
 
 def container_plan(uid: int, limits: Limits | None = None) -> Plan:

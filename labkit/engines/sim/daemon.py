@@ -224,12 +224,22 @@ class _Idle:
         self.last = time.monotonic()
 
 
-def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT) -> None:
-    """Run the daemon in this process until SIGTERM or idle: one SimEngine behind the Engine API on `sock`."""
+def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT, confine: bool = False) -> None:
+    """Run the daemon in this process until SIGTERM or idle: one SimEngine behind the Engine API on `sock`.
+    confine (a grading lab): every container process is confined (sim.confine) and this process is not
+    dumpable, so no program of the lab can trace it or read its memory, environment or descriptors."""
+    from labkit.engines.sim import confine as fence
     from labkit.engines.sim.api import serve as serve_api
     from labkit.engines.sim.engine import SimEngine
 
-    engine = SimEngine(private_host=private_host)
+    if confine:
+        if fence.abi() < 1:
+            raise SystemExit("labkit sim: --confine needs Landlock (Linux 5.13 or newer, with landlock among its "
+                             "LSMs); this kernel has none")
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0
+    engine = SimEngine(private_host=private_host, confine=confine)
     idler = _Idle(idle)
     if os.path.exists(sock):
         os.unlink(sock)
@@ -261,15 +271,16 @@ def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m labkit.engines.sim.daemon serve --socket PATH [--private-host] [--idle S]` (what `start` runs)."""
+    """`python -m labkit.engines.sim.daemon serve --socket PATH [--private-host] [--confine] [--idle S]`."""
     p = argparse.ArgumentParser(prog="labkit.engines.sim.daemon")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve")
     s.add_argument("--socket", required=True)
     s.add_argument("--private-host", action="store_true")
+    s.add_argument("--confine", action="store_true", help="a grading lab: confine every container process")
     s.add_argument("--idle", type=float, default=float(os.environ.get("LABKIT_SIM_IDLE", IDLE_DEFAULT)))
     args = p.parse_args(argv)
-    serve(args.socket, args.private_host, args.idle)
+    serve(args.socket, args.private_host, args.idle, args.confine)
     return 0
 
 

@@ -20,6 +20,7 @@ import platform
 import tempfile
 import threading
 
+from labkit.engines.sim import confine
 from labkit.engines.sim import images as simimages
 from labkit.engines.sim.containers import ContainerOps
 from labkit.engines.sim.imageops import ImageOps
@@ -32,6 +33,7 @@ from labkit.engines.sim.model import (
 )
 from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port proxies connect from
     HOST_NETWORK,
+    Topology,
     claim_block,
     real_addresses,
 )
@@ -45,7 +47,8 @@ class SimEngine(NetworkOps, ImageOps, ContainerOps, Runtime, Probes):
 
     name = "sim"
 
-    def __init__(self, private_host: bool = False) -> None:
+    def __init__(self, private_host: bool = False, confine: bool = False) -> None:
+        self.confine = confine  # a grading lab: every container process in a Landlock domain (sim.confine)
         self.block, self._block_lock = claim_block()
         # a private host: published ports listen on this engine's own loopback address instead of 127.0.0.1,
         # so several engines (a grader's parallel jobs) can each publish 8080 without meeting
@@ -87,10 +90,29 @@ class SimEngine(NetworkOps, ImageOps, ContainerOps, Runtime, Probes):
             data["containers"][c.id] = {"name": c.name, "running": c.running, "loopback": loop, "iface": iface,
                                         "hostname": c.config.get("Hostname", ""), "ns": c.ns_owner,
                                         "networks": nets, "host": (owner or c).network_mode == "host"}
+        self._topology = Topology(data)
         tmp = self.topology_file + ".tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(data, f)
         os.replace(tmp, self.topology_file)
+
+    def topology(self) -> Topology:
+        """The network model as the engine holds it (never read back from the file its containers' programs read)."""
+        return self._topology
+
+    def confinement(self, cid: str | None) -> int | None:
+        """A confining engine's Landlock ruleset fd for a process of container cid (the caller closes it): it may
+        write its own files, its own logs and its namespace's listen reports, nothing else. None when not confining."""
+        if not self.confine or cid is None:
+            return None
+        c = self._ctr(cid)
+        owner = self.containers.get(c.ns_owner) if c.ns_owner else c
+        rootfs = os.path.join(c.root, "rootfs")
+        os.makedirs(rootfs, exist_ok=True)
+        files = [c.stdout_path, c.stderr_path, (owner or c).listen_path]
+        for f in files:
+            open(f, "a").close()
+        return confine.ruleset([rootfs, *files])
 
     def real_addresses(self, c) -> tuple[str, str]:
         """The real (loopback, interfaces) addresses of a container's network namespace on this machine."""

@@ -9,10 +9,14 @@ import json
 import os
 
 from labkit.engines import readiness
+from labkit.engines.sim import sockets
 from labkit.engines.sim.model import (
     SimContainer,
     _read,
 )
+from labkit.engines.sim.netmodel import HOST_LOOPBACK, v6only_address
+from labkit.engines.sim.procs import family
+from labkit.netrules import accepts, binds_all
 
 
 class Probes:
@@ -36,32 +40,121 @@ class Probes:
         readiness.poll_until(ready, min(deadline, deadline_s), max_interval=0.01)
 
     def listening(self, cid: str) -> set[int]:
-        """Ports the container's programs listen on (from the shim's reports)."""
+        """Ports the container's programs listen on (kernel-verified; see listeners)."""
         c = self._ctr(cid)
         owner = self.containers.get(c.ns_owner) if c.ns_owner else c
-        found = set()
-        for rec in _read(owner.listen_path).splitlines():
-            try:
-                found.add(json.loads(rec)["port"])
-            except (ValueError, KeyError):
-                continue
-        return found
+        if not _claims(owner.listen_path):  # nothing reported yet: no kernel reading needed (readiness polls this)
+            return set()
+        return {port for _, port in self.listeners(cid)}
 
     def listeners(self, cid: str) -> list[tuple[str, int]]:
-        """(address, port) pairs the container's programs listen on, as seen inside it (shim reports)."""
+        """(address, port) pairs the container's programs listen on, as seen inside it.
+
+        Only what the kernel shows (sim.sockets): a listening socket held by a process of the container's network
+        namespace. Its programs' own reports (the shim's listen log, which they can write) only say how a socket
+        asked to bind (0.0.0.0, or the container's own address, both carried on its interfaces' real address);
+        a report with no such socket behind it counts for nothing."""
         c = self._ctr(cid)
         owner = self.containers.get(c.ns_owner) if c.ns_owner else c
         if not c.running:
             return []
-        found = set()
-        for rec in _read(owner.listen_path).splitlines():
+        self.refuse_foreign_listeners()
+        held = self._held(owner)
+        if not held:
+            return []
+        loop, iface = self.real_addresses(owner)
+        ips = self._own_ips(owner)
+        found, explained = set(), set()
+        for rec in _claims(owner.listen_path):
             try:
-                item = json.loads(rec)
-                found.add(("::" if item["addr"] in ("", "::") and item.get("family") == 6 else item["addr"] or "0.0.0.0",
-                           int(item["port"])))
-            except (ValueError, KeyError):
+                addr, port, family = str(rec.get("addr", "")), int(rec["port"]), int(rec.get("family", 4))
+            except (KeyError, TypeError, ValueError):
                 continue
+            real = _real_of(addr, family, bool(rec.get("v6only")), loop, iface, ips)
+            if real is None or (real, port) not in held:
+                continue
+            explained.add((real, port))
+            found.add(("::" if addr in ("", "::") and family == 6 else addr or "0.0.0.0", port))
+        for real, port in held - explained:  # a socket bound without the shim: named by its real address
+            shown = "127.0.0.1" if real == loop else "::" if real == v6only_address(loop) else \
+                (ips[0] if ips else "0.0.0.0") if real == iface else None
+            if shown is not None:
+                found.add((shown, port))
         return sorted(found, key=lambda a: (a[1], a[0]))
+
+    def serves_loopback(self, cid: str, port: int) -> bool:
+        """Whether a wildcard listener of the container (0.0.0.0, or `::` serving IPv4) holds port: then a connection
+        to its 127.0.0.1:port is carried to its interfaces' address (netrules.accepts)."""
+        return any(port == p and accepts(addr, "127.0.0.1") for addr, p in self.listeners(cid)
+                   if addr not in ("127.0.0.1",))
+
+    def _own_ips(self, owner: SimContainer) -> list[str]:
+        ips = []
+        for name in owner.networks:
+            net = self._net_or_none(name)
+            ep = net.endpoints.get(owner.id) if net else None
+            if ep:
+                ips.append(ep["ip"])
+        return ips
+
+    def _namespace(self, owner: SimContainer) -> list[SimContainer]:
+        """The containers sharing owner's network namespace (owner first)."""
+        return [owner, *[o for o in self.containers.values() if o.ns_owner == owner.id]]
+
+    def _pids(self, owner: SimContainer) -> set[int]:
+        roots = [p.pid for c in self._namespace(owner) for p in c.procs if p.poll() is None]
+        return family(roots) if roots else set()
+
+    def _held(self, owner: SimContainer) -> set[tuple[str, int]]:
+        """(real address, port) of every listening socket a process of owner's namespace holds."""
+        pids = self._pids(owner)
+        if not pids:
+            return set()
+        inodes = sockets.holders(pids)
+        return {(s.ip, s.port) for s in sockets.listening() if s.inode in inodes}
+
+    def refuse_foreign_listeners(self) -> list[str]:
+        """Stop every container process that listens on an address not its container's (another container's, the
+        host's, or every address at once): in Docker it has a network namespace of its own, where no such address
+        exists. The container's log says so. Returns what was refused."""
+        owners = [c for c in list(self.containers.values()) if not c.ns_owner and c.running]
+        by_pid: dict[int, SimContainer] = {}
+        for owner in owners:
+            for pid in self._pids(owner):
+                by_pid[pid] = owner
+        if not by_pid:
+            return []
+        inodes = sockets.holders(by_pid)
+        refused = []
+        for sock in sockets.listening():
+            pid = inodes.get(sock.inode)
+            if pid is None:
+                continue
+            owner = by_pid[pid]
+            if not self._foreign(owner, sock.ip):
+                continue
+            try:
+                os.kill(pid, 9)
+            except (ProcessLookupError, PermissionError):
+                continue
+            what = (f"labkit sim: process {pid} was stopped: it listened on {sock.ip}:{sock.port}, which is not an "
+                    f"address of {owner.name}'s network namespace (a container's programs can listen only on its "
+                    "own addresses)\n")
+            refused.append(what)
+            try:
+                with open(owner.stderr_path, "a", encoding="utf-8") as f:
+                    f.write(what)
+            except OSError:
+                pass
+        return refused
+
+    def _foreign(self, owner: SimContainer, ip: str) -> bool:
+        loop, iface = self.real_addresses(owner)
+        if owner.network_mode == "host":  # the host's own loopback is its: any address but the lab's own
+            lab = ip.startswith(tuple(f"127.{n}.{self.block}." for n in (75, 76, 77, 78))) or \
+                ip in (self.host_address, HOST_LOOPBACK)
+            return lab or ip in ("0.0.0.0", "::")
+        return ip not in (loop, iface, v6only_address(loop))
 
     def process_env(self, cid: str | None) -> dict[str, str]:
         """Environment that puts a real process inside the container's network model."""
@@ -84,8 +177,8 @@ class Probes:
             ep = net.endpoints.get(owner.id) if net else None
             if ep:
                 nets[name] = {"ip": ep["ip"]}
-        return {"hostname": c.config["Hostname"], "networks": nets, "loopback": loop, "iface": iface,
-                "listen_log": owner.listen_path}
+        return {"id": owner.id, "hostname": c.config["Hostname"], "networks": nets, "loopback": loop,
+                "iface": iface, "listen_log": owner.listen_path}
 
     def nameserver(self, cid: str | None) -> str:
         """The resolver a container uses: 127.0.0.11 on user-defined networks."""
@@ -182,3 +275,30 @@ def _host_nameserver() -> str:
         if len(parts) >= 2 and parts[0] == "nameserver" and not parts[1].startswith("127."):
             return parts[1]
     return "8.8.8.8"
+
+
+def _claims(path: str) -> list[dict]:
+    """The listen reports of a namespace's programs (what they say they bound; never proof that they listen)."""
+    out = []
+    for line in _read(path).splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict) and "port" in rec:
+            out.append(rec)
+    return out
+
+
+def _real_of(addr: str, family_: int, v6only: bool, loop: str, iface: str, ips: list[str]) -> str | None:
+    """The real address a socket that asked for addr is carried on (as the shim binds it: simsocket.bind)."""
+    if family_ == 6 and addr in ("", "::"):
+        return v6only_address(loop) if v6only else (iface if ips else loop)
+    if binds_all(addr):
+        return iface if ips else loop
+    try:
+        if ipaddress.ip_address(addr).is_loopback:
+            return loop
+    except ValueError:
+        return None
+    return iface if addr in ips else None

@@ -29,7 +29,7 @@ def handles(pid: int, sig: int) -> bool:
 def process_table(c: SimContainer, ps_args: list[str], engine_pid: int) -> dict:
     """`ps ARGS` rows for the container's processes, as dockerd's top parses them: by whitespace, the last
     column holding the rest; the user column is the container's user."""
-    pids = _family([p.pid for p in c.procs if p.poll() is None])
+    pids = family([p.pid for p in c.procs if p.poll() is None])
     try:
         # as wide as it takes: ps cuts lines at 80 columns when its output is no terminal
         text = subprocess.run(["ps", *ps_args], capture_output=True, text=True, timeout=10,
@@ -63,7 +63,7 @@ def process_table(c: SimContainer, ps_args: list[str], engine_pid: int) -> dict:
 _SHIM = re.compile(r"^\S+(?: -\S+)* -m labkit\.engines\.sim\.shim -- ")
 
 
-def _family(roots: list[int]) -> set[int]:
+def family(roots: list[int]) -> set[int]:
     """The processes roots and all their descendants (read from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):

@@ -289,6 +289,7 @@ class _Forwarder:
 
     def _pipe(self, conn: socket.socket) -> None:
         _, iface = real_addresses(self.engine.block, self.c.index)
+        self.engine.refuse_foreign_listeners()  # the port leads to this container's programs, nobody else's
         up = socket.socket()
         try:
             up.bind((HOST_LOOPBACK, 0))

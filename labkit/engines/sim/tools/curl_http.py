@@ -128,7 +128,7 @@ def open_connection(ctx: Ctx, t: Target, limit: float, start: float, verbose, in
         raise refused("Connection refused")
     view = ctx.engine.container_view(ctx.cid) if ctx.cid else None
     source = HOST_LOOPBACK if view is None else (view["loopback"] if real == view["loopback"] else view["iface"])
-    sock = _connect(real, t.port, source, view)
+    sock = _connect(real, t.port, source, view, ctx.engine)
     if sock is None:
         raise refused("Connection refused")
     verbose(f"* Connected to {t.host} ({ip}) port {t.port}\n")

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import zlib
 
-from labkit.engines.sim.netmodel import Topology
 from labkit.engines.sim.tools.base import Ctx
 from labkit.engines.sim.tools.net import BUSYBOX
 
@@ -36,7 +35,7 @@ _OBJECTS = {"address": "addr", "addr": "addr", "a": "addr", "ad": "addr", "link"
 def interfaces(ctx: Ctx) -> list[dict]:
     """The namespace's interfaces: name, index, peer index, address, prefix, broadcast, MAC, gateway, network."""
     out = [{"name": "lo", "index": 1}]
-    peer = Topology.load(ctx.engine.topology_file).peer(ctx.cid) if ctx.cid else None
+    peer = ctx.engine.topology().peer(ctx.cid) if ctx.cid else None
     if peer is None:
         return out
     base = 100 + 2 * (zlib.crc32(peer.iface.encode()) % 5000) * 8

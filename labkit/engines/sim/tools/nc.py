@@ -82,7 +82,7 @@ def nc(ctx: Ctx, argv: list[str]) -> int:
         return 1
     view = ctx.engine.container_view(ctx.cid) if ctx.cid else None
     source = view["loopback"] if view and real == view["loopback"] else (view["iface"] if view else "127.0.0.1")
-    sock = _connect(real, port, source, view)
+    sock = _connect(real, port, source, view, ctx.engine)
     if sock is None:
         ctx.error(f"nc: can't connect to remote host ({ip}): Connection refused\n")
         return 1

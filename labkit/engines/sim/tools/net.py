@@ -13,7 +13,6 @@ import ipaddress
 import socket
 import time
 
-from labkit.engines.sim.netmodel import Topology, serves_loopback_from_iface
 from labkit.engines.sim.tools.base import Ctx
 from labkit.netrules import IPV6_LOOPBACK_NAMES, is_address, is_loopback
 
@@ -75,7 +74,7 @@ def nslookup(ctx: Ctx, argv: list[str]) -> int:
         return 1
     except ValueError:
         pass
-    ips = Topology.load(ctx.engine.topology_file).dns(ctx.cid, name) if ctx.cid else []
+    ips = ctx.engine.topology().dns(ctx.cid, name) if ctx.cid else []
     if not ips:
         once = f"** server can't find {name}: NXDOMAIN\n\n"
         ctx.write(once if qtype == "a" else once * 2)
@@ -172,12 +171,12 @@ def _resolve_all(ctx: Ctx, name: str) -> list[str]:
     """Every address name resolves to from ctx (the container's embedded DNS and /etc/hosts)."""
     if ctx.cid is None:  # the host: its own /etc/hosts, no embedded DNS
         return [name] if is_address(name) else (["127.0.0.1"] if is_loopback(name) else [])
-    return Topology.load(ctx.engine.topology_file).resolve(ctx.cid, name)
+    return ctx.engine.topology().resolve(ctx.cid, name)
 
 
 def _route(ctx: Ctx, ip: str) -> tuple[str, str | None]:
     """How ctx reaches ip: the verdict (real, timeout, unreachable, refused) and the real address."""
-    topo = Topology.load(ctx.engine.topology_file)
+    topo = ctx.engine.topology()
     if ctx.cid is not None:
         return topo.route(ctx.cid, ip)
     r = topo.lab().route_from_host(ip)  # the host reaches container addresses over the bridges
@@ -199,11 +198,13 @@ def _source_ip(ctx: Ctx, target: str) -> str:
     return ips[0] if ips else "0.0.0.0"
 
 
-def _connect(real: str, port: int, source: str, view: dict | None) -> socket.socket | None:
-    """A real TCP connection from source to real:port (None when refused)."""
+def _connect(real: str, port: int, source: str, view: dict | None, engine) -> socket.socket | None:
+    """A real TCP connection from source to real:port (None when refused), made after the engine has refused
+    every socket a container's program holds on an address not its own (sim.sockets)."""
+    engine.refuse_foreign_listeners()
     targets = [real]
     if view is not None and real == view["loopback"] and view["networks"] \
-            and serves_loopback_from_iface(view["listen_log"], port):
+            and engine.serves_loopback(view["id"], port):
         targets.append(view["iface"])  # a 0.0.0.0 listener also serves the container's 127.0.0.1
     for target in targets:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

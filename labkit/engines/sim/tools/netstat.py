@@ -14,7 +14,6 @@ from __future__ import annotations
 import ipaddress
 import zlib
 
-from labkit.engines.sim.netmodel import Topology
 from labkit.engines.sim.tools.base import Ctx
 from labkit.engines.sim.tools.ip import interfaces
 from labkit.engines.sim.tools.net import BUSYBOX
@@ -68,7 +67,7 @@ def netstat(ctx: Ctx, argv: list[str]) -> int:
 
 def _dns_ports(ctx: Ctx) -> tuple[int, int] | None:
     """The embedded DNS's TCP and UDP ports in this namespace (None off user-defined networks)."""
-    peer = Topology.load(ctx.engine.topology_file).peer(ctx.cid) if ctx.cid else None
+    peer = ctx.engine.topology().peer(ctx.cid) if ctx.cid else None
     if peer is None or not any(n.get("user") for n in peer.networks.values()):
         return None
     seed = zlib.crc32(peer.iface.encode())

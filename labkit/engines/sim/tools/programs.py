@@ -10,10 +10,12 @@ logs or pipes, signal exit codes), not parsing: the shell only calls it, as it c
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 
+from labkit.engines.sim import confine
 from labkit.engines.sim.shim import python_options
 from labkit.engines.sim.tools.base import Ctx
 
@@ -23,22 +25,42 @@ def python(ctx: Ctx, argv: list[str]) -> int:
     env = dict(ctx.env)
     env.update(ctx.engine.process_env(ctx.cid))
     cmd = [sys.executable, *python_options(argv), "-m", "labkit.engines.sim.shim", "--", *argv]
-    if ctx.logs is not None:  # the container's main process: PID 1
-        with open(ctx.logs[0], "ab") as out, open(ctx.logs[1], "ab") as err:
-            proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, preexec_fn=_pid1)
+    fence = ctx.engine.confinement(ctx.cid)  # a grading lab's Landlock ruleset for this container, else None
+    try:
+        if ctx.logs is not None:  # the container's main process: PID 1
+            with open(ctx.logs[0], "ab") as out, open(ctx.logs[1], "ab") as err:
+                proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
+                                        start_new_session=True, preexec_fn=_in_child(_pid1, fence))
+        else:
+            proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    stdin=subprocess.DEVNULL, start_new_session=True,
+                                    preexec_fn=_in_child(_die_with_parent, fence))
+    finally:
+        if fence is not None:
+            os.close(fence)
+    if ctx.logs is not None:
         if ctx.on_process:
             ctx.on_process(proc)
         ctx.settle()
         return _exit_code(proc.wait())
-    proc = subprocess.Popen(cmd, cwd=ctx.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
     if ctx.on_process:
         ctx.on_process(proc)
     out, err = proc.communicate()
     ctx.write(out.decode(errors="replace"))
     ctx.error(err.decode(errors="replace"))
     return _exit_code(proc.returncode)
+
+
+def _in_child(first, fence: int | None):
+    """What the child does between fork and exec: first, then (in a grading lab) enter its Landlock domain."""
+    if fence is None:
+        return first
+
+    def run() -> None:
+        first()
+        confine.enter(fence)
+
+    return run
 
 
 def _pid1() -> None:

@@ -177,7 +177,7 @@ def _exchange(ctx: Ctx, host_port: str, path: str, method: str, o: dict, say) ->
         raise _Fail(f"can't connect to remote host ({ip}): {reason}")
     view = ctx.engine.container_view(ctx.cid) if ctx.cid else None
     source = view["loopback"] if view and real == view["loopback"] else (view["iface"] if view else "127.0.0.1")
-    sock = _connect(real, port, source, view)
+    sock = _connect(real, port, source, view, ctx.engine)
     if sock is None:
         raise _Fail(f"can't connect to remote host ({ip}): Connection refused")
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host_port}", f"User-Agent: {o['U']}", "Connection: close"]
