@@ -251,6 +251,8 @@ def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT, con
     with open(_pidfile(sock), "w", encoding="utf-8") as f:
         f.write(str(os.getpid()))
     done = threading.Event()
+    if confine:  # a program that listens on another container's address is refused at once, not only when looked at
+        threading.Thread(target=_police, args=(engine, done), daemon=True, name="labkit-police").start()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
     try:
@@ -268,6 +270,15 @@ def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT, con
                 os.unlink(leftover)
             except FileNotFoundError:
                 pass
+
+
+def _police(engine, done: threading.Event, every: float = 0.05) -> None:
+    """Refuse foreign listeners every `every` seconds until done (Probes.refuse_foreign_listeners)."""
+    while not done.wait(every):
+        try:
+            engine.refuse_foreign_listeners()
+        except Exception:  # noqa: BLE001 - a container changing under the scan: look again next time
+            continue
 
 
 def main(argv: list[str] | None = None) -> int:
