@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 
 from labkit import session
+from labkit.course.regular import read_regular
+
+MOST = 16 << 20  # bytes of an answers file the grader reads at most (a class's answers take a few kilobytes)
 
 
 def record(question: str, value: object) -> None:
@@ -23,10 +26,10 @@ def get(question: str) -> str | None:
 
 
 def load(path: str) -> dict[str, str]:
-    """Answers from an answers file (the grader's view); {} when it is missing or unreadable."""
+    """Answers from an answers file (the grader's view); {} when it is missing, unreadable, larger than MOST
+    bytes or not a regular file (a pipe, a link: never followed, never waited on; labkit.course.regular)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
+        data = json.loads(read_regular(path, MOST).decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from labkit.course.regular import read_regular
 from labkit.errors import CommandError
 
 RETRIES_ON_WORKER_DEATH = 1
@@ -48,7 +49,11 @@ def tar_folder(folder: Path) -> bytes:
 
 def package(item) -> dict:
     """One submission as a task's argument: its bytes and what the instructor's layout says about it."""
-    return {"name": item.path.name, "notebook": item.path.read_bytes(), "path": str(item.path),
+    try:
+        data = read_regular(str(item.path))  # a link in a learner's folder is not followed
+    except OSError:
+        data = b""  # graded as a notebook that cannot be read, with the reason
+    return {"name": item.path.name, "notebook": data, "path": str(item.path),
             "learner": item.learner, "lesson": item.lesson, "assignment": item.assignment}
 
 

@@ -9,7 +9,8 @@ or what it found.
 A kind is an element (h1, score, ungraded, h2, p, prompt, choice, li, note, hint), then classes for the page's style
 ("h2 fail hidden"). The text of prompt, choice and hint lines is the course's (or the instructor's) and marks
 code in `backticks`; every other text is plain and may hold what a learner controls (their id, a recorded
-answer, a log line): the HTML escapes it all, the Markdown escapes what would make it markup (HTML, links, code).
+answer, a log line): every line is made text any page can hold (labkit.grading.text: surrogates and control
+characters escaped), the HTML escapes it all, the Markdown escapes what would make it markup (HTML, links, code).
 The page has its style inline and nothing else: no script, no link, no image, and a policy that loads nothing.
 """
 
@@ -20,6 +21,7 @@ import re
 
 from labkit.course import prompts
 from labkit.course.lessons import LESSONS
+from labkit.grading.text import clean_text
 
 RICH = {"prompt", "choice", "hint"}  # text with `code`, from the course or the instructor
 LISTS = {"li": "parts", "choice": "choices", "note": "notes"}
@@ -101,7 +103,7 @@ def feedback_lines(result: dict) -> list[tuple[str, str]]:
         lines += [("note", n) for n in notes]
         if any("code cell" in n for n in notes):
             lines.append(("p", CELL_NOTE))
-    return lines
+    return [(kind, clean_text(text)) for kind, text in lines]  # whatever the result held: text any page can hold
 
 
 # -- Markdown ----------------------------------------------------------------------------------------------------

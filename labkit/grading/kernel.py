@@ -44,21 +44,47 @@ class BoxedKernelManager(AsyncKernelManager):
         return self.plan.argv(cmd, chdir=self.workdir)
 
 
+def content_size(value: object) -> int:
+    """About how many bytes a message's content keeps: the length of every string and key in it, walked without
+    recursion (a kernel's message can be nested as deep as it likes)."""
+    size, todo = 0, [value]
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str | bytes):
+            size += len(item)
+        elif isinstance(item, dict):
+            size += sum(len(str(k)) for k in item)
+            todo.extend(item.values())
+        elif isinstance(item, list | tuple):
+            todo.extend(item)
+        else:
+            size += 8
+    return size
+
+
 class CappedClient(NotebookClient):
-    """A NotebookClient that keeps errors and at most `budget` bytes of other output."""
+    """A NotebookClient that keeps at most `budget` bytes of what the kernel sends, whatever its type: streams,
+    displays, display updates, widget messages and errors alike. Past the budget nothing more is kept but, once
+    per cell, an error cut to its name (so "the cell raised an error" and "interrupted" are still told)."""
 
     budget: int = 4 << 20
     dropped: bool = False
 
-    def output(self, outs, msg, display_id, cell_index):  # noqa: D102 - nbclient's hook
-        content = msg.get("content") or {}
-        size = len(str(content.get("text", ""))) + len(str(content.get("data", "")))
-        if msg.get("msg_type") != "error":
-            if size > self.budget:
-                self.budget, self.dropped = 0, True
-                return None
+    def process_message(self, msg, cell, cell_index):  # noqa: D102 - nbclient's hook
+        msg_type = msg.get("msg_type") or (msg.get("header") or {}).get("msg_type", "")
+        if msg_type in ("status", "execute_input", "clear_output"):  # nothing kept (status ends the cell)
+            return super().process_message(msg, cell, cell_index)
+        size = content_size(msg.get("content") or {})
+        if size <= self.budget:
             self.budget -= size
-        return super().output(outs, msg, display_id, cell_index)
+            return super().process_message(msg, cell, cell_index)
+        self.budget, self.dropped = 0, True
+        if msg_type == "error" and not any(o.get("output_type") == "error" for o in cell.outputs):
+            content = msg.get("content") or {}
+            stub = dict(msg, content={"ename": str(content.get("ename", "Error"))[:200],
+                                      "evalue": str(content.get("evalue", ""))[:200], "traceback": []})
+            return super().process_message(stub, cell, cell_index)
+        return None
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float, env: dict[str, str],
@@ -74,7 +100,8 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeo
         km.connection_file = str(kernel_dir / "kernel.json")
         plan.env.update(env)
     client = CappedClient(nb, km=km, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                          interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+                          interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}},
+                          store_widget_state=False)  # the grader shows no widgets: their state is not kept
     client.budget = output_limit
     overran = threading.Event()
 
@@ -87,7 +114,7 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeo
     deadline = time.monotonic() + timeout
     watchdog = threading.Timer(timeout + 2, stop_the_box)  # the cells' own timeouts come first; this one kills
     errors = 0
-    start_env = {**os.environ, **env} if plan is None else {}  # a box's environment is set inside it
+    start_env = {**os.environ, **env} if plan is None else sandbox.outer_env()  # a box's is set inside it
     try:
         with client.setup_kernel(env=start_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                  stdin=subprocess.DEVNULL):

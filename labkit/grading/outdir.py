@@ -16,12 +16,13 @@ import stat
 from pathlib import Path
 
 from labkit.errors import CommandError
+from labkit.grading.text import clean_line
 
 MARK = ".labkit-grade"
 
 
 def _refuse(out: Path, why: str) -> CommandError:
-    return CommandError(f"labkit grade: --out {out} {why}; name a new or empty folder\n", 2)
+    return CommandError(clean_line(f"labkit grade: --out {out} {why}; name a new or empty folder") + "\n", 2)
 
 
 class OutDir:
@@ -96,9 +97,10 @@ class OutDir:
             raise
 
     def write(self, rel: str, data: bytes | str) -> None:
-        """Write one file (rel may be in folders: `feedback/LEARNER/ASSIGNMENT/NAME`), atomically."""
+        """Write one file (rel may be in folders: `feedback/LEARNER/ASSIGNMENT/NAME`), atomically. Text is written as
+        UTF-8, what UTF-8 cannot hold (a lone surrogate) escaped as `\\udcff`, never an error."""
         if isinstance(data, str):
-            data = data.encode("utf-8")
+            data = data.encode("utf-8", errors="backslashreplace")
         folder, _, name = rel.rpartition("/")
         dirfd = self.fd
         for part in folder.split("/") if folder else []:  # each folder made here, entered without following a link

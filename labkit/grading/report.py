@@ -1,7 +1,12 @@
 """What grading leaves in DIR: results.json, junit.xml, feedback/<learner>.md and .html (written by
 labkit.grading.feedback; also feedback/<learner>/<assignment>/<notebook>.html for nbgrader's layout),
-summary.csv (a row per submission), gradebook.csv (a row per learner, a column per lesson), summary.png.
-graded/ keeps each result for the next run (labkit.grading.store)."""
+summary.csv (a row per submission), gradebook.csv (a row per learner, a column per lesson), gradebook-long.csv
+(the same grades as `nbgrader export` lays them out: a row per learner and assignment), summary.png.
+graded/ keeps each result for the next run (labkit.grading.store).
+
+What a submission controls (its learner's folder name, what its lab or notebook said) is escaped on the way in
+(labkit.grading.text) and written as text everywhere: a CSV cell a spreadsheet would run as a formula is made
+text (csv_cell), and a result no report can write makes that one submission not graded, never the run fail."""
 
 from __future__ import annotations
 
@@ -13,8 +18,13 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from labkit.grading.feedback import feedback_html, feedback_markdown, public_message, totals
+from labkit.grading import handin
+from labkit.grading.feedback import clip, feedback_html, feedback_markdown, public_message, totals
 from labkit.grading.outdir import OutDir
+from labkit.grading.text import clean, clean_text
+
+LONG_GRADEBOOK = "gradebook-long.csv"  # gradebook.csv's long form, nbgrader export's columns (see gradebook_long_rows)
+FORMULA = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet runs as a formula at the start of a cell
 
 
 def safe_name(learner: str) -> str:
@@ -80,6 +90,35 @@ def gradebook_rows(results: list[dict]) -> tuple[list[str], list[list[object]]]:
     return header, rows
 
 
+# nbgrader export's columns (`nbgrader export`, grades.csv), which LMS import scripts written for nbgrader read
+LONG_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email", "raw_score",
+                "late_submission_penalty", "score", "max_score"]
+
+
+def assignment_name(result: dict) -> str:
+    """The assignment a submission is, as the instructor named it: its nbgrader assignment folder, else the name the
+    lesson was released under (`05-container-to-container`), else "" (no lesson known)."""
+    if result.get("assignment"):
+        return result["assignment"]
+    released = handin.released_name(result.get("lesson"))
+    return released.removesuffix(".ipynb") if released else ""
+
+
+def gradebook_long_rows(results: list[dict]) -> tuple[list[str], list[list[object]]]:
+    """The gradebook in its long form, as `nbgrader export` writes it: one row per learner and assignment handed in
+    (sorted by assignment, then learner), nbgrader's columns and number format. labkit knows no due date, names,
+    e-mail or late penalty: those cells are empty (the penalty 0.0 for a graded submission). A submission that
+    could not be graded leaves raw_score, penalty and score empty, never 0 (its max_score stays: what it is out of)."""
+    rows = []
+    for r in results:
+        got, most = totals(r)
+        graded = not r.get("error")
+        rows.append([assignment_name(r), "", r.get("timestamp") or "", r["learner"], "", "", "",
+                     float(got) if graded else "", 0.0 if graded else "", float(got) if graded else "", float(most)])
+    rows.sort(key=lambda row: (str(row[0]), str(row[3])))
+    return list(LONG_COLUMNS), rows
+
+
 def nbgrader_feedback(result: dict) -> str | None:
     """nbgrader's feedback path for a submission of its layout, `LEARNER/ASSIGNMENT/NOTEBOOK` (each part a safe
     file name, made unique when it had to change), or None outside that layout."""
@@ -93,10 +132,17 @@ def nbgrader_feedback(result: dict) -> str | None:
     return "/".join(safe)
 
 
+def csv_cell(value: object) -> object:
+    """A cell a spreadsheet shows as the text it is: one starting with `= + - @`, a tab or a carriage return (a
+    formula to Excel, LibreOffice or Sheets) gets a leading single quote (OWASP's rule on CSV injection); numbers
+    stay numbers."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA) else value
+
+
 def csv_text(header: list[str], rows: list[list[object]]) -> str:
-    """A table as CSV text (what a spreadsheet or an LMS import reads)."""
+    """A table as CSV text (what a spreadsheet or an LMS import reads), every cell through csv_cell."""
     text = io.StringIO(newline="")
-    csv.writer(text).writerows([header, *rows])
+    csv.writer(text).writerows([[csv_cell(c) for c in row] for row in [header, *rows]])
     return text.getvalue()
 
 
@@ -139,21 +185,71 @@ def summary_chart(results: list[dict]) -> bytes:
     return png_bytes(fig)
 
 
+def pages(result: dict) -> dict[str, str]:
+    """One submission's own files in --out (path -> text): its feedback pages. Renders everything the class files
+    need of it too, so a result that any report cannot write fails here, alone."""
+    name = feedback_name(result)
+    out = {f"feedback/{name}.md": feedback_markdown(result), f"feedback/{name}.html": feedback_html(result)}
+    nbgrader = nbgrader_feedback(result)
+    if nbgrader:  # nbgrader's layout: feedback/<learner>/<assignment>/<notebook>.html
+        out[f"feedback/{nbgrader}.html"] = out[f"feedback/{name}.html"]
+    junit([result])
+    csv_text(*summary_rows([result]))
+    csv_text(*gradebook_rows([result]))
+    csv_text(*gradebook_long_rows([result]))
+    pass_rates([result])
+    json.dumps(result, ensure_ascii=False).encode("utf-8")
+    return out
+
+
+def unwritable(result: object, why: str) -> dict:
+    """A result the reports could not write, as not graded: its learner, lesson and exercises (each at 0 of its
+    maximum) as far as they can be read, and why."""
+    r = result if isinstance(result, dict) else {}
+    exercises = []
+    for e in r.get("exercises") if isinstance(r.get("exercises"), list) else []:
+        if isinstance(e, dict):
+            most = e.get("max")
+            exercises.append({"id": clean_text(e.get("id") or "?"), "title": clean_text(e.get("title") or ""),
+                              "points": 0, "max": most if isinstance(most, int) and not isinstance(most, bool) else 0,
+                              "passed": False, "message": f"not graded: {why}", "hidden": e.get("hidden") is True,
+                              "hint": "", "parts": []})
+    text = {k: clean_text(r[k]) if isinstance(r.get(k), str) else None for k in ("assignment", "path", "lesson")}
+    return dict(text, learner=clean_text(r.get("learner") or "unknown"), error=why, notes=[], exercises=exercises)
+
+
+def writable(result: dict) -> tuple[dict, dict[str, str]]:
+    """A result as the reports write it, with its pages: every string escaped (text.clean); a result they cannot
+    write at all is made not graded, with the reason, and written so. The result given is updated in place, so
+    the grader's count and return value say what the reports say."""
+    fixed = clean(result)
+    try:
+        own = pages(fixed)
+    except Exception as err:  # noqa: BLE001 - one submission's result never stops the reports of the others
+        fixed = unwritable(fixed, f"its result could not be written ({type(err).__name__}: {clip(str(err), 200)})")
+        own = pages(fixed)
+    if isinstance(result, dict) and fixed != result:
+        result.clear()
+        result.update(fixed)
+    return fixed, own
+
+
 def write(out: Path, results: list[dict], engine: str, sandbox: str = "none", folder: OutDir | None = None) -> None:
-    """Write every output file of a grading run into out (only the grader writes there; see outdir)."""
+    """Write every output file of a grading run into out (only the grader writes there; see outdir). No string from
+    a submission stops it: see writable."""
     folder = folder or OutDir(out)
+    prepared = [writable(r) for r in results]
+    results = [r for r, _ in prepared]
     names = [feedback_name(r) for r in results]
     data = {"engine": engine, "sandbox": sandbox,
             "submissions": [dict(r, points=totals(r)[0], max=totals(r)[1], graded=not r.get("error"),
                                  feedback=f"feedback/{n}.md") for r, n in zip(results, names, strict=True)]}
     folder.write("results.json", json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     folder.write("junit.xml", junit(results))
-    for r, name in zip(results, names, strict=True):
-        folder.write(f"feedback/{name}.md", feedback_markdown(r))
-        folder.write(f"feedback/{name}.html", feedback_html(r))
-        nbgrader = nbgrader_feedback(r)
-        if nbgrader:  # nbgrader's layout: feedback/<learner>/<assignment>/<notebook>.html
-            folder.write(f"feedback/{nbgrader}.html", feedback_html(r))
+    for _, own in prepared:
+        for rel, text in own.items():
+            folder.write(rel, text)
     folder.write("summary.csv", csv_text(*summary_rows(results)))
     folder.write("gradebook.csv", csv_text(*gradebook_rows(results)))
+    folder.write(LONG_GRADEBOOK, csv_text(*gradebook_long_rows(results)))
     folder.write("summary.png", summary_chart(results))

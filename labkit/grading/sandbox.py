@@ -19,10 +19,12 @@ the kernel shared the lab's network namespace or files, a cell could serve "Hell
 or append to its listen log and pass a check without doing the exercise. With the lab outside the kernel
 box, what the kernel can change is only what the Engine API lets any docker client change — which is
 exactly the exercise. The grader reads the lab through the API socket, and makes its host-side requests
-(`curl http://localhost:8080` of lesson 11) inside the lab box's network namespace (`nsenter`), where no
-kernel code can listen. A learner's *container* program still runs inside its own lab box and can tamper
-with that lab (the embedded engine's isolation between containers is a model, not a kernel boundary); it
-can reach nothing outside the box, so at worst it fools its own submission's lab (see the README).
+(`curl http://localhost:8080` of lesson 11, an argv list, never a shell line) inside the lab box's network
+namespace as the box's uid (labkit.grading.netns), where no kernel code can listen. The lab's *container*
+programs are learner code too: the daemon runs each one confined (labkit.engines.sim.confine: Landlock,
+nothing writable but its own container's files, no trace or signal of the daemon), believes only the kernel's
+socket tables about what listens where, and stops a program that listens on an address not its container's.
+Every box process, bwrap itself (the box's PID 1) included, starts with an environment of our own.
 
 Limits are set inside each box by `prlimit` (per process: CPU seconds, address space, file size, open files;
 process count per box — counted per user namespace); the wall-clock limit is the grader's: it kills the
@@ -53,7 +55,8 @@ UID_BASE = 0x2F000000  # a range no account uses: each box's processes run under
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-process resource limits inside a box, and the notebook output kept (bytes)."""
+    """Per-process resource limits inside a box, the notebook output kept (bytes), and the size of a job's folder
+    (bytes: the learner's working folder and the lab's engine folder together; labkit.grading.cleanup.bound)."""
 
     cpu: int = 900
     memory: int = 3 << 30
@@ -62,6 +65,7 @@ class Limits:
     open_files: int = 512
     tmpfs: int = 256 << 20
     output: int = 4 << 20
+    disk: int = 128 << 20
 
     def prlimit(self) -> list[str]:
         """The prlimit command prefix that sets these limits."""

@@ -12,24 +12,35 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
+from labkit.course.regular import read_regular
 from labkit.grading.outdir import OutDir
+from labkit.grading.text import clean
 from labkit.version import __version__
 
 FOLDER = "graded"
 
 
 def file_digest(path: Path) -> str:
-    """sha256 of a file's bytes (of a folder's files, names included, in order)."""
+    """sha256 of a file's bytes (of a folder's files, names included, in order). A path that is no regular file
+    now (a pipe, a device, gone) is never read, never waited on: it digests as what it is not."""
     h = hashlib.sha256()
     if path.is_dir():
         for p in sorted(q for q in path.rglob("*") if q.is_file()):
-            h.update(str(p.relative_to(path)).encode() + b"\0")
-            h.update(p.read_bytes())
+            h.update(os.fsencode(p.relative_to(path)) + b"\0")
+            h.update(_bytes(p))
     else:
-        h.update(path.read_bytes())
+        h.update(_bytes(path))
     return h.hexdigest()
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return read_regular(os.path.realpath(path))  # a link the instructor made is followed; a pipe never waited on
+    except OSError as err:
+        return f"\0unreadable: {err.errno}".encode()
 
 
 def settings_digest(spec: dict, hidden: list[str]) -> str:
@@ -61,8 +72,14 @@ class ResultStore:
             return None
         if not isinstance(result, dict) or result.get("learner") != item.learner:
             return None
-        return dict(result, path=str(item.path))
+        return clean(dict(result, path=str(item.path)))
 
     def put(self, item, result: dict) -> None:
-        """Keep one submission's result (written atomically, like every file in --out)."""
-        self.folder.write(f"{FOLDER}/{self.key(item)}.json", json.dumps(result, ensure_ascii=False))
+        """Keep one submission's result (written atomically, like every file in --out), every string in it escaped
+        and anything not JSON made text (text.clean); one that still cannot be written is not kept (the next run
+        grades it again), never an error."""
+        try:
+            data = json.dumps(clean(result), ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return
+        self.folder.write(f"{FOLDER}/{self.key(item)}.json", data)

@@ -11,6 +11,7 @@ import nbformat
 
 from labkit.course.exercises import EXERCISES, for_lesson
 from labkit.course.lessons import LESSONS
+from labkit.course.regular import read_regular
 
 
 @dataclass
@@ -26,11 +27,12 @@ class Submission:
 
 
 def cell_exercise(cell: dict) -> tuple[str | None, object]:
-    """The exercise id and points a cell's metadata claims (labkit's, else nbgrader's)."""
+    """The exercise id and points a cell's metadata claims (labkit's, else nbgrader's for a graded cell: a read-only
+    or answer cell of an nbgrader course, `labkit export nbgrader`'s too, claims no points)."""
     meta = cell.get("metadata") or {}
     lk = meta.get("labkit") if isinstance(meta.get("labkit"), dict) else {}
     nbg = meta.get("nbgrader") if isinstance(meta.get("nbgrader"), dict) else {}
-    ex_id = lk.get("exercise") or nbg.get("grade_id")
+    ex_id = lk.get("exercise") or (nbg.get("grade_id") if nbg.get("grade") else None)
     points = lk.get("points", nbg.get("points"))
     return (ex_id if isinstance(ex_id, str) else None), points
 
@@ -50,7 +52,7 @@ def load(path: Path, learner: str, lesson: str | None) -> Submission:
     unreadable file becomes a submission with a one-line error, not an exception."""
     sub = Submission(path, learner, lesson=lesson)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(str(path)).decode("utf-8")  # a pipe or a device is refused at once, never waited on
     except (OSError, UnicodeDecodeError) as err:
         sub.error = f"the file cannot be read ({getattr(err, 'strerror', None) or err})"
     else:

@@ -28,7 +28,7 @@ from labkit.course import (
 )
 from labkit.course.exercises import Exercise, for_lesson
 from labkit.errors import CommandError
-from labkit.grading import hidden, kernel, lab, sandbox
+from labkit.grading import cleanup, hidden, kernel, lab, sandbox
 from labkit.grading.submission import Submission, load
 from labkit.session import Session
 
@@ -68,13 +68,9 @@ def exercises_for(lesson: str | None, hidden_files: list[str]) -> list[Exercise]
 
 
 def scrub(folder: Path) -> None:
-    """Remove every link, socket, pipe or device from the learner's folder (the kernel box is gone by now)."""
-    for root, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            p = os.path.join(root, name)
-            st = os.lstat(p)
-            if not (os.path.isdir(p) and not os.path.islink(p)) and not (st.st_mode & 0o170000 == 0o100000):
-                os.unlink(p)
+    """Make the learner's folder plain (the kernel box is gone by now): every folder open to the grader again, every
+    link, socket, pipe or device removed, however deep (labkit.grading.cleanup)."""
+    cleanup.scrub(folder)
 
 
 def grade(spec: dict) -> dict:
@@ -95,11 +91,14 @@ def grade(spec: dict) -> dict:
     workdir, kdir = job / "lab", job / "kernel"
     the_lab = None
     try:
+        cleanup.bound(job, limits.disk, spec.get("sandbox", "bwrap"))  # its disk: a tmpfs of its own
         shutil.copytree(spec["assets"], workdir / "assets")
         kdir.mkdir(mode=0o700)
         me = Session(id=f"grade-{os.getpid()}-{os.urandom(4).hex()}", engine_name=spec["engine"])
         inside = sandbox.WORK if boxed else str(workdir)
+        os.environ["LABKIT_LEARNER"] = sub.learner  # whose lab it is (lesson 15's fault), here and in the kernel
         kernel_env = {"LABKIT_ANSWERS": f"{inside}/.labkit-answers.json", "LABKIT_SESSION": me.id,
+                      "LABKIT_LEARNER": sub.learner,
                       "LABKIT_ENGINE": spec["engine"], "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
         if spec["engine"] == "sim":
             the_lab = lab.start(job / "engine", spec["timeout"] + 120, uid + 1 if boxed else None, limits,
@@ -138,7 +137,7 @@ def grade(spec: dict) -> dict:
             the_lab.stop()
         if uid is not None:
             sandbox.sweep(uid)
-        shutil.rmtree(job, ignore_errors=True)
+        cleanup.remove(job)  # whole, whatever its depth and modes; never raises
     return result
 
 

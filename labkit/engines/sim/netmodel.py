@@ -40,7 +40,12 @@ def v6only_address(loopback: str) -> str:
 
 
 def claim_block() -> tuple[int, object]:
-    """A block of loopback addresses no other embedded engine on this machine uses (held by a lock)."""
+    """A block of loopback addresses no other embedded engine on this machine uses (held by a lock).
+
+    The locks are machine-wide (every user's engines share this machine's loopback addresses), so they live in
+    the shared temporary folder, made readable and writable by all; a lock file another user made is locked
+    through a read-only descriptor (flock needs no write access), one that cannot be opened at all (or a link)
+    is a block skipped, never an error."""
     import fcntl
     import random
     import tempfile
@@ -49,13 +54,35 @@ def claim_block() -> tuple[int, object]:
     for step in range(256):
         block = (start + step) % 256
         path = os.path.join(tempfile.gettempdir(), f"labkit-sim-block-{block}.lock")
-        handle = open(path, "a")  # noqa: SIM115 - held open for the engine's lifetime
+        fd = _open_lock(path)
+        if fd is None:
+            continue
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return block, handle
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return block, os.fdopen(fd, "rb")  # held open for the engine's lifetime
         except OSError:
-            handle.close()
+            os.close(fd)
     raise RuntimeError("all 256 address blocks of the embedded engine are in use on this machine")
+
+
+def _open_lock(path: str) -> int | None:
+    """A descriptor of the lock file at path (made, for everyone, when missing), or None when it cannot be used."""
+    flags = os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | flags, 0o666)
+    except PermissionError:
+        try:
+            return os.open(path, os.O_RDONLY | flags)
+        except OSError:
+            return None
+    except OSError:
+        return None
+    try:
+        if os.fstat(fd).st_uid == os.getuid():
+            os.fchmod(fd, 0o666)  # the next user of this block may be someone else
+    except OSError:
+        pass
+    return fd
 
 
 @dataclass
