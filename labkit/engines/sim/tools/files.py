@@ -58,10 +58,22 @@ def abspath(ctx: Ctx, path: str) -> str:
     return posixpath.normpath(posixpath.join(workdir(ctx), path)).replace("//", "/")
 
 
+# where a path that leads out of the container's folder goes: nothing can be read, made or written there
+OUTSIDE = "/proc/self/fdinfo/labkit-outside-the-container"
+
+
 def host_path(ctx: Ctx, path: str) -> str:
-    """Where a container path lives on this machine."""
+    """Where a container path lives on this machine, its links resolved; a path whose links lead out of the
+    container's own folder (a program may make any link there) is nowhere (OUTSIDE), so the engine's tools,
+    which run as the engine, never read or write another container's files or the engine's own through one."""
     root = rootfs(ctx)
-    return abspath(ctx, path) if root is None else root + abspath(ctx, path)
+    if root is None:
+        return abspath(ctx, path)
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(root + abspath(ctx, path))
+    if real != real_root and not real.startswith(real_root + os.sep):
+        return OUTSIDE
+    return real
 
 
 def tool_path(ctx: Ctx, name: str) -> str:
