@@ -70,10 +70,12 @@ def check(exercise_id: str):
 
 def answer(question: str, value: object) -> None:
     """Record a value you found (an address, a name) as your answer to an exercise."""
+    from labkit.course import staleness
     from labkit.course.answers import record
     from labkit.course.exercises import EXERCISES
 
     record(question, value)
+    staleness.note(question)  # was it right now? so that, if the lab changes later, its check can say so
     # the exercise that judges this answer: the one of that name, else its lesson's (15-cause -> 15-diagnosis)
     judged_by = question if question in EXERCISES else next(
         (e.id for e in EXERCISES.values() if e.lesson == question[:2] and e.kind == "lab"), question)

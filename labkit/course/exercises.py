@@ -14,7 +14,7 @@ from pathlib import Path
 
 from labkit.contract.commands import run_command
 from labkit.contract.result import Result
-from labkit.course import nearmiss
+from labkit.course import nearmiss, staleness
 from labkit.course.faults import FAULT_HINTS, FAULT_SOLUTION, check_diagnosis
 from labkit.course.questions import HINTS, QUESTIONS, Question
 from labkit.course.state import LabState, snapshot
@@ -25,12 +25,14 @@ HELLO = "Hello from inside the container"
 
 @dataclass
 class Context:
-    """What a check may look at: the engine, its state, the recorded answers and the learner's folder."""
+    """What a check may look at: the engine, its state, the recorded answers and the learner's folder (and, from the
+    grader, whose submission it is: lesson 15's fault is theirs)."""
 
     engine: Engine
     answers: dict[str, str]
     folder: Path
     _state: LabState | None = None
+    learner: str = ""  # "" : the learner this process runs for (labkit.course.faults.learner)
 
     @property
     def state(self) -> LabState:
@@ -113,6 +115,8 @@ def _answer_equals(ctx: Context, qid: str, expected: str | None, what: str) -> P
         return (f"{what} matches the lab", False, "the lab does not have it right now (rerun the lesson's cells)")
     if given.strip() == expected:
         return (f"{what} matches the lab", True, f"you recorded {given!r}")
+    if staleness.right_when_recorded(ctx.answers, qid):
+        return (f"{what} matches the lab", False, f"you recorded {given!r}" + nearmiss.STALE)
     miss = nearmiss.recorded_address(ctx.state, given.strip(), expected)
     return (f"{what} matches the lab", False, f"you recorded {given!r}" + miss)
 

@@ -1,4 +1,4 @@
-"""Lesson 15, the finale: a lab with one hidden fault, drawn at random from those the course taught.
+"""Lesson 15, the finale: a lab with one hidden fault, drawn from those the course taught — one per learner.
 
 The lab: the service `api` (a container named server, from the image day8:v2, with the network alias api on
 day8-net) and a client that must get the greeting from `http://api:3000`. `labkit.lesson("15")` builds it with
@@ -6,27 +6,27 @@ exactly one fault; the learner diagnoses it with the course's tools (docker ps/i
 inspect, labkit.listening, labkit.request_path, labkit.topology), records the cause with
 `labkit.answer("15-cause", "…")` from the vocabulary below, repairs the lab, and runs `labkit.check("15-diagnosis")`.
 
-Why the stored outputs stay deterministic (nbval) although the fault is random: everything lesson 15 prints
-is the same for every fault — the set-up says "one fault is hidden" and lists only what every variant has, and
-the check, with no valid cause recorded, says only that (it does not probe the lab, whose answer differs by
-fault). So Run All really draws a new fault each time (never the previous one, when it can), and the released
-notebook still matches on both engines. Tests pick the fault with `setup(..., fault=...)`.
+Which fault: a salted hash of the lesson and the learner's identity picks it (`drawn`), so it is random across
+learners and the same for one learner in every run — Restart & Run All, another day, a new daemon, and
+`labkit grade`, whose kernel and checks run in boxes with HOME and TMPDIR of their own: nothing is kept in a
+file, so nothing can be missing. The identity is LABKIT_LEARNER when set (the grader sets it to the learner's
+name in its submissions, and passes the same name to the checks as Context.learner), else JUPYTERHUB_USER (a
+hub's learner), else the login name. LABKIT_FAULT picks a fault by name instead (demonstrations, tests).
 
-Which fault was drawn is kept outside the lab (the learner's repair may remove any container): as a salted
-hash in this session's state file, so a curious learner does not read it off `docker inspect`, and the grader
-(its own process, same session) finds it.
+Why the stored outputs stay deterministic (nbval) although the fault depends on who runs: everything lesson 15
+prints is the same for every fault — the set-up says "one fault is hidden" and lists only what every variant
+has, and the check, with no valid cause recorded, says only that (it does not probe the lab, whose answer differs
+by fault). The fault is stated nowhere the learner reads: not in the lab's labels or names, not in a file.
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
-import json
 import os
-import random
 from collections.abc import Callable
-from pathlib import Path
 
-from labkit import session
+from labkit.course import addressing
 from labkit.course.lessons import ALL_BIND, LOOPBACK_BIND, NETWORK, build_variant, fixed_source
 from labkit.images import CURL_IMAGE
 
@@ -84,48 +84,34 @@ else:  # a server from the image day8 (every interface, port 3000), on day8-net,
     labkit.docker("run -d --name server --network day8-net --network-alias api day8")"""
 
 
-def _state_file() -> Path:
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "labkit"
-    return base / f"lesson15-{session.current().id}.json"
+SALT = "labkit lesson 15: one hidden fault"
 
 
-def _token(fault: str, salt: str) -> str:
-    return hashlib.sha256(f"{salt}:{fault}".encode()).hexdigest()
-
-
-def remember(fault: str) -> None:
-    """Keep which fault this session's lab was built with (salted and hashed)."""
-    salt = os.urandom(8).hex()
-    path = _state_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"salt": salt, "fault": _token(fault, salt)}), encoding="utf-8")
-
-
-def drawn() -> str | None:
-    """The fault this session's lesson-15 lab was built with, or None when there is none."""
+def learner() -> str:
+    """Whose lab this is: LABKIT_LEARNER, else JUPYTERHUB_USER, else the login name (else the uid)."""
+    for var in ("LABKIT_LEARNER", "JUPYTERHUB_USER"):
+        name = os.environ.get(var, "").strip()
+        if name:
+            return name
     try:
-        data = json.loads(_state_file().read_text(encoding="utf-8"))
-        salt, token = data["salt"], data["fault"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return next((f for f in FAULTS if _token(f, salt) == token), None)
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
 
 
-def draw(rng: random.Random | None = None) -> str:
-    """A fault at random, LABKIT_FAULT if set (for demonstrations), never the previous one when it can."""
+def drawn(who: str | None = None) -> str:
+    """The fault of `who`'s lesson-15 lab (the current learner's unless given); LABKIT_FAULT when it names one."""
     wanted = os.environ.get("LABKIT_FAULT", "").strip()
     if wanted in FAULTS:
         return wanted
-    previous = drawn()
-    return (rng or random.SystemRandom()).choice([f for f in FAULTS if f != previous])
+    digest = hashlib.sha256(f"{SALT}\0{who or learner()}".encode()).digest()
+    return FAULTS[int.from_bytes(digest[:8], "big") % len(FAULTS)]
 
 
-def setup(docker: Callable[[str], None], fault: str | None = None) -> list[str]:
-    """Build the service and the client with one fault (drawn unless given); the lines lesson 15 prints,
-    the same for every fault."""
-    fault = fault or draw()
-    if fault not in FAULTS:
-        raise ValueError(f"no fault {fault!r}; the faults are {', '.join(FAULTS)}")
+def setup(docker: Callable[[str], None]) -> list[str]:
+    """Build the service and the client with this learner's fault; the lines lesson 15 prints, the same for every
+    fault."""
+    fault = drawn()
     bind = {"loopback-bind": lambda t: t, "stale-image": lambda t: t,
             "wrong-port": lambda t: t.replace(LOOPBACK_BIND, ALL_BIND.replace("3000", "8000"))
                                      .replace("port 3000", "port 8000")}.get(fault, fixed_source)
@@ -138,13 +124,13 @@ def setup(docker: Callable[[str], None], fault: str | None = None) -> list[str]:
     client_net = NETWORK
     if fault == "wrong-network":
         client_net = "day8-network"
-        docker(f"network create {client_net}")
+        addressing.create(client_net)
     docker(f"run -d --name client --network {client_net} {CURL_IMAGE} sleep infinity")
-    remember(fault)
     return [f"  image      {SERVICE_IMAGE:<14} the service's image (day8 with a few changes)",
             "  container  server         the service api: day8:v2, on a network, maybe with an alias",
             f"  container  client         {CURL_IMAGE}, idle: it must get the greeting from {URL}",
-            "  fault      one, hidden    something the course taught is wrong; find it, record it, repair it"]
+            "  fault      one, hidden    something the course taught is wrong; find it, record it, repair it",
+            "                            drawn for you: the same one every time you run this lesson"]
 
 
 def check_diagnosis(ctx) -> list[tuple[str, bool, str]]:
@@ -157,11 +143,7 @@ def check_diagnosis(ctx) -> list[tuple[str, bool, str]]:
                  f"nothing recorded yet: run labkit.answer(\"15-cause\", \"…\") with one of: {vocabulary}")
         return [("a cause from the course's list is recorded", False, found)]
     parts = [("a cause from the course's list is recorded", True, f"you recorded {given!r}")]
-    truth = drawn()
-    if truth is None:
-        parts.append(("the cause is the lab's fault", False,
-                      "this session has no lesson-15 lab: run labkit.lesson(\"15\") first"))
-        return parts
+    truth = drawn(ctx.learner or None)
     parts.append(("the cause is the lab's fault", given == truth,
                   "right" if given == truth else f"not {given}: that would look like this — {CAUSES[given]}"))
     r = ctx.docker(f"exec client curl -sS -m 5 {URL}")

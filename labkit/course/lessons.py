@@ -3,8 +3,10 @@
 Every notebook's first cell calls `labkit.lesson("05")`. It removes what labkit created, builds
 what the step needs (the `day8` image with the server as it is at that point of the story, the
 `day8-net` network, the `server` and `client` containers) and prints the same lines every time,
-so Run All twice gives the same outputs. The learner's own copy of the server (`day8/`) is created
-once and never overwritten: nothing the learner wrote is lost.
+so Run All twice gives the same outputs. The network gets a fixed subnet and the containers start in a
+fixed order, so their addresses are the same in every run, on every engine (labkit.course.addressing).
+The learner's own copy of the server (`day8/`) is created once and never overwritten: nothing the learner
+wrote is lost.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from labkit import ownership, session
 from labkit.contract.transcript import run_line
+from labkit.course import addressing
 from labkit.errors import CommandError
 from labkit.images import CURL_IMAGE
 
@@ -148,8 +151,9 @@ def lesson(step: str | int, quiet: bool = False) -> None:
         build_image("loopback", LOOPBACK_TAG)
         lines.append(f"  image      {LOOPBACK_TAG:<14} the original server, still bound to 127.0.0.1")
     if plan.network:
-        _docker(f"network create {NETWORK}")
-        lines.append(f"  network    {NETWORK}")
+        addressing.create(NETWORK)
+        lines.append(f"  network    {NETWORK:<14} subnet {addressing.subnet_of(NETWORK)}, given by the set-up: "
+                     "the same addresses every run")
     if plan.server:
         _docker(f"run -d --name server --network {NETWORK} {IMAGE}")
         lines.append(f"  container  server         running {IMAGE} on {NETWORK}, no published ports")

@@ -15,6 +15,11 @@ from labkit.netrules import BUILTIN_NETWORKS
 
 DNS_SERVER = "127.0.0.11"  # Docker's embedded DNS, as a container (and its nslookup) sees it
 
+# a looked-up value that matched the lab when it was recorded, and no longer does
+STALE = (" — that was right when you recorded it, and the lab has changed since (a container was re-created or "
+         "the lesson set up again: addresses are handed out at each start). Look it up again now, record what it "
+         "says (run the cell that looks it up, then your labkit.answer cell), and check again")
+
 
 def why_stopped(state: LabState, c: ContainerView) -> str:
     """Why a container that is not running is not running: never started, interrupted, killed, or its program ended."""
@@ -146,4 +151,6 @@ def recorded_address(state: LabState, given: str, expected: str) -> str:
         return " — that is a loopback address: every container has its own, and nothing listens there now"
     if given in ("0.0.0.0", "::"):
         return f" — {given} means every interface, not the one address the lab shows now"
-    return " — no container of the lab has that address now (addresses change when containers are re-created)"
+    return (" — no container of this lab has that address now. An address belongs to the run of the lab it was "
+            "looked up in: one copied from an earlier run, or from before the lab was set up again, goes stale. "
+            "Look it up in this run and record what it says")

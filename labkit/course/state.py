@@ -149,8 +149,19 @@ def _network_view(info: dict) -> NetworkView:
     cfg = configs[0] if configs else {}
     name = info.get("Name", "")
     return NetworkView(name=name, driver=info.get("Driver", ""), subnet=cfg.get("Subnet", ""),
-                       gateway=cfg.get("Gateway", ""), internal=bool(info.get("Internal")),
-                       user_defined=name not in BUILTIN_NETWORKS)
+                       gateway=cfg.get("Gateway") or _first_address(info.get("Driver", ""), cfg.get("Subnet", "")),
+                       internal=bool(info.get("Internal")), user_defined=name not in BUILTIN_NETWORKS)
+
+
+def _first_address(driver: str, subnet: str) -> str:
+    """The gateway of a bridge network created with --subnet and no --gateway: Docker lists only the subnet in
+    IPAM.Config, and gives the bridge the subnet's first address (what its containers' routes show)."""
+    if driver != "bridge" or not subnet:
+        return ""
+    try:
+        return str(next(ipaddress.ip_network(subnet, strict=False).hosts()))
+    except (ValueError, StopIteration):
+        return ""
 
 
 def container_view(engine: Engine, info: dict) -> ContainerView:

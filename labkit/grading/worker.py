@@ -96,9 +96,8 @@ def grade(spec: dict) -> dict:
         kdir.mkdir(mode=0o700)
         me = Session(id=f"grade-{os.getpid()}-{os.urandom(4).hex()}", engine_name=spec["engine"])
         inside = sandbox.WORK if boxed else str(workdir)
-        os.environ["LABKIT_LEARNER"] = sub.learner  # whose lab it is (lesson 15's fault), here and in the kernel
         kernel_env = {"LABKIT_ANSWERS": f"{inside}/.labkit-answers.json", "LABKIT_SESSION": me.id,
-                      "LABKIT_LEARNER": sub.learner,
+                      "LABKIT_LEARNER": sub.learner,  # whose lab it is (lesson 15's fault); the checks: ctx.learner
                       "LABKIT_ENGINE": spec["engine"], "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
         if spec["engine"] == "sim":
             the_lab = lab.start(job / "engine", spec["timeout"] + 120, uid + 1 if boxed else None, limits,
@@ -122,7 +121,7 @@ def grade(spec: dict) -> dict:
                                           plan=plan, kernel_dir=kdir, output_limit=limits.output, inside_workdir=inside)
         scrub(workdir)
         ctx = lab.LabContext(engine, answers.load(str(workdir / ".labkit-answers.json")), workdir)
-        ctx.box = the_lab.box if the_lab is not None else None
+        ctx.box, ctx.learner = (the_lab.box if the_lab is not None else None), sub.learner
         result["exercises"] = score(exercises, ctx)
         if spec["engine"] == "docker":
             ownership.clean(engine, me.id, say=lambda _l: None)

@@ -294,7 +294,7 @@ def test_server_ip_found_three_ways_passes_and_near_misses_are_named(course):
         "127.0.0.11": "that is the embedded DNS server that answered (nslookup's Server:), not the address it gave",
         "server": "that is not an address but a container's name: record the address",
         _address(lab, "client"): "that is client's address on day8-net",
-        "10.9.8.7": "no container of the lab has that address now",
+        "10.9.8.7": "no container of this lab has that address now",
     }
     for given, says in wrong.items():
         _fails(lab, "05-server-ip", [says], {"05-server-ip": given} if given else {})

@@ -37,7 +37,6 @@ def lesson15(lab, tmp_path, monkeypatch):
     """Build lesson 15's lab with a chosen fault (LABKIT_FAULT), in a learner's folder of its own."""
     shutil.copytree(NOTEBOOKS / "assets", tmp_path / "assets")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     me = session.current()
     saved = dict(me.answers)
     me.answers.clear()
@@ -102,16 +101,6 @@ def test_the_lesson_prints_the_same_lines_for_every_fault(lesson15, capsys):
         lesson("15")
         printed.add(capsys.readouterr().out)
     assert len(printed) == 1 and "one, hidden" in printed.pop()
-
-
-def test_a_new_draw_is_never_the_previous_fault(tmp_path, monkeypatch):
-    import random
-
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    monkeypatch.delenv("LABKIT_FAULT", raising=False)
-    faults.remember("wrong-port")
-    draws = {faults.draw(random.Random(seed)) for seed in range(40)}
-    assert "wrong-port" not in draws and len(draws) > 1
 
 
 @pytest.mark.parametrize("fault", faults.FAULTS)

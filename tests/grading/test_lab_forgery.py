@@ -14,22 +14,16 @@ point and nothing is left running.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from labkit.grading.run import grade
-from tests.grading.corpus import jobs_under, released, solve
+from tests.grading.corpus import released, solve
+from tests.grading.modes import grade_in, modes
 from tests.grading.test_adversarial import leftovers
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "GRADER-SECRET-5be1"  # in the grader's environment only
 SETUP = '%reload_ext labkit\nimport labkit\nlabkit.lesson("{lesson}")'
 
@@ -180,31 +174,6 @@ def write_class(subs: Path, marker: str) -> None:
 EARNED = {"swap-socket": 3}  # what each attack's notebook earns honestly (11-publish and the kept socket)
 
 
-def grade_as(mode: str, subs: Path, out: Path, jobs: Path, hidden: Path) -> list[dict]:
-    """Grade the class as root in this process, or as an ordinary user (a process of its own)."""
-    settings = ["--jobs", "2", "--timeout", "60", "--cell-timeout", "20", "--hidden", str(hidden)]
-    if mode.startswith("root-"):
-        with jobs_under(jobs):
-            return grade([str(subs)], str(out), jobs=2, timeout=60, cell_timeout=20, say=lambda s: None,
-                         hidden=[str(hidden)], sandbox_name=mode.split("-")[1])
-    # an ordinary user: as root, a user namespace in which this uid is 1000 and holds no capability outside
-    prefix = ["unshare", "--user", "--map-user=1000", "--map-group=1000"] if os.getuid() == 0 else []
-    env = dict(os.environ, TMPDIR=str(jobs))
-    proc = subprocess.run([*prefix, sys.executable, "-m", "labkit", "grade", str(subs), "--out", str(out), *settings],
-                          capture_output=True, text=True, env=env, cwd=str(ROOT))
-    assert proc.returncode == 0, proc.stderr
-    return json.loads((out / "results.json").read_text())["submissions"]
-
-
-def modes() -> list[str]:
-    found = ["user-bwrap"]
-    if os.getuid() == 0:
-        found.insert(0, "root-bwrap")
-        if shutil.which("docker") and subprocess.run(["docker", "info"], capture_output=True).returncode == 0:
-            found.append("root-container")
-    return found
-
-
 def points(r: dict) -> int:
     return sum(e["points"] for e in r["exercises"])
 
@@ -212,8 +181,6 @@ def points(r: dict) -> int:
 @pytest.mark.sim_pass
 @pytest.mark.parametrize("mode", modes())
 def test_container_programs_cannot_forge_the_lab(tmp_path_factory, monkeypatch, mode):
-    if mode == "user-bwrap" and os.getuid() == 0 and shutil.which("unshare") is None:
-        pytest.skip("no unshare(1) to grade as an ordinary user")
     base = tmp_path_factory.mktemp(f"forge-{mode}")
     marker = base / "injected"
     subs, out, jobs = base / "subs", base / "out", base / "jobs"
@@ -222,7 +189,7 @@ def test_container_programs_cannot_forge_the_lab(tmp_path_factory, monkeypatch, 
     hidden = base / "hidden.py"
     hidden.write_text(HIDDEN)
     monkeypatch.setenv("LABKIT_TEST_GRADER_SECRET", SECRET)
-    results = {r["learner"]: r for r in grade_as(mode, subs, out, jobs, hidden)}
+    results = {r["learner"]: r for r in grade_in(mode, [str(subs)], out, jobs, [str(hidden)])}
     for name, (lesson, _) in attacks(str(marker)).items():
         attack, honest = results[f"a-{name}-{lesson}"], results[f"b-{name}-classmate-{lesson}"]
         assert points(attack) == EARNED.get(name, 0) and not attack.get("error"), (name, attack)

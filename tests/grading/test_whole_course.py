@@ -4,11 +4,6 @@ lab's host side or keep state outside the lab) in containers — the grade says 
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
@@ -16,11 +11,10 @@ import pytest
 
 from labkit.course.exercises import for_lesson
 from labkit.course.lessons import LESSONS
-from labkit.grading.run import grade
-from tests.grading.corpus import NOTEBOOKS, jobs_under, released, solve
+from tests.grading.corpus import NOTEBOOKS, released, solve
+from tests.grading.modes import grade_in, modes
 from tests.grading.test_adversarial import leftovers
 
-ROOT = Path(__file__).resolve().parents[2]
 HOST_SIDE = ("05", "11", "15")  # an address looked up, a published port from the host, a drawn fault
 
 
@@ -33,36 +27,15 @@ def course(folder: Path, learner: str, lessons) -> None:
         nbformat.write(solve(released(lesson)), where / path.name)
 
 
-def modes() -> list[str]:
-    found = ["user-bwrap"]
-    if os.getuid() == 0:
-        found.insert(0, "root-bwrap")
-        if shutil.which("docker") and subprocess.run(["docker", "info"], capture_output=True).returncode == 0:
-            found.append("root-container")
-    return found
-
-
 @pytest.mark.sim_pass
 @pytest.mark.parametrize("mode", modes())
 def test_a_course_solved_as_taught_gets_every_point(tmp_path_factory, mode):
-    if mode == "user-bwrap" and os.getuid() == 0 and shutil.which("unshare") is None:
-        pytest.skip("no unshare(1) to grade as an ordinary user")
     lessons = HOST_SIDE if mode == "root-container" else sorted(LESSONS)
     base = tmp_path_factory.mktemp(f"course-{mode}")
     course(base, "ada", lessons)
     out, jobs = base / "out", base / "jobs"
     jobs.mkdir()
-    if mode.startswith("root-"):
-        with jobs_under(jobs):
-            results = grade([str(base / "submitted")], str(out), jobs=2, say=lambda s: None,
-                            sandbox_name=mode.split("-")[1])
-    else:  # as root: a user namespace in which this uid is 1000 and holds no capability outside it
-        prefix = ["unshare", "--user", "--map-user=1000", "--map-group=1000"] if os.getuid() == 0 else []
-        proc = subprocess.run([*prefix, sys.executable, "-m", "labkit", "grade", str(base / "submitted"), "--out",
-                               str(out), "--jobs", "2"], capture_output=True, text=True, cwd=str(ROOT),
-                              env=dict(os.environ, TMPDIR=str(jobs)))
-        assert proc.returncode == 0, proc.stderr
-        results = json.loads((out / "results.json").read_text())["submissions"]
+    results = grade_in(mode, [str(base / "submitted")], out, jobs)
     got = {e["id"]: (e["points"], e["max"], e["message"]) for r in results for e in r["exercises"]}
     want = {e.id: e.points for lesson in lessons for e in for_lesson(lesson)}
     assert set(got) == set(want)
