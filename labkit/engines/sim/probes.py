@@ -15,7 +15,7 @@ from labkit.engines.sim.model import (
     _read,
 )
 from labkit.engines.sim.netmodel import HOST_LOOPBACK, v6only_address
-from labkit.engines.sim.procs import family
+from labkit.engines.sim.procs import families, family
 from labkit.netrules import accepts, binds_all
 
 
@@ -117,13 +117,12 @@ class Probes:
         """Stop every container process that listens on an address not its container's (another container's, the
         host's, or every address at once): in Docker it has a network namespace of its own, where no such address
         exists. The container's log says so. Returns what was refused."""
-        owners = [c for c in list(self.containers.values()) if not c.ns_owner and c.running]
-        by_pid: dict[int, SimContainer] = {}
-        for owner in owners:
-            for pid in self._pids(owner):
-                by_pid[pid] = owner
-        if not by_pid:
+        owners = {c.id: c for c in list(self.containers.values()) if not c.ns_owner and c.running}
+        roots = {cid: [p.pid for c in self._namespace(o) for p in c.procs if p.poll() is None]
+                 for cid, o in owners.items()}
+        if not any(roots.values()):
             return []
+        by_pid = {pid: owners[cid] for pid, cid in families(roots).items()}
         inodes = sockets.holders(by_pid)
         refused = []
         for sock in sockets.listening():

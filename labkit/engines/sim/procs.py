@@ -65,6 +65,11 @@ _SHIM = re.compile(r"^\S+(?: -\S+)* -m labkit\.engines\.sim\.shim -- ")
 
 def family(roots: list[int]) -> set[int]:
     """The processes roots and all their descendants (read from /proc)."""
+    return set(families({0: roots}))
+
+
+def families(groups: dict) -> dict[int, object]:
+    """pid -> group for the roots of each group and all their descendants, from one reading of /proc."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -75,12 +80,14 @@ def family(roots: list[int]) -> set[int]:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-    found, todo = set(), list(roots)
-    while todo:
-        pid = todo.pop()
-        if pid not in found:
-            found.add(pid)
-            todo.extend(children.get(pid, []))
+    found: dict[int, object] = {}
+    for key, roots in groups.items():
+        todo = list(roots)
+        while todo:
+            pid = todo.pop()
+            if pid not in found:
+                found[pid] = key
+                todo.extend(children.get(pid, []))
     return found
 
 
