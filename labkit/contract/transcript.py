@@ -59,10 +59,43 @@ def host_address(engine=None) -> str | None:
     return str(ip)
 
 
+CURL_LOCAL = re.compile(r"^(?:(https?)://)?localhost(?::(\d+))?(?:[/?#].*)?$", re.IGNORECASE)
+SHELL_SYNTAX = re.compile(r"[;&|<>`$(){}\\*?\[\]~!]")
+
+
+def _aimed(words: list[str], address: str) -> list[str]:
+    """words aimed at address. A curl to `localhost` keeps its URL and is told where localhost is (`--resolve`),
+    so what it prints names localhost as on this machine's own loopback; any other localhost or 127.0.0.1 is
+    rewritten to the address."""
+    if words[:1] == ["curl"]:
+        resolves = []
+        for w in words[1:]:
+            m = CURL_LOCAL.match(w)
+            if m:
+                port = m.group(2) or ("443" if (m.group(1) or "").lower() == "https" else "80")
+                if f"localhost:{port}:{address}" not in resolves:
+                    resolves.append(f"localhost:{port}:{address}")
+        if resolves:
+            kept = [w if CURL_LOCAL.match(w) else LOCALHOST.sub(address, w) for w in words[1:]]
+            return ["curl", *[x for r in resolves for x in ("--resolve", r)], *kept]
+    return [LOCALHOST.sub(address, w) for w in words]
+
+
 def on_host(line: str, engine=None) -> str:
-    """The host-side line aimed at the engine's host: an engine with a private host address gets localhost rewritten."""
+    """The host-side line aimed at the engine's host: with a private host address (a grader's daemon, a learner's on
+    a shared machine) `localhost` means that address (see _aimed); a line with shell syntax is rewritten word for
+    word."""
     address = host_address(engine)
-    return LOCALHOST.sub(address, line) if address else line
+    if not address:
+        return line
+    if not SHELL_SYNTAX.search(line):
+        try:
+            words = shlex.split(line)
+        except ValueError:
+            words = []
+        if words:
+            return shlex.join(_aimed(words, address))
+    return LOCALHOST.sub(address, line)
 
 
 def host_argv(argv: list[str] | str, engine=None) -> list[str]:
@@ -70,7 +103,7 @@ def host_argv(argv: list[str] | str, engine=None) -> list[str]:
     engine's host like on_host."""
     words = shlex.split(argv) if isinstance(argv, str) else [str(w) for w in argv]
     address = host_address(engine)
-    return [LOCALHOST.sub(address, w) for w in words] if address else words
+    return _aimed(words, address) if address and words else words
 
 
 def run_host(line: str, cwd: str | None = None, engine=None) -> Result:

@@ -42,7 +42,7 @@ def claim_as_nobody(tmp_path: Path) -> None:
     proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-S", "-c",
                            probe],
                           capture_output=True, text=True, cwd=str(tmp_path),
-                          env={"PATH": os.environ["PATH"], "TMPDIR": str(shared), "PYTHONPATH": str(code.parent)})
+                          env={"PATH": os.environ["PATH"], "LABKIT_SIM_LOCKS": str(shared), "PYTHONPATH": str(code.parent)})
     if proc.returncode != 0 and "Permission denied" in proc.stderr and "python" in proc.stderr.lower():
         pytest.skip("this Python cannot be run by another user")
     assert proc.returncode == 0, proc.stderr

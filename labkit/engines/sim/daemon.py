@@ -8,8 +8,9 @@ containers are its child processes), serving the Engine API (labkit.engines.sim.
 
 so any Docker client can be pointed at it: `DOCKER_HOST=unix://…/engine.sock docker ps`, docker-py, and
 labkit itself (LABKIT_ENGINE=sim starts it on first use). It never listens on TCP. It stops by itself
-after LABKIT_SIM_IDLE seconds (default 1800) with no container running and no request; stopping it
-stops every container it runs. A second start finds the running one; a socket left by a killed daemon
+after LABKIT_SIM_IDLE seconds (default 1800) with no request and no container running — or, containers
+running or not, once no other process of its user is left (the user's kernels, terminals and JupyterLab have
+gone); stopping it stops every container it runs. A second start finds the running one; a socket left by a killed daemon
 is detected (nobody answers on it) and replaced, and the learner is told that its lab was lost.
 """
 
@@ -53,6 +54,18 @@ def runtime_dir() -> str:
     return base
 
 
+def shared_machine() -> bool:
+    """Whether this user's daemon publishes ports on a host address of its own: on a machine several learners
+    share (JupyterHub: JUPYTERHUB_USER is set), so `localhost:8080` in one learner's lab is never a classmate's
+    container or the hub; LABKIT_PRIVATE_HOST=1 or 0 decides it either way."""
+    wanted = os.environ.get("LABKIT_PRIVATE_HOST", "").strip().lower()
+    if wanted in ("1", "yes", "true", "on"):
+        return True
+    if wanted in ("0", "no", "false", "off"):
+        return False
+    return bool(os.environ.get("JUPYTERHUB_USER"))
+
+
 def socket_path() -> str:
     """Where the user's daemon listens."""
     return os.path.join(runtime_dir(), "engine.sock")
@@ -71,6 +84,7 @@ class Status:
     pid: int | None = None
     containers: int = 0
     running_containers: int = 0
+    host_address: str | None = None  # where its published ports listen when not this machine's localhost
 
     @property
     def docker_host(self) -> str:
@@ -104,7 +118,9 @@ def status(sock: str | None = None) -> Status:
         return Status(False, sock)
     info = json.loads(body or b"{}")
     pid = _read_pid(sock)
-    return Status(True, sock, pid, int(info.get("Containers", 0)), int(info.get("ContainersRunning", 0)))
+    host = next((str(label).split("=", 1)[1] for label in info.get("Labels") or []
+                 if str(label).startswith("labkit.host_address=")), None)
+    return Status(True, sock, pid, int(info.get("Containers", 0)), int(info.get("ContainersRunning", 0)), host)
 
 
 def _read_pid(sock: str) -> int | None:
@@ -137,9 +153,12 @@ def _alive(pid: int | None) -> bool:
         return False
 
 
-def start(sock: str | None = None, private_host: bool = False, idle: float | None = None) -> tuple[Status, str]:
-    """Start the daemon unless one answers; (its status, a one-line note: started, already running, or lab lost)."""
+def start(sock: str | None = None, private_host: bool | None = None, idle: float | None = None) -> tuple[Status, str]:
+    """Start the daemon unless one answers; (its status, a one-line note: started, already running, or lab lost).
+    private_host: publish on a host address of its own (default: on a shared machine, see shared_machine)."""
     sock = sock or socket_path()
+    if private_host is None:
+        private_host = shared_machine()
     now = status(sock)
     if now.running:
         return now, f"labkit sim: already running at {now.docker_host}"
@@ -255,10 +274,13 @@ def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT, con
         threading.Thread(target=_police, args=(engine, done), daemon=True, name="labkit-police").start()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
+    present, looked = True, 0.0
     try:
         while not done.wait(1.0):
             busy = any(c.running for c in list(engine.containers.values()))
-            if busy:
+            if busy and time.monotonic() - looked > 10:
+                present, looked = user_present(), time.monotonic()
+            if busy and present:
                 idler.touch()
             elif time.monotonic() - idler.last > idler.limit:
                 break
@@ -270,6 +292,23 @@ def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT, con
                 os.unlink(leftover)
             except FileNotFoundError:
                 pass
+
+
+def user_present() -> bool:
+    """Whether any process of this user runs besides this daemon and what it started (a kernel, a terminal, a
+    JupyterLab): while one does, running containers keep the daemon alive; once the user's server is gone (a
+    hub's culler), the daemon ends after its idle time, containers and all."""
+    from labkit.engines.sim.procs import family
+
+    mine = family([os.getpid()])
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) not in mine:
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == os.getuid():
+                    return True
+            except OSError:
+                continue
+    return False
 
 
 def _police(engine, done: threading.Event, every: float = 0.05) -> None:

@@ -43,17 +43,18 @@ def claim_block() -> tuple[int, object]:
     """A block of loopback addresses no other embedded engine on this machine uses (held by a lock).
 
     The locks are machine-wide (every user's engines share this machine's loopback addresses), so they live in
-    the shared temporary folder, made readable and writable by all; a lock file another user made is locked
-    through a read-only descriptor (flock needs no write access), one that cannot be opened at all (or a link)
-    is a block skipped, never an error."""
+    /tmp whatever a user's TMPDIR says (LABKIT_SIM_LOCKS names another folder), readable and writable by all. A
+    lock file another user made is locked through a read-only descriptor (flock needs no write access); one
+    that cannot be opened at all (or a link) is a block skipped, never an error."""
     import fcntl
     import random
     import tempfile
 
+    folder = os.environ.get("LABKIT_SIM_LOCKS") or ("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir())
     start = random.randrange(256)
     for step in range(256):
         block = (start + step) % 256
-        path = os.path.join(tempfile.gettempdir(), f"labkit-sim-block-{block}.lock")
+        path = os.path.join(folder, f"labkit-sim-block-{block}.lock")
         fd = _open_lock(path)
         if fd is None:
             continue
