@@ -44,9 +44,11 @@ from pathlib import Path
 
 import docker
 
+from labkit import coursefiles
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "core_scenario.json"
-DAY8_ASSETS = REPO / "notebooks" / "assets" / "day8"
+DAY8_ASSETS = coursefiles.assets_dir() / "day8"
 SERVER_IMAGE = "lkbench-day8"
 CLIENT_IMAGE = "curlimages/curl:8.14.1"
 BASE_IMAGE = "python:3.13-slim"

@@ -6,8 +6,8 @@ through a private `labkit sim` daemon with labkit command lines (run_command on 
 
   network create; build the day8 server (bound to 127.0.0.1) and run it; curl it by name from a
   client container (exit 7) and on localhost (exit 7); ps -a; fix it to 0.0.0.0 (rebuild from a
-  second copy), rerun, curl succeeds; network inspect; a published port -p 18300:3000 curled from a
-  host line; a two-service compose project (up -d, curl by service name, down -t 0); two servers
+  second copy), rerun, curl succeeds; network inspect; a published port (-p PORT:3000, a free one) curled
+  from a host line; a two-service compose project (up -d, curl by service name, down -t 0); two servers
   sharing a network alias; --network container:NAME; finally remove everything.
 
 After every step the RSS of every process is sampled: the client (as a kernel), the daemon, and the
@@ -36,9 +36,11 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from labkit import coursefiles
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "sim_memory.json"
-DAY8_ASSETS = REPO / "notebooks" / "assets" / "day8"
+DAY8_ASSETS = coursefiles.assets_dir() / "day8"
 TARGET_MB = 100.0
 CHILD_TIMEOUT_S = 300.0
 EXPECTED = "Hello from inside the container"
@@ -87,6 +89,15 @@ def _tree_memory(engine=None) -> dict:
             label = f"container program: {' '.join(argv)[:60]}"
         procs.append({"pid": proc.pid, "what": label, "rss": info.rss, "uss": getattr(info, "uss", 0)})
     return {"rss": sum(p["rss"] for p in procs), "uss": sum(p["uss"] for p in procs), "procs": procs}
+
+
+def _free_port() -> int:
+    """A TCP port nothing on this machine's loopback listens on (the kernel's choice), for the published port."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def _emit(record: dict) -> None:
@@ -179,10 +190,11 @@ def child_main() -> int:
         step("network inspect", lambda: do(f"docker network inspect {NET}"))
 
         def publish() -> None:
-            do(f"docker run -d --name {PUB} -p 18300:3000 {IMAGE}")
-            do("curl -sS http://localhost:18300", want=EXPECTED)
+            port = _free_port()  # a fixed one may be another program's, or a second run's on this machine
+            do(f"docker run -d --name {PUB} -p {port}:3000 {IMAGE}")
+            do(f"curl -sS http://localhost:{port}", want=EXPECTED)
 
-        step("publish -p 18300:3000, host curl", publish)
+        step("publish -p PORT:3000, host curl", publish)
 
         def compose_up() -> None:
             do(f"docker compose -f {compose_file} up -d")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import random
 import shutil
+import socket
 import tempfile
 from pathlib import Path
 
 import pytest
+
+from labkit import coursefiles
 
 ROOT = Path(__file__).resolve().parent.parent
 # the suite's own session: its clean-ups never touch the learner's lab (user-<login>) on the same daemon;
@@ -33,7 +38,7 @@ def pytest_sessionfinish(session, exitstatus):
     from labkit.engines.sim import daemon
 
     daemon.stop(os.path.join(os.environ["LABKIT_SIM_DIR"], "engine.sock"))
-ASSETS = ROOT / "notebooks" / "assets" / "day8"
+ASSETS = coursefiles.assets_dir() / "day8"
 
 
 def _engine_or_skip():
@@ -129,3 +134,35 @@ def images_built(engine, tmp_path_factory):
 
 
 CURL = "curlimages/curl:8.14.1"
+
+
+def free_port() -> int:
+    """A TCP port that nothing on this machine listens on (any of its addresses, IPv4 and IPv6), below the range
+    the kernel hands out to outgoing connections: what a test publishes instead of a fixed number, which another
+    program, or a second checkout's tests on the same machine, may hold."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    for _ in range(200):
+        port = random.randrange(20000, max(ephemeral, 20001))
+        if all(_bindable(family, port) for family in (socket.AF_INET, socket.AF_INET6)):
+            return port
+    raise RuntimeError("no free TCP port found between 20000 and the ephemeral range")
+
+
+def _bindable(family: int, port: int) -> bool:
+    try:
+        s = socket.socket(family, socket.SOCK_STREAM)
+    except OSError:
+        return family == socket.AF_INET6  # no IPv6 on this machine: nothing can hold an IPv6 port
+    try:
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", port))
+        return True
+    except OSError as err:
+        return err.errno != errno.EADDRINUSE  # held by another program; any other error is this machine's
+    finally:
+        s.close()

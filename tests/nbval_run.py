@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from labkit import coursefiles
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -25,7 +27,7 @@ def run(extra: list[str], capture: bool = False) -> subprocess.CompletedProcess:
     """Run nbval over a scratch copy of the course; the lab is cleaned whatever happens."""
     with tempfile.TemporaryDirectory(prefix="labkit-nbval-") as tmp:
         course = Path(tmp) / "notebooks"
-        source = ROOT / "notebooks"
+        source = coursefiles.course_dir()
         shutil.copytree(source, course, ignore=lambda d, names: [n for n in names if n == ".ipynb_checkpoints"
                                                                  or (Path(d) == source and n == "day8")])
         cmd = [sys.executable, "-m", "pytest", "--nbval", str(course), "--rootdir", str(ROOT),

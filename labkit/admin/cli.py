@@ -1,4 +1,4 @@
-"""The `labkit` console script: docker, replay, clean, images, doctor, sim, workspace, grade."""
+"""The `labkit` console script: docker, replay, clean, images, doctor, sim, workspace, grade, export."""
 
 from __future__ import annotations
 
@@ -105,6 +105,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
         return 3
     print(f"labkit sim: running at {status.docker_host} (pid {status.pid or '?'}), "
           f"{status.running_containers} of {status.containers} container(s) running")
+    if status.host_address:
+        print(f"labkit sim: published ports listen on {status.host_address}, a host address of this lab's own "
+              "(`%host curl localhost:PORT` reaches them; a classmate's never)")
+    print("labkit sim: it stops by itself after its idle time (--idle, LABKIT_SIM_IDLE, default 1800 s) with no "
+          "request, once no container runs or no other process of yours is left (your kernels, terminals and "
+          "JupyterLab): then its containers stop with it")
     return 0
 
 
@@ -112,7 +118,7 @@ def cmd_workspace(args: argparse.Namespace) -> int:
     """`labkit workspace [--path DIR]`: make or complete the learner's workspace (the course without outputs)."""
     from pathlib import Path
 
-    from labkit.admin import workspace
+    from labkit.admin import labsettings, workspace
 
     path = Path(args.path) if args.path else None
     course = Path(args.course) if args.course else None
@@ -123,9 +129,9 @@ def cmd_workspace(args: argparse.Namespace) -> int:
         print(line)
     if not args.keep_lab_settings:
         try:
-            print(f"  JupyterLab: no news pop-up ({workspace.quiet_jupyterlab()})")
-        except OSError as err:
-            print(f"  JupyterLab: could not turn its news pop-up off ({err})")
+            print(f"  JupyterLab: no news pop-up ({labsettings.quiet_news()})")
+        except (OSError, CommandError) as err:
+            print(f"  JupyterLab: could not turn its news pop-up off ({str(err).strip()})")
     return 0
 
 
@@ -135,7 +141,19 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
     grade(args.submissions, args.out, engine=args.grade_engine, jobs=args.jobs, timeout=args.timeout,
           cell_timeout=args.cell_timeout, hidden=args.hidden, trust=args.trust_submissions, assets=args.assets,
-          say=lambda s: print(s, flush=True), sandbox_name=args.sandbox, lesson=args.lesson, scheduler=args.scheduler)
+          say=lambda s: print(s, flush=True), sandbox_name=args.sandbox, lesson=args.lesson, scheduler=args.scheduler,
+          nbgrader_course=args.nbgrader_course)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`labkit export nbgrader DIR`: the released lessons as an nbgrader course's source/ folder."""
+    from pathlib import Path
+
+    from labkit.admin.export_nbgrader import export
+
+    for line in export(Path(args.dir), args.lesson, force=args.force):
+        print(line)
     return 0
 
 
@@ -175,9 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop by itself after S seconds with no container running (default LABKIT_SIM_IDLE or 1800)")
     p.set_defaults(func=cmd_sim)
     p = sub.add_parser("workspace", help="make or complete your workspace: the course's notebooks without outputs")
-    p.add_argument("--path", default=None, metavar="DIR", help="the workspace folder (default: workspace/ in this checkout)")
+    p.add_argument("--path", default=None, metavar="DIR",
+                   help="the workspace folder (default: workspace/ in this checkout; installed from a wheel: in the "
+                        "current folder)")
     p.add_argument("--course", default=None, metavar="DIR",
-                   help="the course's notebooks folder to copy from (default: this checkout's notebooks/)")
+                   help="the course's notebooks folder to copy from (default: the course installed with labkit, or "
+                        "this checkout's notebooks/)")
     p.add_argument("--fresh", action="append", default=[], metavar="NN",
                    help="set your copy of lesson NN (or day8) aside in old/ and start it again (repeatable)")
     p.add_argument("--keep-lab-settings", action="store_true",
@@ -203,8 +224,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=300, help="seconds per submission (default 300)")
     p.add_argument("--cell-timeout", type=float, default=60, help="seconds per cell (default 60)")
     p.add_argument("--hidden", action="append", default=[], metavar="FILE", help="grader-side checks (repeatable)")
-    p.add_argument("--assets", default=None, help="the course's notebooks/assets folder (default: this checkout's)")
+    p.add_argument("--assets", default=None,
+                   help="the course's notebooks/assets folder (default: the course's, installed with labkit or this checkout's)")
+    p.add_argument("--nbgrader-course", default=None, metavar="DIR",
+                   help="also write the grades into this nbgrader course's gradebook.db and its feedback/ folder "
+                        "(for nbgrader export, formgrader and release_feedback)")
     p.set_defaults(func=cmd_grade)
+    p = sub.add_parser("export", help="the lessons as another grading tool's course (nbgrader)")
+    p.add_argument("tool", choices=["nbgrader"], help="the tool to export to")
+    p.add_argument("dir", metavar="DIR", help="the course folder: source/<assignment>/ is written in it")
+    p.add_argument("--lesson", action="append", default=[], metavar="NN", help="export this lesson (repeatable; "
+                   "default: all)")
+    p.add_argument("--force", action="store_true", help="replace assignment folders already in DIR/source")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

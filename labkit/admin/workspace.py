@@ -2,7 +2,7 @@
 
 `notebooks/` is the released course: executed, its outputs stored, re-executed and compared by nbval (`make test`).
 A learner must meet each "Predict" before its answer, so `make lab` and Binder open a workspace made from it
-(`labkit workspace`, default `workspace/` in the checkout, git-ignored):
+(`labkit workspace`, default `workspace/` in the checkout, git-ignored; from a wheel, in the current folder):
 
 - every lesson notebook, copied with no outputs, no execution counts and no stored widget state, when the
   workspace has no file of that name; an existing copy is never written to (the learner's edits survive, and a
@@ -10,34 +10,41 @@ A learner must meet each "Predict" before its answer, so `make lab` and Binder o
 - `assets/`, the course's build material (`labkit.lesson` builds the day8 image from `assets/day8`): kept equal
   to the course's, since it is the course's and not the learner's;
 - any other file or folder of the course: copied once, when missing;
+- every copy is the learner's to edit, whatever the course's own modes (an installed course may be read-only);
 - `day8/`, the learner's own server: `labkit.lesson` creates it in the workspace (the notebook's folder); one
   made in `notebooks/day8` before workspaces existed is carried over when the workspace has none.
 
 `--fresh NN` sets the learner's copy of lesson NN (or `day8`) aside in `old/` and starts it again from the course.
-The module also sets JupyterLab's settings overrides so its news pop-up does not cover the first page.
+The course is `labkit.coursefiles.course_dir()`: the checkout's `notebooks/`, or the copy a wheel installed with
+labkit; only the workspace is written, never the course (JupyterLab's news question: labkit.admin.labsettings).
 """
 
 from __future__ import annotations
 
 import filecmp
-import json
+import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from labkit import coursefiles
 from labkit.errors import CommandError
 
-CHECKOUT = Path(__file__).resolve().parents[2]
-COURSE = CHECKOUT / "notebooks"
-WORKSPACE = CHECKOUT / "workspace"
+COURSE = coursefiles.course_dir()
+WORKSPACE_NAME = "workspace"
 ASSETS = "assets"
 LEARNER_DIR = "day8"  # the learner's own server folder (labkit.course.lessons.WORKDIR)
 OLD = "old"
 SKIPPED = {LEARNER_DIR, "__pycache__"}  # never copied from the course folder (nor hidden names)
-# JupyterLab's documented settings overrides (<app dir>/settings/overrides.json): never ask about or fetch news.
-LAB_OVERRIDES = {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+
+
+def default_workspace() -> Path:
+    """Where a workspace goes when none is named: workspace/ in the source checkout labkit runs from (git-ignored),
+    else (labkit installed from a wheel) workspace/ in the current folder: never inside the installed package."""
+    return (Path.cwd() if coursefiles.installed() else coursefiles.CHECKOUT) / WORKSPACE_NAME
 
 
 @dataclass
@@ -66,6 +73,20 @@ class Report:
         if self.carried:
             out.append(f"  your server from notebooks/{LEARNER_DIR}/ copied in as {LEARNER_DIR}/")
         return out
+
+
+def _copy(src: str | Path, dest: str | Path) -> str:
+    """Copy one course file (contents and times) as the learner's: writable by them, even from a read-only course."""
+    shutil.copy2(src, dest)
+    os.chmod(dest, os.stat(dest).st_mode | stat.S_IWUSR)
+    return str(dest)
+
+
+def _copy_tree(src: Path, dest: Path) -> None:
+    """Copy a course folder (no hidden names, no caches) as the learner's, its folders and files writable by them."""
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".*", "__pycache__"), copy_function=_copy)
+    for folder, _, _ in os.walk(dest):
+        os.chmod(folder, os.stat(folder).st_mode | stat.S_IWUSR)
 
 
 def _copied_names(course: Path) -> list[Path]:
@@ -107,7 +128,7 @@ def _sync_assets(course: Path, path: Path) -> list[str]:
             raise CommandError(f"labkit workspace: {target} is in the way of the course's asset {rel}\n", 1)
         target.parent.mkdir(parents=True, exist_ok=True)
         existed = target.exists()
-        shutil.copy2(item, target)
+        _copy(item, target)
         if existed:
             changed.append(str(Path(ASSETS) / rel))
     return changed
@@ -122,7 +143,7 @@ def _check_course(course: Path) -> None:
 def ensure(path: Path | None = None, course: Path | None = None) -> Report:
     """Make the workspace at `path` from `course`, or complete it: copy what is missing, never overwrite."""
     course = Path(course or COURSE).resolve()
-    path = Path(path or WORKSPACE).resolve()
+    path = Path(path or default_workspace()).resolve()
     _check_course(course)
     if path == course or course in path.parents:
         raise CommandError(f"labkit workspace: {path} is inside the course folder {course}; pick a folder outside\n", 1)
@@ -144,14 +165,14 @@ def ensure(path: Path | None = None, course: Path | None = None) -> Report:
                 report.kept.append(item.name)
                 continue
         elif item.is_dir():
-            shutil.copytree(item, target, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+            _copy_tree(item, target)
         else:
-            shutil.copy2(item, target)
+            _copy(item, target)
         report.added.append(item.name)
     report.refreshed = _sync_assets(course, path)
     own, before = path / LEARNER_DIR, course / LEARNER_DIR
     if not own.exists() and (before / "server.py").is_file():
-        shutil.copytree(before, own, ignore=shutil.ignore_patterns(".*", "__pycache__"))
+        _copy_tree(before, own)
         report.carried = True
     return report
 
@@ -172,7 +193,7 @@ def _aside(path: Path, item: Path) -> Path:
 def fresh(which: str, path: Path | None = None, course: Path | None = None) -> list[str]:
     """Set the learner's copy of lesson `which` ("09") or of `day8` aside in old/ and start it again; say what moved."""
     course = Path(course or COURSE).resolve()
-    path = Path(path or WORKSPACE).resolve()
+    path = Path(path or default_workspace()).resolve()
     _check_course(course)
     if which.strip().rstrip("/") == LEARNER_DIR:
         own = path / LEARNER_DIR
@@ -195,31 +216,3 @@ def fresh(which: str, path: Path | None = None, course: Path | None = None) -> l
         blank_copy(src, target)
         said.append(f"  {src.name}: a fresh copy from the course, without outputs")
     return said
-
-
-def lab_settings_dir() -> Path:
-    """JupyterLab's application settings directory (where overrides.json lives) for this Python environment."""
-    try:
-        from jupyterlab.commands import get_app_dir
-
-        return Path(get_app_dir()) / "settings"
-    except ImportError:  # JupyterLab not installed here: its default place
-        import sys
-
-        return Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings"
-
-
-def quiet_jupyterlab(settings_dir: Path | None = None) -> Path:
-    """Merge LAB_OVERRIDES into JupyterLab's overrides.json (other overrides kept); return the file's path."""
-    target = Path(settings_dir or lab_settings_dir()) / "overrides.json"
-    current = {}
-    if target.is_file():
-        try:
-            current = json.loads(target.read_text(encoding="utf-8") or "{}")
-        except ValueError as err:
-            raise CommandError(f"labkit workspace: {target} is not JSON ({err}); fix or remove it\n", 1) from None
-    merged = {**current, **{k: {**current.get(k, {}), **v} for k, v in LAB_OVERRIDES.items()}}
-    if merged != current or not target.is_file():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
-    return target

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from labkit.course.regular import read_regular
 from labkit.errors import CommandError
+from labkit.version import DISTRIBUTION
 
 RETRIES_ON_WORKER_DEATH = 1
 
@@ -30,7 +31,7 @@ def connect(address: str, timeout: float = 10):
         from distributed import Client
     except ImportError:
         raise CommandError("labkit grade: --scheduler needs Dask's distributed package here and on every worker: "
-                           "pip install 'labkit[cluster]'\n", 2) from None
+                           f"pip install '{DISTRIBUTION}[cluster]'\n", 2) from None
     try:
         return Client(address, timeout=timeout)
     except (OSError, TimeoutError, ValueError) as err:

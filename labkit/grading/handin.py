@@ -23,9 +23,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from labkit import coursefiles
 from labkit.course.regular import read_regular
 
-COURSE = Path(__file__).resolve().parents[2] / "notebooks"
+COURSE = coursefiles.course_dir()
 CHECKPOINTS = ".ipynb_checkpoints"
 STRAY = re.compile(r"(^untitled[\w .-]*|-copy\d*|-checkpoint)\.ipynb$", re.IGNORECASE)
 TIMESTAMP = "timestamp.txt"  # what nbgrader's collect leaves in a submission folder
@@ -83,12 +84,12 @@ def folder_notebooks(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.ipynb") if p.is_file())
 
 
-def timestamp(folder: Path, notebook: Path) -> str | None:
-    """When the hand-in was submitted, as nbgrader's export writes it (`2025-03-01 09:30:00.123456`, UTC): the
-    folder's timestamp.txt (nbgrader's collect leaves one), else the notebook's modification time; None when
-    neither can be read."""
+def timestamp(folder: Path | None, notebook: Path) -> str | None:
+    """When the hand-in was submitted, as nbgrader's export writes it (`2025-03-01 09:30:00.123456`, UTC): its
+    assignment folder's timestamp.txt (nbgrader's collect leaves one), else (or for a file outside nbgrader's
+    layout: folder None) the notebook's modification time; None when neither can be read."""
     try:
-        text = read_regular(os.path.join(folder, TIMESTAMP), 200).decode("utf-8").strip()
+        text = read_regular(os.path.join(folder, TIMESTAMP), 200).decode("utf-8").strip() if folder else ""
     except (OSError, UnicodeDecodeError):
         text = ""
     when = parse_timestamp(text) if text else None

@@ -21,10 +21,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from labkit import coursefiles
 from labkit.course.lessons import LESSONS
 from labkit.engines.sim import confine
 from labkit.errors import CommandError
 from labkit.grading import handin, report, sandbox
+from labkit.grading import nbgrader_course as nbcourse
 from labkit.grading.hidden import load as load_hidden
 from labkit.grading.outdir import OutDir
 from labkit.grading.store import ResultStore, settings_digest
@@ -33,7 +35,7 @@ from labkit.grading.text import clean, clean_line, clean_text
 
 TRUST_MESSAGE = ("labkit grade: --engine docker gives every submission the Docker socket (root on this machine); "
                  "grade untrusted notebooks on the default embedded engine, or add --trust-submissions\n")
-ASSETS = Path(__file__).resolve().parents[2] / "notebooks" / "assets"
+ASSETS = coursefiles.assets_dir()
 MARGIN = 60.0  # seconds a worker gets beyond --timeout to start the lab, run the checks and clean up
 TRANSIENT = "_lost"  # set on a result that says nothing about the submission (never kept, never reported)
 RUNNING: set[subprocess.Popen] = set()  # the worker processes being waited for
@@ -116,7 +118,8 @@ def discover(items: list[str], lesson: str | None = None) -> list[Item]:
                                   clean_text(layout[1]), clean_text(f"graded {rel}, named on the command line")
                                   if others else None, others, timestamp=handin.timestamp(layout[2], nb)))
             else:
-                found.append(Item(nb, clean_text(learner), lesson or lesson_from_name(nb.stem)))
+                found.append(Item(nb, clean_text(learner), lesson or lesson_from_name(nb.stem),
+                                  timestamp=handin.timestamp(None, nb)))
     chosen = _handins({f: who for f, who in folders.items() if f not in named}, lesson)
     found = [chosen[it] if isinstance(it, Path) else it for it in found if not isinstance(it, Path) or it in chosen]
     if not found:
@@ -257,8 +260,9 @@ def grade_locally(work: list[tuple[int, Item]], spec: dict, hidden: list[str], j
 def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeout: float = 300,
           cell_timeout: float = 60, hidden: list[str] | None = None, trust: bool = False,
           assets: str | None = None, say=print, sandbox_name: str = "bwrap", lesson: str | None = None,
-          limits: dict | None = None, scheduler: str | None = None) -> list[dict]:
-    """Grade every submission and write the reports; returns the results."""
+          limits: dict | None = None, scheduler: str | None = None, nbgrader_course: str | None = None) -> list[dict]:
+    """Grade every submission and write the reports (and, given an nbgrader course folder, its gradebook and
+    releasable feedback: labkit.grading.nbgrader_course); returns the results."""
     if engine not in ("sim", "docker"):
         raise CommandError(f"labkit grade: unknown engine {engine!r}; use sim (the default) or docker\n", 2)
     if engine == "docker" and not trust:
@@ -280,6 +284,8 @@ def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeou
         if not Path(h).is_file():
             raise CommandError(f"labkit grade: hidden checks file {h} does not exist\n", 2)
     load_hidden(hidden or [])  # a broken file is a one-line error now, never a learner's "not graded"
+    if nbgrader_course:
+        nbcourse.check(Path(nbgrader_course))
     subs = discover(items, lesson)
     box, line = choose_sandbox(sandbox_name, trust, engine)
     folder = OutDir(Path(out))  # refused now, not after an hour of grading
@@ -337,6 +343,8 @@ def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeou
     ordered = [with_handin(results[i], subs[i]) for i in range(len(subs))]
     report.write(Path(out), ordered, engine, box, folder)
     folder.close()
+    for line in nbcourse.write(Path(nbgrader_course), ordered) if nbgrader_course else []:
+        say(line)
     total = sum(report.totals(r)[0] for r in ordered)
     most = sum(report.totals(r)[1] for r in ordered)
     bad = sum(1 for r in ordered if r.get("error"))

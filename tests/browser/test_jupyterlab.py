@@ -34,8 +34,10 @@ from pathlib import Path
 
 import pytest
 
+from labkit import coursefiles
+
 ROOT = Path(__file__).resolve().parents[2]
-NOTEBOOK_DIR = ROOT / "notebooks"
+NOTEBOOK_DIR = coursefiles.course_dir()
 NOTEBOOKS = ("00-start-here.ipynb", "05-container-to-container.ipynb")
 """The notebooks the browser runs all of: the one list to edit."""
 FIRST_LOOK = ("00-start-here.ipynb", "09-fix-bind-all-interfaces.ipynb")
@@ -100,12 +102,12 @@ def _write_settings(settings_dir: Path) -> None:
 def jupyterlab(workdir: Path) -> Iterator[Lab]:
     """Serve a learner's workspace made from notebooks/ (as `make lab` does) with JupyterLab; shut it (and its
     kernels) down afterwards."""
-    from labkit.admin import workspace
+    from labkit.admin import labsettings, workspace
 
     root = workdir / "workspace"
     workspace.ensure(root, NOTEBOOK_DIR)
     app_settings = workdir / "app-settings"
-    workspace.quiet_jupyterlab(app_settings)
+    labsettings.quiet_jupyterlab(app_settings)
     _write_settings(workdir / "lab-settings")
     (workdir / "runtime").mkdir()
     port, token = _free_port(), secrets.token_hex(16)

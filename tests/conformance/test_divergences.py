@@ -39,6 +39,17 @@ LOG_SINCE_PER_RUN = (
     "The embedded engine's log files keep no time per line: it prints all of a run's lines when the run overlaps "
     "--since/--until (`a` and `b`), none when it does not.")
 
+WORKDIR_OF_PYTHON = (
+    "`docker run --rm -w /srv python:3.13-slim python3 -c \"import os; print(os.getcwd())\"` prints `/srv` on "
+    "Docker (recorded on 20.10). The embedded engine applies -w/WorkingDir to its shell and tools (`sh -c pwd` "
+    "prints /srv, $PWD is /srv), but a Python program's os.getcwd() is the container's folder on this machine "
+    "(…/containers/ID/rootfs/srv): the socket shim that runs Python programs does not translate it.")
+HOSTNAME_FILE_OF_PYTHON = (
+    "`docker run --rm --hostname lk-hn python:3.13-slim python3 -c \"print(open('/etc/hostname').read(), "
+    "end='')\"` prints `lk-hn` on Docker (recorded on 20.10). On the embedded engine `cat /etc/hostname` and "
+    "socket.gethostname() in the container say lk-hn, but a Python program that opens /etc/hostname reads this "
+    "machine's: the socket shim does not give Python's open() the container's generated files.")
+
 # scenario -> the divergence it shows, for test_cli_replay (the real CLI against the sim daemon).
 CLI_REPLAY: dict[str, str] = {"srv-v6-on-v4": PYTHON_IS_LABKITS}
 
@@ -104,6 +115,27 @@ def test_logs_since_cuts_between_lines(sim):
         assert run_command(sim, f"docker logs --since {since} {name}").stdout == "b\n"
     finally:
         run_command(sim, f"docker rm -f {name}")
+
+
+def _python_prints(sim, code: str, **create) -> str:
+    """What `python3 -c code` prints in a container made through the Engine API with create's settings."""
+    cid = sim.api.create_container("python:3.13-slim", ["python3", "-c", code], **create)["Id"]
+    try:
+        sim.api.start(cid)
+        sim.api.wait(cid, timeout=60)
+        return sim.api.logs(cid).decode()
+    finally:
+        sim.api.remove_container(cid, force=True)
+
+
+@pytest.mark.xfail(strict=True, reason=WORKDIR_OF_PYTHON)
+def test_python_sees_the_working_directory_it_was_given(sim):
+    assert _python_prints(sim, "import os; print(os.getcwd())", working_dir="/srv") == "/srv\n"
+
+
+@pytest.mark.xfail(strict=True, reason=HOSTNAME_FILE_OF_PYTHON)
+def test_python_reads_the_containers_etc_hostname(sim):
+    assert _python_prints(sim, "print(open('/etc/hostname').read(), end='')", hostname="lk-hn") == "lk-hn\n"
 
 
 # -- the list itself ------------------------------------------------------------------------------------------

@@ -25,9 +25,11 @@ from pathlib import Path
 import pytest
 
 import labkit
+from labkit import coursefiles
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-DAY8 = ROOT / "notebooks" / "assets" / "day8"
+DAY8 = coursefiles.assets_dir() / "day8"
 CURL = "curlimages/curl:8.14.1"
 CLI_SERIES = "28."  # the CLI release whose exact wording labkit reproduces
 RUN = f"lkpar-{uuid.uuid4().hex[:8]}"  # every resource of this module starts with this
@@ -177,7 +179,7 @@ def _ok(line: str, cwd=None) -> labkit.Result:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """Through labkit: an image, a network, a running server on -p 18080:3000, a curl client,
+    """Through labkit: an image, a network, a running server on -p PORT:3000 (a free port), a curl client,
     an exited container, a created one (its start failed) and one run by image ID.
     All removed afterwards, also when setup or a test fails."""
     from labkit import session
@@ -197,11 +199,12 @@ def lab(tmp_path_factory):
         "exited": f"{RUN}-exited",
         "created": f"{RUN}-created",
         "byid": f"{RUN}-byid",
+        "port": free_port(),
     }
     try:
         _ok(f"build -t {names['image']} day8", cwd=ctx)
         _ok(f"network create {names['net']}")
-        _ok(f"run -d --name {names['server']} --network {names['net']} -p 18080:3000 {names['image']}")
+        _ok(f"run -d --name {names['server']} --network {names['net']} -p {names['port']}:3000 {names['image']}")
         _ok(f"run -d --name {names['client']} --network {names['net']} {CURL} sleep 600")
         _ok(f"run --name {names['exited']} {names['image']} python3 -c \"print('bye'); import sys; "
             f"print('oops', file=sys.stderr)\"")
@@ -223,7 +226,7 @@ def test_ps(lab, line):
     want = compare(line, attempts=4)
     listed = want["stdout"]
     if "-q" not in line:
-        assert lab["server"] in listed and "0.0.0.0:18080->3000/tcp" in listed
+        assert lab["server"] in listed and f"0.0.0.0:{lab['port']}->3000/tcp" in listed
         if "-a" in line:
             assert lab["exited"] in listed and lab["created"] in listed and lab["byid"] in listed
 

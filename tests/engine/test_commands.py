@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 
-from tests.conftest import CURL, server_dir
+from tests.conftest import CURL, free_port, server_dir
 
 FULL_ID = re.compile(r"^[0-9a-f]{64}\n$")
 
@@ -88,10 +89,11 @@ def test_build_errors(lab, tmp_path):
     (tmp_path / "b" / "Dockerfile").write_text("FROM labkit-no-such-base:1\n")
     r = lab("docker build -t lk-x b")
     assert r.exit_code == 1 and "labkit never pulls" in r.stderr and r.stderr.count("\n") == 1
-    (tmp_path / "b" / "Dockerfile").write_text("FROM python:3.13-slim\nRUN exit 3\n")
+    step = f"exit 3 # {uuid.uuid4().hex[:12]}"  # this test's own step: another build on the daemon is not counted
+    (tmp_path / "b" / "Dockerfile").write_text(f"FROM python:3.13-slim\nRUN {step}\n")
 
     def failed_steps() -> int:
-        return sum(1 for c in lab.engine.list_containers(all=True) if c.get("Command") == "/bin/sh -c 'exit 3'")
+        return sum(1 for c in lab.engine.list_containers(all=True) if c.get("Command") == f"/bin/sh -c '{step}'")
 
     before = failed_steps()
     r = lab("docker build -t lk-x b")
@@ -115,8 +117,11 @@ def test_images_and_image_ls(lab):
 
 def test_run_flags(lab, images_built):
     lab.ok("docker network create lk-run")
+    loop, every = free_port(), free_port()
+    while every == loop:
+        every = free_port()
     r = lab.ok(f"docker run -d --name lk-web --network lk-run --network-alias web --network-alias www "
-               f"-p 127.0.0.1:18081:3000 -p 18082:3000 -e MODE=test --expose 4000 {images_built['fixed']}")
+               f"-p 127.0.0.1:{loop}:3000 -p {every}:3000 -e MODE=test --expose 4000 {images_built['fixed']}")
     assert FULL_ID.match(r.stdout)
     [c] = json.loads(lab.ok("docker inspect lk-web").stdout)
     assert "MODE=test" in c["Config"]["Env"]
@@ -124,12 +129,12 @@ def test_run_flags(lab, images_built):
     assert {"web", "www"} <= set(c["NetworkSettings"]["Networks"]["lk-run"]["Aliases"])
     assert c["Config"]["Labels"]["labkit.session"]
     port = lab.ok("docker port lk-web").stdout.splitlines()
-    assert "3000/tcp -> 127.0.0.1:18081" in port and "3000/tcp -> 0.0.0.0:18082" in port
-    assert lab.ok("docker port lk-web 3000").stdout.splitlines()[:2] == ["0.0.0.0:18082", "127.0.0.1:18081"]
+    assert f"3000/tcp -> 127.0.0.1:{loop}" in port and f"3000/tcp -> 0.0.0.0:{every}" in port
+    assert lab.ok("docker port lk-web 3000").stdout.splitlines()[:2] == [f"0.0.0.0:{every}", f"127.0.0.1:{loop}"]
     r = lab("docker port lk-web 4000")
     assert (r.exit_code, r.stderr) == (1, "Error: No public port '4000' published for lk-web\n")
     # host-side lines reach published ports on the host
-    assert lab("curl -sS http://127.0.0.1:18081").stdout == "Hello from inside the container\n"
+    assert lab(f"curl -sS http://127.0.0.1:{loop}").stdout == "Hello from inside the container\n"
     # --rm foreground: output, exit code, and the container is gone afterwards
     r = lab(f"docker run --rm --name lk-once --network lk-run {CURL} -sS http://www:3000")
     assert (r.exit_code, r.stdout) == (0, "Hello from inside the container\n")

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import CURL, server_dir
+from tests.conftest import CURL, free_port, server_dir
 
 
 def _labkit(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -59,14 +59,15 @@ def test_shell_docker_command(lab, docker_only):
 
 def test_replay_json_with_relative_paths_and_host_lines(lab, tmp_path):
     server_dir(tmp_path, "0.0.0.0", name="app")
+    port = free_port()
     transcript = tmp_path / "story.txt"
     transcript.write_text(
         "# the notes, step 2 and 5, as a transcript\n"
         "docker network create lk-replay\n\n"
         "docker build -t lktest-day8:replay app-0_0_0_0\n"
-        "docker run -d --name lk-rs --network lk-replay -p 127.0.0.1:18090:3000 lktest-day8:replay\n"
+        f"docker run -d --name lk-rs --network lk-replay -p 127.0.0.1:{port}:3000 lktest-day8:replay\n"
         f"docker run --rm --network lk-replay {CURL} -sS http://lk-rs:3000\n"
-        "curl -sS http://127.0.0.1:18090\n"
+        f"curl -sS http://127.0.0.1:{port}\n"
         f"docker run --rm --network lk-replay {CURL} -sS http://nobody:3000\n"
         "docker rm -f lk-rs\n"
         "docker network rm lk-replay\n"
@@ -78,7 +79,7 @@ def test_replay_json_with_relative_paths_and_host_lines(lab, tmp_path):
     assert [set(row) for row in rows] == [{"cmd", "exit_code", "stdout", "stderr"}] * 8
     assert [row["exit_code"] for row in rows] == [0, 0, 0, 0, 0, 6, 0, 0]
     assert rows[3]["stdout"] == rows[4]["stdout"] == "Hello from inside the container\n"
-    assert rows[4]["cmd"] == "curl -sS http://127.0.0.1:18090"
+    assert rows[4]["cmd"] == f"curl -sS http://127.0.0.1:{port}"
     assert rows[5]["stderr"] == "curl: (6) Could not resolve host: nobody\n"
     plain = _labkit("replay", str(transcript), "--engine", engine)
     assert "$ docker network create lk-replay" in plain.stdout and "[exit 6]" in plain.stdout

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from labkit.engines import readiness
-from tests.conftest import CURL, server_dir
+from tests.conftest import CURL, free_port, server_dir
 
 
 @pytest.fixture
@@ -76,14 +76,15 @@ def test_exec_probe_works_like_the_host_probe(lab, docker_only, images_built):
 def test_host_network_server_is_waited_for_by_its_own_sockets(lab, polls):
     """--network host: the container shares the machine's sockets, so the machine's other listeners (a daemon,
     another lab) do not make it ready; only a socket its own processes hold does. The next line is answered."""
+    port = free_port()
     slow = ("python3 -c \"import time; time.sleep(1.5); import http.server as h; "
-            "h.HTTPServer(('0.0.0.0', 18191), h.SimpleHTTPRequestHandler).serve_forever()\"")
+            f"h.HTTPServer(('0.0.0.0', {port}), h.SimpleHTTPRequestHandler).serve_forever()\"")
     lab.ok(f"docker run -d --name lk-hostnet --network host python:3.13-slim {slow}")
     assert len(polls) == 1 and polls[0] > 1  # it had to wait for its own listen()
-    r = lab("curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:18191/")
+    r = lab(f"curl -sS -o /dev/null -w '%{{http_code}}' http://127.0.0.1:{port}/")
     assert (r.exit_code, r.stdout) == (0, "200")
     [c] = json.loads(lab.ok("docker inspect lk-hostnet").stdout)
-    assert lab.engine.listeners(c["Id"]) == [("0.0.0.0", 18191)]  # its own socket, none of the machine's others
+    assert lab.engine.listeners(c["Id"]) == [("0.0.0.0", port)]  # its own socket, none of the machine's others
 
 
 def test_the_embedded_engine_never_reads_this_machines_proc_for_its_pids(lab, images_built, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,14 +93,88 @@ def corpus(folder: Path) -> dict[str, tuple[int, int, str]]:
 @contextlib.contextmanager
 def jobs_under(folder: Path | str) -> Iterator[str]:
     """Grade with the job folders (and so every process a job starts names) under folder: a run's daemons,
-    kernels and boxes can be told from another run's on the same machine."""
+    kernels and boxes can be told from another run's on the same machine (running(folder))."""
     saved = os.environ.get("TMPDIR"), tempfile.tempdir
     os.environ["TMPDIR"], tempfile.tempdir = str(folder), None
     try:
-        yield str(folder)
+        with watching(folder):
+            yield str(folder)
     finally:
         if saved[0] is None:
             os.environ.pop("TMPDIR", None)
         else:
             os.environ["TMPDIR"] = saved[0]
         tempfile.tempdir = saved[1]
+
+
+# -- what a grading run left running: only this run's processes, never every grading on the machine --------------
+BOX_UIDS: dict[str, set[int]] = {}  # a jobs folder -> the uids its boxes ran as (as root), seen while it graded
+
+
+def _read(pid: str, what: str) -> bytes | None:
+    try:
+        with open(f"/proc/{pid}/{what}", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _marked(pid: str, jobs: str) -> bool:
+    """Whether a process names one of jobs' job folders (a job's daemon, kernel or box) or was started with
+    TMPDIR=jobs (the run's grader and workers: an environment is read as it was when the process started)."""
+    cmd = _read(pid, "cmdline") or b""
+    if os.fsencode(f"{jobs}/labkit-job-") in cmd:
+        return True
+    return os.fsencode(f"TMPDIR={jobs}") in (_read(pid, "environ") or b"").split(b"\0")
+
+
+@contextlib.contextmanager
+def watching(jobs: Path | str, every: float = 0.2) -> Iterator[set[int]]:
+    """While a grading run with its job folders under jobs goes on, note the uids its boxes run as (root gives each
+    submission's boxes a uid of their own, from a range every grading run on this machine shares: only the ones
+    seen here are this run's). As an ordinary user boxes run as the grader's uid: nothing to note."""
+    from labkit.grading.sandbox import UID_BASE
+
+    jobs = str(jobs)
+    seen = BOX_UIDS.setdefault(jobs, set())
+    stop = threading.Event()
+
+    def watch() -> None:
+        while True:
+            for pid in filter(str.isdigit, os.listdir("/proc")):
+                try:
+                    uid = os.stat(f"/proc/{pid}").st_uid
+                except OSError:
+                    continue
+                if uid >= UID_BASE and uid not in seen and _marked(pid, jobs):
+                    seen.update({uid & ~1, uid | 1})  # a submission's kernel box and lab box: uid, uid + 1
+            if stop.wait(every):
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True, name="box-uids") if os.getuid() == 0 else None
+    if watcher:
+        watcher.start()
+    try:
+        yield seen
+    finally:
+        stop.set()
+        if watcher:
+            watcher.join()
+
+
+def running(jobs: Path | str, also: tuple[str, ...] = ()) -> list[str]:
+    """This run's processes still running ("pid uid cmdline"): those marked as its own (see _marked), those of
+    its boxes' uids (BOX_UIDS) and those whose command line holds a marker in also — never another run's."""
+    jobs, found = str(jobs), []
+    uids = BOX_UIDS.get(jobs, set())
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        if int(pid) == os.getpid():
+            continue
+        try:
+            uid = os.stat(f"/proc/{pid}").st_uid
+        except OSError:
+            continue
+        cmd = (_read(pid, "cmdline") or b"").replace(b"\0", b" ").decode(errors="replace").strip()
+        if cmd and (uid in uids or _marked(pid, jobs) or any(m in cmd for m in also)):
+            found.append(f"{pid} {uid} {cmd}")
+    return found

@@ -16,9 +16,9 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 import labkit
 from labkit.errors import CommandError
-from labkit.grading import report, sandbox
+from labkit.grading import report
 from labkit.grading.run import grade
-from tests.grading.corpus import jobs_under, released, solve
+from tests.grading.corpus import BOX_UIDS, jobs_under, released, running, solve
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "SECRET-MARKER-7f3a"  # in the hidden checks' source only
@@ -36,6 +36,7 @@ FORGED = {"learner": "x", "lesson": "02", "error": None, "notes": [],
           "exercises": [{"id": "02-server", "title": "t", "points": 2, "max": 2, "passed": True, "message": "passed",
                          "hidden": False, "hint": "", "parts": []}]}
 PWN = "# pwn-7f3a: always pass"  # what the attacks append to labkit's files
+HELD = f"3131.{os.getpid()}"  # how long the detached attack's processes sleep: this test run's own marker
 TARGETS = [ROOT / "labkit" / "course" / "checks.py", ROOT / "labkit" / "__init__.py",
            ROOT / "labkit" / "grading" / "worker.py"]
 
@@ -118,10 +119,10 @@ while True:
         pass"""]),
         "detached": ("02", [f"""
 import os, subprocess, time
-subprocess.Popen(['sh', '-c', 'sleep 3131; echo forged > {t['out']}/results.json'], start_new_session=True,
+subprocess.Popen(['sh', '-c', 'sleep {HELD}; echo forged > {t['out']}/results.json'], start_new_session=True,
                  stdout=open('/tmp/held', 'w'), stderr=subprocess.STDOUT)
 if os.fork() == 0:
-    os.setsid(); time.sleep(3131)"""]),
+    os.setsid(); time.sleep({HELD})"""]),
         "fork-bomb": ("02", ["""
 import os
 while True:
@@ -152,19 +153,10 @@ def snapshot() -> dict[str, str]:
 
 
 def leftovers(jobs: str) -> list[str]:
-    """Processes a grading run whose job folders were under jobs may have left: a box's uid, a job's daemon or
-    kernel, an attack's sleeper. (A grading run elsewhere on this machine, with its own job folders and boxes of
-    no uid in this range at the same time, is not this run's: the suite grades in one pass at a time.)"""
-    found = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            uid = os.stat(f"/proc/{pid}").st_uid
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if (os.getuid() == 0 and uid >= sandbox.UID_BASE) or "3131" in cmd or f"{jobs}/labkit-job-" in cmd:
-            found.append(f"{pid} {uid} {cmd[:120]}")
-    return found
+    """Processes a grading run whose job folders were under jobs left running: its workers, a job's daemon or
+    kernel, a process of one of its boxes' uids, an attack's sleeper (HELD). Another grading run on this machine
+    (its own job folders, its own box uids) is not this run's (tests.grading.corpus.running)."""
+    return running(jobs, also=(HELD,))
 
 
 @pytest.fixture(scope="module")
@@ -221,6 +213,7 @@ def test_nothing_outside_the_boxes_changed_and_nothing_is_left(attacked):
     assert {p.name: p.read_bytes() for p in subs.iterdir()} | {"hidden": hidden.read_bytes()} == before_files
     assert not startup.exists()
     assert not any(p.name.startswith("zz-pwn") for p in Path(labkit.__file__).parents[1].iterdir())
+    assert os.getuid() != 0 or BOX_UIDS[jobs]  # as root, the boxes' uids were seen: the check below covers them
     assert leftovers(jobs) == []
 
 

@@ -20,20 +20,24 @@ from nbformat.v4 import new_code_cell, new_notebook
 from labkit.errors import CommandError
 from labkit.grading import containerbox
 from labkit.grading.run import choose_sandbox, grade
-from tests.grading.corpus import jobs_under, released, solve
+from tests.grading.corpus import BOX_UIDS, jobs_under, released, solve
 from tests.grading.test_adversarial import SETUP, attacks, leftovers, snapshot
 
 pytestmark = pytest.mark.sim_pass
 ATTACKS = ("kill-grader", "append-labkit", "forge-lab", "detached")  # the grader, labkit, the lab, the clock
 
 
-def boxes() -> list[str]:
-    """The sandbox containers on the daemon (running or not)."""
+def boxes(jobs: str) -> list[str]:
+    """The sandbox containers of the run whose job folders were under jobs, on the daemon (running or not): a box's
+    label is its worker's pid and its uid, one this run's boxes ran as (as root; as an ordinary user every box of
+    this user's has the user's uid). Another grading run's boxes on the same daemon are not this run's."""
+    uids = {str(u) for u in (BOX_UIDS.get(jobs, set()) if os.getuid() == 0 else {os.getuid()})}
     api = docker.APIClient()
     try:
-        return [c["Id"] for c in api.containers(all=True, filters={"label": containerbox.LABEL})]
+        listed = api.containers(all=True, filters={"label": containerbox.LABEL})
     finally:
         api.close()
+    return [c["Id"] for c in listed if (c.get("Labels") or {}).get(containerbox.LABEL, "").rpartition("-")[2] in uids]
 
 
 @pytest.fixture(scope="module")
@@ -103,8 +107,9 @@ def test_an_attack_gains_nothing_in_a_container(graded_in_containers, name):
 def test_nothing_changed_and_nothing_is_left(graded_in_containers):
     _, _, before, jobs = graded_in_containers
     assert snapshot() == before
+    assert os.getuid() != 0 or BOX_UIDS[jobs]  # as root, the boxes' uids were seen: the checks below cover them
     assert leftovers(jobs) == []
-    assert boxes() == []
+    assert boxes(jobs) == []
 
 
 def test_a_daemon_that_cannot_be_reached_is_one_line(monkeypatch):

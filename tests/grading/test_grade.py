@@ -11,7 +11,7 @@ import pytest
 
 from labkit.errors import CommandError
 from labkit.grading.run import grade
-from tests.grading.corpus import corpus, jobs_under, released, solve
+from tests.grading.corpus import corpus, jobs_under, released, running, solve
 
 HIDDEN = '''
 from labkit.grading.hidden import hidden_check
@@ -24,12 +24,10 @@ def _(ctx):
 '''
 
 
-def sim_servers(under: str = "") -> int:
-    """How many graded submissions' lab daemons run (those whose job folder is under `under`, when given: another
-    grading run on this machine is none of this test's business)."""
-    out = subprocess.run(["pgrep", "-fc", f"labkit.engines.sim.daemon serve --socket {under}.*labkit-job-"],
-                         capture_output=True, text=True).stdout.strip()
-    return int(out or 0)
+def sim_servers(under: str) -> int:
+    """How many graded submissions' lab daemons run among those whose job folder is under `under`: another
+    grading run on this machine is none of this test's business."""
+    return sum(" -m labkit.engines.sim.daemon serve " in p for p in running(under))
 
 
 @pytest.fixture(scope="module")

@@ -310,8 +310,14 @@ print("box", boxed.stdout.strip() or "-", "No space left on device" in boxed.std
 
 
 def fill(user: list[str], python: str, where: Path) -> dict[str, str]:
-    proc = subprocess.run([*user, python, "-c", FILL, str(where)], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), cwd=str(where))
+    code = Path(tempfile.mkdtemp(prefix="lk-code-", dir="/tmp"))  # labkit where another user can read it (a
+    try:  # checkout in a 0700 folder is not); run without site-packages, so that copy is the labkit imported
+        shutil.copytree(ROOT / "labkit", code / "labkit")
+        subprocess.run(["chmod", "-R", "a+rX", str(code)], check=True)
+        proc = subprocess.run([*user, python, "-S", "-c", FILL, str(where)], capture_output=True, text=True,
+                              timeout=120, env=dict(os.environ, PYTHONPATH=str(code)), cwd=str(where))
+    finally:
+        shutil.rmtree(code, ignore_errors=True)
     assert proc.returncode == 0, proc.stderr
     return dict(line.split(" ", 1) for line in proc.stdout.splitlines())
 

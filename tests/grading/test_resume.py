@@ -4,6 +4,7 @@ results are kept per submission, keyed by its content, its lesson and the run's 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from labkit.grading import run
 from labkit.grading.outdir import OutDir
 from labkit.grading.run import Item, grade
 from labkit.grading.store import ResultStore, settings_digest
-from tests.grading.corpus import released, solve
+from tests.grading.corpus import released, running, solve, watching
 
 EXPECTED = {"a-02": 2, "b-02": 0, "c-02": 2, "d-02": 0, "e-02": 2, "f-02": 0}
 
@@ -30,22 +31,37 @@ def class_folder(root: Path) -> Path:
     return subs
 
 
+def gone(jobs: Path, within: float = 30.0) -> list[str]:
+    """What the run whose job folders were under jobs still runs, once its processes had within seconds to go (a
+    killed worker's boxes end with it, a moment later); only that run's, never another grading on this machine."""
+    deadline = time.monotonic() + within
+    while (left := running(jobs)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
 @pytest.mark.sim_pass
 def test_an_interrupted_run_is_finished_by_running_it_again(tmp_path, monkeypatch):
-    subs, out = class_folder(tmp_path), tmp_path / "out"
+    subs, out, jobs = class_folder(tmp_path), tmp_path / "out", tmp_path / "jobs"
+    jobs.mkdir()
     cmd = [sys.executable, "-m", "labkit", "grade", str(subs), "--out", str(out), "--timeout", "120"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and len(list((out / "graded").glob("*.json"))) < 2:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)  # Ctrl-C half way
-    _, err = proc.communicate(timeout=60)
+    with watching(jobs) as box_uids:  # its job folders (so its workers, daemons, kernels and boxes) are under jobs
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, TMPDIR=str(jobs)))
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and len(list((out / "graded").glob("*.json"))) < 2:
+            time.sleep(0.05)
+        mid_run = [line.split()[0] for line in running(jobs)]
+        proc.send_signal(signal.SIGINT)  # Ctrl-C half way
+        _, err = proc.communicate(timeout=60)
+    assert str(proc.pid) in mid_run  # this run's processes are told apart from any other grading (its TMPDIR)
     kept = len(list((out / "graded").glob("*.json")))
     assert proc.returncode == 130, err
     assert err.strip().splitlines()[-1] == (f"labkit grade: interrupted; {kept} of 6 submission(s) graded and kept in "
                                             f"{out}; run the same command again to grade the rest")
     assert 2 <= kept < 6 and not (out / "results.json").exists()
-    assert subprocess.run(["pgrep", "-f", "labkit.grading.worker"], capture_output=True).stdout == b""
+    assert os.getuid() != 0 or box_uids  # as root, the uids of its boxes were seen too
+    assert gone(jobs) == []  # no worker, daemon, kernel or box of this run is left
 
     graded: list[str] = []
     real = run.grade_one

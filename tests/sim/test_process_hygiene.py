@@ -84,13 +84,14 @@ def test_processes_end_with_their_container():
     eng = SimEngine()
     try:
         assert run_command(eng, f"docker build -t hyg2 {ASSETS}").exit_code == 0
-        assert run_command(eng, "docker run -d --name a hyg2").exit_code == 0
-        assert run_command(eng, "docker run -d --name b hyg2").exit_code == 0
-        [a] = [p.pid for c in eng.containers.values() if c.name == "a" for p in c.procs]
-        [b] = [p.pid for c in eng.containers.values() if c.name == "b" for p in c.procs]
-        assert run_command(eng, "docker stop -t 0 a").exit_code == 0
+        # two-character names at least: dockerd refuses `--name a` (400 "Invalid container name (a)"), and so does the sim
+        assert run_command(eng, "docker run -d --name hyg-a hyg2").exit_code == 0
+        assert run_command(eng, "docker run -d --name hyg-b hyg2").exit_code == 0
+        [a] = [p.pid for c in eng.containers.values() if c.name == "hyg-a" for p in c.procs]
+        [b] = [p.pid for c in eng.containers.values() if c.name == "hyg-b" for p in c.procs]
+        assert run_command(eng, "docker stop -t 0 hyg-a").exit_code == 0
         assert _gone([a]) and _alive(b)
-        assert run_command(eng, "docker rm -f b").exit_code == 0
+        assert run_command(eng, "docker rm -f hyg-b").exit_code == 0
         assert _gone([b])
     finally:
         eng.shutdown()

@@ -9,17 +9,19 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import nbformat
 import pytest
 
-from labkit.admin import workspace
+from labkit import coursefiles
+from labkit.admin import labsettings, workspace
 from labkit.errors import CommandError
 
 ROOT = Path(__file__).resolve().parents[2]
-COURSE = ROOT / "notebooks"
+COURSE = coursefiles.course_dir()
 
 
 def _course(tmp: Path) -> Path:
@@ -155,7 +157,7 @@ def test_jupyterlab_news_override_is_merged_into_overrides_json(tmp_path):
     (tmp_path / "overrides.json").write_text(json.dumps({
         "@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
         "@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True, "fetchNews": "true"}}))
-    path = workspace.quiet_jupyterlab(tmp_path)
+    path = labsettings.quiet_jupyterlab(tmp_path)
     assert json.loads(path.read_text()) == {
         "@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
         "@jupyterlab/apputils-extension:notification": {"doNotDisturbMode": True, "fetchNews": "false",
@@ -178,17 +180,32 @@ def test_pytest_never_collects_a_workspace(tmp_path):
     assert "workspace/" not in r.stdout
 
 
-def _make_n(*args: str, user: list[str] | None = None) -> str:
-    r = subprocess.run([*(user or []), "make", "-n", "-B", "-C", str(ROOT), *args], capture_output=True, text=True,
-                       timeout=60)
+def _make_n(*args: str, user: list[str] | None = None, checkout: Path = ROOT) -> str:
+    r = subprocess.run([*(user or []), "make", "-n", "-B", "-C", str(checkout), *args], capture_output=True,
+                       text=True, timeout=60, cwd=checkout)
     assert r.returncode == 0, r.stderr
     return r.stdout
+
+
+def _readable_copy(*names: str) -> Path:
+    """A copy of the checkout's files `names` in a new folder another user can read: the checkout itself may sit
+    in a folder only its owner can enter (a home folder, `mktemp -d`), and its modes are never changed. The copy
+    goes under the temporary folder when every folder above it lets others in, else under /tmp."""
+    base = Path(tempfile.gettempdir()).resolve()
+    if not all(os.stat(p).st_mode & 0o001 for p in [base, *base.parents]):
+        base = Path("/tmp")
+    copy = Path(tempfile.mkdtemp(prefix="labkit-readable-", dir=base))
+    copy.chmod(0o755)
+    for name in names:
+        shutil.copyfile(ROOT / name, copy / name)
+        (copy / name).chmod(0o644)
+    return copy
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_lab_installs_the_runtime_only_and_opens_the_workspace(tmp_path):
     lab = _make_n("lab", f"VENV={tmp_path / 'v'}")
-    assert f"{tmp_path / 'v'}/bin/python -m pip install --quiet -e .\n" in lab and "[test]" not in lab
+    assert f"{tmp_path / 'v'}/bin/python -m pip install --quiet --no-compile -e .\n" in lab and "[test]" not in lab
     assert f"{tmp_path / 'v'}/bin/labkit workspace --path workspace\n" in lab
     jupyter = next(line for line in lab.splitlines() if " lab " in line and "jupyter" in line)
     assert jupyter.endswith(" --ServerApp.root_dir=workspace") and ("--allow-root" in jupyter) == (os.geteuid() == 0)
@@ -196,10 +213,14 @@ def test_make_lab_installs_the_runtime_only_and_opens_the_workspace(tmp_path):
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("runuser") is None, reason="needs root and runuser")
-def test_make_lab_asks_for_allow_root_only_as_root(tmp_path):
-    lab = _make_n("lab", f"VENV={tmp_path / 'v'}", user=["runuser", "-u", "nobody", "--"])
+def test_make_lab_asks_for_allow_root_only_as_root():
+    copy = _readable_copy("Makefile", "pyproject.toml")  # what `make lab` reads, where nobody may read it
+    try:
+        lab = _make_n("lab", f"VENV={copy / 'v'}", user=["runuser", "-u", "nobody", "--"], checkout=copy)
+    finally:
+        shutil.rmtree(copy)
     jupyter = next(line for line in lab.splitlines() if " lab " in line and "jupyter" in line)
-    assert "--allow-root" not in jupyter
+    assert "--allow-root" not in jupyter and jupyter.endswith(" --ServerApp.root_dir=workspace")
 
 
 def test_binder_opens_the_workspace_it_builds():

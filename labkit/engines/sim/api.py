@@ -40,11 +40,13 @@ import socketserver
 import sys
 import threading
 from collections.abc import Callable
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from labkit.engines.sim import api_lifecycle as lifecycle
 from labkit.engines.sim import api_streams as streams
+from labkit.engines.sim import api_swarm as swarm
 from labkit.engines.sim.api_routes import (
     container_create,
     container_inspect,
@@ -63,12 +65,14 @@ from labkit.engines.sim.api_routes import (
     network_list,
     network_remove,
 )
-from labkit.engines.sim.api_streams import RAW, Chunked, client_gone, jline, read_body, wait_read
+from labkit.engines.sim.api_streams import RAW, BodyRefused, Chunked, client_gone, jline, read_body, wait_read
 from labkit.engines.sim.model import API_VERSION, ENGINE_VERSION
 from labkit.errors import BadRequest, EngineError, NotFound
 
 log = logging.getLogger(__name__)
 MIN_API_VERSION = "1.12"
+JSON_LIMIT = 16 * 2 ** 20  # a JSON body; larger is refused before it is read (413)
+UPLOAD_LIMIT = 512 * 2 ** 20  # an upload: a build context, an image to import
 _VERSIONED = re.compile(r"/v(\d+)\.(\d+)(/.*)")
 
 
@@ -183,21 +187,60 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         self.query = parse_qs(url.query, keep_blank_values=True)
         try:
-            self.body = read_body(self.rfile, self.headers)  # read whole, so the next request starts clean
-            path = self.unversioned(url.path)
-            for method, pattern, route in ROUTES:
-                match = pattern.fullmatch(path)
-                if match and method == self.command:
-                    route(self, *(unquote(g) for g in match.groups()))
-                    return
-            raise NotFound("page not found")
+            try:
+                route, args, refused = *self.route(url.path), None
+            except EngineError as err:  # a version the daemon does not serve: said once the body is read
+                route, args, refused = None, (), err
+            # read whole, so the next request starts clean; an upload (a build context) may be larger than JSON
+            try:
+                self.body = read_body(self.rfile, self.headers, UPLOAD_LIMIT if route in UPLOADS else JSON_LIMIT)
+            except BodyRefused:
+                if route is not None or refused is not None:
+                    raise
+                self.close_connection = True  # an unknown route's large upload (images/load): still "page not found"
+                raise NotFound("page not found") from None
+            if refused is not None:
+                raise refused
+            if route is None:
+                raise NotFound("page not found")
+            route(self, *args)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except BodyRefused as err:
+            self.close_connection = True
+            self.fail(err.status, err.message)
         except EngineError as err:
             self.fail(err.status, err.message)
         except Exception as err:  # noqa: BLE001 - one bad request must not take the daemon down
             log.exception("%s %s", self.command, self.path)
             self.fail(500, f"embedded engine: {type(err).__name__}: {err}".splitlines()[0])
+
+    def route(self, path: str) -> tuple[Callable | None, tuple[str, ...]]:
+        """The route serving this method and path, and the path's captured parts; (None, ()) for none. A version
+        prefix the daemon does not serve is a 400 (unversioned)."""
+        path = self.unversioned(path)
+        for method, pattern, route in ROUTES:
+            match = pattern.fullmatch(path)
+            if match and method == self.command:
+                return route, tuple(unquote(g) for g in match.groups())
+        return None, ()
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """An HTTP-level error (a request line or header the server cannot parse, an unknown method) as dockerd's
+        API answers: JSON `{"message": …}`, never an HTML page; an unknown method is an unknown route (404). The
+        connection closes: what follows a request that could not be read cannot be trusted."""
+        if code == HTTPStatus.NOT_IMPLEMENTED:
+            code, message = HTTPStatus.NOT_FOUND, "page not found"
+        self.request_version = "HTTP/1.1"  # a request line that could not be read leaves HTTP/0.9: no headers
+        self.close_connection = True
+        data = jline({"message": message or HTTPStatus(code).phrase})
+        self.send_response(code)
+        for key, value in (("Api-Version", API_VERSION), ("Content-Type", "application/json"),
+                           ("Content-Length", str(len(data))), ("Connection", "close")):
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
     @staticmethod
     def unversioned(path: str) -> str:
@@ -231,6 +274,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def json_body(self) -> dict:
         body = self._json(self.body, "JSON", {})
+        if body is None:  # null: Go decodes it to the zero value
+            return {}
         if not isinstance(body, dict):
             raise BadRequest("invalid JSON: the body must be an object")
         return body
@@ -266,6 +311,8 @@ class Handler(BaseHTTPRequestHandler):
         self.headers_out(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        if self.close_connection:  # the client asked it, or the request could not be read whole (BodyRefused)
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -390,4 +437,6 @@ ROUTES = [(method, re.compile(pattern), route) for method, pattern, route in [
     # exec
     ("POST", f"/containers/{_ID}/exec", streams.exec_create), ("POST", f"/exec/{_ID}/start", streams.exec_start),
     ("GET", f"/exec/{_ID}/json", streams.exec_inspect), ("POST", f"/exec/{_ID}/resize", streams.exec_resize),
+    *swarm.ROUTES,
 ]]
+UPLOADS = {streams.build, lifecycle.image_create}

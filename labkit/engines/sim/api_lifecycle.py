@@ -60,6 +60,9 @@ def container_logs(h: Exchange, ref: str) -> None:
     wanted = {streams.STDOUT: h.flag("stdout"), streams.STDERR: h.flag("stderr")}
     if not any(wanted.values()):
         raise BadRequest("Bad parameters: you must choose at least one stream")
+    for name in ("since", "until"):  # checked before the stream's headers go out: an error is then a 400, not a cut
+        if h.q(name):
+            _seconds(h.q(name), name)
     tty, stamps, tail = bool(c.config.get("Tty")), h.flag("timestamps"), h.q("tail", "all")
     logs = streams.LogTail((c.stdout_path, c.stderr_path), from_start=True)
     out = h.chunked(streams.RAW if tty else streams.MUX)
@@ -80,11 +83,16 @@ def container_logs(h: Exchange, ref: str) -> None:
     out.end()
 
 
-def _seconds(value: str) -> float:
-    try:
-        return float(value)
-    except ValueError:
-        raise BadRequest(f"invalid value for since/until: {value!r}") from None
+_TIMESTAMP = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _seconds(value: str, name: str = "since/until") -> float:
+    """A since/until parameter as dockerd reads it: seconds since 1970, with a fraction or not (the CLI turns
+    `10m` or a date into that before it asks)."""
+    if not _TIMESTAMP.fullmatch(value):
+        raise BadRequest(f"invalid value for {name}: {value!r} (seconds since 1970, as 1700000000 or "
+                         "1700000000.5)")
+    return float(value)
 
 
 def _in_window(c, since: str, until: str) -> bool:

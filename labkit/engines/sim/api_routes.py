@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from labkit.engines.sim import api_fields as fields
+from labkit.engines.sim import api_shapes as shapes
 from labkit.engines.sim import listfilters
 from labkit.engines.sim.api_streams import Exchange, container, strings
 from labkit.engines.sim.containers import check_joiner
@@ -56,26 +58,31 @@ def network_inspect(h: Exchange, net: str) -> None:
 
 
 def network_create(h: Exchange) -> None:
-    body = h.json_body()
-    if not body.get("Name"):
-        raise BadRequest("network name is required")
-    ipam = body.get("IPAM") if isinstance(body.get("IPAM"), dict) else None
-    subnets = [c["Subnet"] for c in (ipam or {}).get("Config") or [] if c.get("Subnet")]
-    nid = h.engine.create_network(body["Name"], body.get("Driver") or "bridge", bool(body.get("Internal")), subnets,
-                                  dict(body.get("Labels") or {}))
+    """POST /networks/create: the body's shape, then dockerd's refusals and the embedded engine's (api_fields)."""
+    body = shapes.body(h.json_body(), shapes.NETWORK_CREATE)
+    fields.network_checks(body)
+    ipam = body.get("IPAM")
+    config = next(iter((ipam or {}).get("Config") or []), None) or {}
+    nid = h.engine.create_network(body["Name"], body.get("Driver") or "bridge", bool(body.get("Internal")),
+                                  [config["Subnet"]] if config.get("Subnet") else [],
+                                  {k: v or "" for k, v in (body.get("Labels") or {}).items()},
+                                  gateway=config.get("Gateway") or None, attachable=bool(body.get("Attachable")))
     if ipam is not None:
         h.server.ipam_options[nid] = ipam.get("Options")
     h.send_json(201, {"Id": nid, "Warning": ""})
 
 
 def network_connect(h: Exchange, net: str) -> None:
-    body = h.json_body()
-    h.engine.connect_network(net, body.get("Container") or "", strings((body.get("EndpointConfig") or {}).get("Aliases")))
+    """POST /networks/NET/connect: aliases are applied; a fixed address, links or driver options refused."""
+    body = shapes.body(h.json_body(), shapes.NETWORK_CONNECT)
+    settings = body.get("EndpointConfig") or {}
+    fields.endpoint_refusals(settings, "EndpointConfig")
+    h.engine.connect_network(net, body.get("Container") or "", strings(settings.get("Aliases")))
     h.send_empty(200)
 
 
 def network_disconnect(h: Exchange, net: str) -> None:
-    body = h.json_body()
+    body = shapes.body(h.json_body(), shapes.NETWORK_DISCONNECT)
     h.engine.disconnect_network(net, body.get("Container") or "", bool(body.get("Force")))
     h.send_empty(200)
 
@@ -188,30 +195,54 @@ def _port(key: str) -> str:
 
 
 def create_args(body: dict, name: str | None) -> dict:
-    """POST /containers/create's body as SimEngine.create_container's keyword arguments.
+    """POST /containers/create's body (its shape checked: api_shapes) as SimEngine.create_container's keyword
+    arguments. What the engine does not implement has been refused before (api_fields).
 
     The engine takes no entrypoint: one given is put before the command (right for images without one)."""
     if not body.get("Image"):
         raise BadRequest("No image specified")
     host = body.get("HostConfig") or {}
     mode = None if host.get("NetworkMode") in (None, "", "default") else host["NetworkMode"]
-    endpoint = ((body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}).get(mode or "") or {}
-    bindings = {_port(k): [(b.get("HostIp") or "", str(b.get("HostPort") or "")) for b in v or []]
+    endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    endpoint = next(iter(endpoints.values()), None) or {}  # one at most (api_fields), for the network mode
+    bindings = {_port(k): [(b.get("HostIp") or "", _host_port(b.get("HostPort"))) for b in (v or []) if b is not None]
                 for k, v in (host.get("PortBindings") or {}).items()}
     exposed = [_port(k) for k in body.get("ExposedPorts") or {}]
     return {"image": body["Image"], "command": strings(body.get("Entrypoint")) + strings(body.get("Cmd")) or None,
             "name": name or None, "env": strings(body.get("Env")), "bindings": bindings,
             "exposed": exposed + [p for p in bindings if p not in exposed], "network": mode,
-            "aliases": strings(endpoint.get("Aliases")), "labels": dict(body.get("Labels") or {}),
+            "aliases": strings(endpoint.get("Aliases")),
+            "labels": {k: v or "" for k, v in (body.get("Labels") or {}).items()},
             "tty": bool(body.get("Tty")), "stdin_open": bool(body.get("OpenStdin")),
-            "auto_remove": bool(host.get("AutoRemove")), "hostname": body.get("Hostname") or None}
+            "auto_remove": bool(host.get("AutoRemove")), "hostname": body.get("Hostname") or None,
+            "working_dir": body.get("WorkingDir") or None, "stop_timeout": body.get("StopTimeout")}
+
+
+def _host_port(value: str | None) -> str:
+    """A binding's host port; "0" asks, as "" does, for any free one."""
+    return "" if value in (None, "", "0") else str(int(value))
+
+
+def _image_config(h: Exchange, ref: str) -> dict:
+    """The image's config, or {} when there is no such image (the create answers that 404 itself)."""
+    try:
+        return h.engine.inspect_image(ref).get("Config") or {}
+    except NotFound:
+        return {}
 
 
 def container_create(h: Exchange) -> None:
-    """POST /containers/create. dockerd looks up the NAME of `--network container:NAME` when the container starts:
-    a missing one is a 404 of the start, not of the create (which the CLI would take for a missing image, and pull).
-    Such a container is made without a network and refused at its start."""
-    args = create_args(h.json_body(), h.q("name"))
+    """POST /containers/create: the body's shape, dockerd's checks, the embedded engine's refusals, then the create.
+
+    dockerd looks up the NAME of `--network container:NAME` when the container starts: a missing one is a 404 of
+    the start, not of the create (which the CLI would take for a missing image, and pull). Such a container is made
+    without a network and refused at its start."""
+    body = shapes.body(h.json_body(), shapes.CONTAINER_CREATE)
+    if h.q("platform") not in ("", "linux", "linux/amd64"):
+        raise fields.refuse(f"--platform {h.q('platform')}", "platform", "its images are linux/amd64")
+    fields.docker_checks(body)
+    fields.container_refusals(body, _image_config(h, body.get("Image") or ""))
+    args = create_args(body, h.q("name"))
     mode = args["network"] or ""
     joins = None
     if mode.startswith("container:"):
@@ -231,6 +262,12 @@ def container_create(h: Exchange) -> None:
 
 
 def container_start(h: Exchange, ref: str) -> None:
+    """POST /containers/ID/start. A body was how API 1.23 and older set the HostConfig: dockerd refuses one."""
+    if h.json_body():
+        raise BadRequest("starting container with non-empty request body was deprecated since API v1.22 and removed "
+                         "in v1.24")
+    if h.q("checkpoint"):
+        raise fields.refuse("docker start --checkpoint", "checkpoint")
     c = container(h, ref)
     if c.running:
         h.send_empty(304)
@@ -250,16 +287,23 @@ def container_start(h: Exchange, ref: str) -> None:
     h.send_empty(204)
 
 
+def _stop_timeout(h: Exchange, c) -> int | None:
+    """The seconds a stop waits before SIGKILL: ?t=, else the container's --stop-timeout, else the engine's 10."""
+    t = h.number("t")
+    return t if t is not None else c.config.get("StopTimeout")
+
+
 def container_stop(h: Exchange, ref: str) -> None:
-    if not container(h, ref).running:
+    c = container(h, ref)
+    if not c.running:
         h.send_empty(304)
         return
-    h.engine.stop(ref, h.number("t"))
+    h.engine.stop(ref, _stop_timeout(h, c))
     h.send_empty(204)
 
 
 def container_restart(h: Exchange, ref: str) -> None:
-    h.engine.restart(ref, h.number("t"))
+    h.engine.restart(ref, _stop_timeout(h, container(h, ref)))
     h.send_empty(204)
 
 

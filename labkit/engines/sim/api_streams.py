@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from labkit.engines.sim import api_fields, api_shapes
 from labkit.errors import BadRequest, Conflict, EngineError, NotFound
 
 STDOUT, STDERR = 1, 2
@@ -81,20 +82,42 @@ class Exchange(Protocol):
 
 
 # -- bytes -----------------------------------------------------------------------------------------
-def read_body(rfile, headers) -> bytes:
-    """The request body: Content-Length bytes, or the chunks of a chunked body put together."""
+class BodyRefused(EngineError):
+    """A request body the server will not read (too large, or its framing is broken): the answer closes the
+    connection, since what is left of the body cannot be told from the next request."""
+
+
+def read_body(rfile, headers, limit: int) -> bytes:
+    """The request body: Content-Length bytes, or the chunks of a chunked body put together. One larger than
+    limit is refused before it is read (413), a broken length or chunk header is a 400 (BodyRefused)."""
     if "chunked" in (headers.get("Transfer-Encoding") or "").lower():
-        parts = []
+        parts, total = [], 0
         while True:
-            size = int(rfile.readline().split(b";")[0].strip() or b"0", 16)
+            try:
+                size = int(rfile.readline(1024).split(b";")[0].strip() or b"0", 16)
+            except ValueError:
+                raise BodyRefused("invalid byte in chunk length", 400) from None
+            total += size
+            if size < 0 or total > limit:
+                raise _too_large(limit, "a chunked body larger than that")
             if size == 0:
-                while rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers, then the blank line
+                while rfile.readline(65537) not in (b"\r\n", b"\n", b""):  # trailers, then the blank line
                     pass
                 return b"".join(parts)
             parts.append(rfile.read(size))
-            rfile.readline()  # the CRLF after each chunk
-    length = int(headers.get("Content-Length") or 0)
+            rfile.readline(1024)  # the CRLF after each chunk
+    text = (headers.get("Content-Length") or "0").strip()
+    if not text.isdigit():
+        raise BodyRefused(f"invalid Content-Length: {text!r}", 400)
+    length = int(text)
+    if length > limit:
+        raise _too_large(limit, f"this one is {length} bytes")
     return rfile.read(length) if length > 0 else b""
+
+
+def _too_large(limit: int, what: str) -> BodyRefused:
+    size = f"{limit // 2 ** 20} MiB" if limit >= 2 ** 20 else f"{limit} bytes"
+    return BodyRefused(f"labkit's embedded engine reads request bodies of {size} at most here ({what})", 413)
 
 
 def jline(obj, end: bytes = b"\n") -> bytes:
@@ -341,7 +364,9 @@ class Exec:
 
 
 def exec_create(h: Exchange, ref: str) -> None:
-    body, c = h.json_body(), container(h, ref)
+    """POST /containers/ID/exec: the body's shape (api_shapes), what the engine does not implement refused
+    (api_fields: -u, -w to another folder, --privileged)."""
+    body, c = api_shapes.body(h.json_body(), api_shapes.EXEC_CREATE), container(h, ref)
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
     if c.paused:
@@ -349,6 +374,7 @@ def exec_create(h: Exchange, ref: str) -> None:
     cmd = strings(body.get("Cmd"))
     if not cmd:
         raise BadRequest("No exec command specified")
+    api_fields.exec_refusals(body, c.config)
     execs = h.server.execs
     for stale in [e for e in execs.values() if e.cid not in h.engine.containers]:
         del execs[stale.id]
@@ -367,7 +393,7 @@ def _exec(h: Exchange, eid: str) -> Exec:
 
 def exec_start(h: Exchange, eid: str) -> None:
     """Detached: 200 at once. Else hijack, run, send stdout and stderr frames, close (then the client inspects)."""
-    ex, body = _exec(h, eid), h.json_body()
+    ex, body = _exec(h, eid), api_shapes.body(h.json_body(), api_shapes.EXEC_START)
     if ex.running or ex.exit_code is not None:
         raise Conflict(f"Error: Exec command {eid} " + ("is already running" if ex.running else "has already run"))
     c = container(h, ex.cid)

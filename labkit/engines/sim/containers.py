@@ -35,6 +35,12 @@ def check_joiner(hostname: str | None, bindings: dict, exposed: list[str]) -> No
             raise engine_error(400, f"conflicting options: {what}")
 
 
+def check_name(name: str) -> None:
+    """A container name as dockerd takes it (a leading / is allowed): its 400 otherwise."""
+    if not _NAME.fullmatch(name):
+        raise engine_error(400, f"Invalid container name ({name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed")
+
+
 class ContainerOps:
     """Containers as the Engine API shows them. Mixed into SimEngine."""
 
@@ -146,13 +152,16 @@ class ContainerOps:
     def create_container(self, *, image: str, command: list[str] | None, name: str | None, env: list[str],
                          exposed: list[str], bindings: dict, network: str | None, aliases: list[str],
                          labels: dict[str, str], tty: bool, stdin_open: bool, auto_remove: bool,
-                         hostname: str | None) -> str:
-        """POST /containers/create."""
+                         hostname: str | None, working_dir: str | None = None, stop_timeout: int | None = None) -> str:
+        """POST /containers/create. working_dir (-w) replaces the image's WorkingDir; stop_timeout (--stop-timeout)
+        is how long a stop without ?t= waits."""
         with self.lock:
             img = self._image(image)
             if img is None:
                 raise engine_error(404, f"No such image: {with_tag(image)}")
             if name is not None:
+                check_name(name)
+                name = name.removeprefix("/")
                 for c in self.containers.values():
                     if c.name == name:
                         raise engine_error(409, f'Conflict. The container name "/{name}" is already in use by container '
@@ -190,6 +199,10 @@ class ContainerOps:
             cfg["Image"] = image
             cfg["Tty"] = tty
             cfg["OpenStdin"] = stdin_open
+            if working_dir:
+                cfg["WorkingDir"] = working_dir
+            if stop_timeout is not None:
+                cfg["StopTimeout"] = stop_timeout
             name = name or self._random_name()
             root = os.path.join(self.dir, "containers", cid)
             os.makedirs(root)

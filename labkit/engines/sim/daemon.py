@@ -287,11 +287,12 @@ def serve(sock: str, private_host: bool = False, idle: float = IDLE_DEFAULT, con
     finally:
         server.shutdown()
         engine.shutdown()
-        for leftover in (sock, _pidfile(sock)):
-            try:
-                os.unlink(leftover)
-            except FileNotFoundError:
-                pass
+        if _read_pid(sock) == os.getpid():  # a daemon started on this path since then keeps its socket
+            for leftover in (sock, _pidfile(sock)):
+                try:
+                    os.unlink(leftover)
+                except FileNotFoundError:
+                    pass
 
 
 def user_present() -> bool:

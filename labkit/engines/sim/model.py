@@ -46,7 +46,9 @@ def _rfc3339(t: float | None) -> str:
 
 
 def _mac(ip: str) -> str:
-    return "02:42:" + ":".join(f"{int(o):02x}" for o in ip.split("."))
+    """The MAC Docker derives from an endpoint's address: 02:42 and the IPv4 address's four bytes (an IPv6
+    address's last four, should one ever get here)."""
+    return "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed[-4:])
 
 
 def _match_labels(labels: dict | None, filters: dict | None) -> bool:
@@ -75,6 +77,8 @@ class SimNetwork:
     created: float = field(default_factory=_now)
     user: bool = True
     fixed_subnet: bool = False  # --subnet given: IPAM shows only the subnet, as the daemon does
+    fixed_gateway: bool = False  # --gateway given (with --subnet): IPAM shows it too
+    attachable: bool = False
     endpoints: dict = field(default_factory=dict)  # cid -> {"ip", "mac", "aliases", "endpoint"}
 
     def free_ip(self) -> str:
@@ -95,14 +99,14 @@ class SimNetwork:
         if self.driver != "bridge":
             ipam_config = []
         elif self.fixed_subnet:
-            ipam_config = [{"Subnet": self.subnet}]
+            ipam_config = [{"Subnet": self.subnet, **({"Gateway": self.gateway} if self.fixed_gateway else {})}]
         else:
             ipam_config = [{"Subnet": self.subnet, "Gateway": self.gateway}]
         return {
             "Name": self.name, "Id": self.id, "Created": _rfc3339(self.created), "Scope": "local",
             "Driver": self.driver, "EnableIPv6": False,
             "IPAM": {"Driver": "default", "Options": None, "Config": ipam_config},
-            "Internal": self.internal, "Attachable": False, "Ingress": False, "ConfigFrom": {"Network": ""},
+            "Internal": self.internal, "Attachable": self.attachable, "Ingress": False, "ConfigFrom": {"Network": ""},
             "ConfigOnly": False, "Containers": members, "Options": dict(sorted(self.options.items())),
             "Labels": dict(sorted(self.labels.items())),
         }

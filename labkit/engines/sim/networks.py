@@ -47,8 +47,8 @@ class NetworkOps:
             return self._net(name).inspect(self.containers)
 
     def create_network(self, name: str, driver: str, internal: bool, subnets: list[str],
-                       labels: dict[str, str]) -> str:
-        """POST /networks/create."""
+                       labels: dict[str, str], gateway: str | None = None, attachable: bool = False) -> str:
+        """POST /networks/create. gateway (--gateway, inside the first subnet) replaces its first address."""
         with self.lock:
             if name in ("bridge", "host", "none"):
                 raise engine_error(403, f"operation is not permitted on predefined {name} network")
@@ -64,8 +64,10 @@ class NetworkOps:
                         raise engine_error(403, "Pool overlaps with other one on this address space")
             else:
                 subnet = self._next_pool()
-            gateway = str(next(ipaddress.ip_network(subnet).hosts()))
-            net = SimNetwork(_new_id(), name, driver, subnet, gateway, internal, dict(labels), fixed_subnet=bool(subnets))
+            fixed_gateway = bool(subnets) and gateway is not None
+            gateway = gateway if fixed_gateway else str(next(ipaddress.ip_network(subnet).hosts()))
+            net = SimNetwork(_new_id(), name, driver, subnet, gateway, internal, dict(labels), fixed_subnet=bool(subnets),
+                             attachable=attachable, fixed_gateway=fixed_gateway)
             self._add_network(net)
             return net.id
 

@@ -256,10 +256,10 @@ class Runtime:
 
     def shutdown(self) -> None:
         """End every program the engine started and remove its files (also at interpreter exit)."""
-        for c in list(self.containers.values()):
-            if c.running:
-                self._kill(c)
-        for c in list(self.containers.values()):
+        running = [c for c in list(self.containers.values()) if c.running]
+        for c in running:
+            self._kill(c)
+        for c in running:  # a container never started has no program to wait for
             c.done.wait(2)
         for c in list(self.containers.values()):
             for f in c.forwarders:
