@@ -32,15 +32,15 @@ $(TESTING): pyproject.toml | $(BIN)/python
 	@touch $(RUNTIME) $(TESTING)
 
 # Your workspace (git-ignored): the course without its outputs, made once and never overwritten; see README.
-# (--ServerApp.root_dir, not a bare folder argument: `jupyter lab workspace` would name JupyterLab's subcommand.)
+# `labkit lab` starts JupyterLab there, its terminals and notebooks on the same engine (labkit/admin/launch.py).
 lab: $(RUNTIME)
 	$(BIN)/labkit workspace --path $(WORKSPACE)
-	$(BIN)/jupyter lab $(ALLOW_ROOT) --ServerApp.root_dir=$(WORKSPACE)
+	$(BIN)/labkit lab --path $(WORKSPACE) -- $(ALLOW_ROOT)
 
 test: $(TESTING)
 	$(BIN)/ruff check labkit tests bench
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=25  # the slowest, for the CI budget
 	$(BIN)/python tests/nbval_run.py
 
 bench: $(TESTING)

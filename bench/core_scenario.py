@@ -312,9 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
     os.environ.setdefault("LABKIT_ENGINE", "docker")
     import labkit
-    from labkit.engines.docker.connect import connect
-    from labkit.engines.embedded import EmbeddedEngine
+    from labkit.engines.apiclient.connect import connect
     from labkit.engines.sim import daemon
+    from labkit.engines.simclient import EmbeddedEngine
 
     api = connect()  # the same engine labkit talks to (DOCKER_HOST / context honoured)
     sim_sock = os.path.join(tempfile.mkdtemp(prefix="lkb-"), "engine.sock")

@@ -27,7 +27,7 @@ PYTHON = sys.executable
 
 def docker_answers() -> bool:
     """True when a Docker daemon answers within 2 s."""
-    from labkit.engines.docker.connect import ping
+    from labkit.engines.apiclient.connect import ping
 
     return ping(2.0).ok
 

@@ -12,9 +12,10 @@ when present, so that a hang is one failed test).
 The selection is the one issue 22 measures (api_container, api_exec, api_network, models_containers,
 models_networks, errors), the swarm and prune tests deselected. Each target gets the image docker-py tests
 with, alpine:3.10 (and busybox, alpine:latest), as tags of curlimages/curl:8.14.1; tags added to dockerd are
-removed at the end. The sim target is a private daemon (its own socket), stopped at the end; dockerd is
-DOCKER_HOST or /var/run/docker.sock. Prints passed/failed/errors/skipped per target and, with --diff, the tests
-dockerd passes and the sim does not. Exit status 0 (2 when a target could not be run).
+removed at the end, with what docker-py's tests left there (leftovers_removed). The sim target is a private
+daemon (its own socket), stopped at the end; dockerd is DOCKER_HOST or /var/run/docker.sock. Prints
+passed/failed/errors/skipped per target and, with --diff, the tests dockerd passes and the sim does not. Exit
+status 0 (2 when a target could not be run).
 """
 
 from __future__ import annotations
@@ -73,13 +74,63 @@ def tagged(url: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def leftovers_removed(url: str) -> Iterator[None]:
+    """After the run, what docker-py's tests left on the daemon (they remove only what passes): the containers made
+    from the tagged images during the run, and the networks, volumes and untagged images made during it that carry
+    no labkit label (docker_gwbridge, somevolume, dockerpytest_*, commits). Enter it inside tagged(): a container's
+    image is still named then."""
+    api = _client(url)
+    since = api.info().get("SystemTime") or ""
+    source = api.inspect_image(SOURCE)["Id"]
+    try:
+        yield
+    finally:
+        def made_now(created: str) -> bool:
+            return created[:19] >= since[:19]  # to the second: containers, networks and volumes write it apart
+
+        def ours(labels: dict | None) -> bool:
+            return not any(k.startswith("labkit.") and k != "labkit.standin" for k in labels or {})
+
+        for c in api.containers(all=True):
+            doc = _inspected(api.inspect_container, c["Id"])  # None: another client removed it meanwhile
+            if doc and made_now(doc["Created"]) and ours(doc["Config"].get("Labels")) and \
+                    (doc["Config"].get("Image") in TAGS or doc["Image"] == source):
+                with contextlib.suppress(Exception):
+                    api.remove_container(c["Id"], force=True, v=True)
+        for net in api.networks():
+            if made_now(net.get("Created") or "") and ours(net.get("Labels")) and \
+                    (net["Name"] == "docker_gwbridge" or net["Name"].startswith("dockerpytest")):
+                with contextlib.suppress(Exception):
+                    api.remove_network(net["Id"])
+        for vol in api.volumes().get("Volumes") or []:
+            if made_now(vol.get("CreatedAt") or "") and ours(vol.get("Labels")):
+                with contextlib.suppress(Exception):
+                    api.remove_volume(vol["Name"])
+        for img in api.images(all=True):
+            doc = _inspected(api.inspect_image, img["Id"])
+            if doc and (not img.get("RepoTags") or img["RepoTags"] == ["<none>:<none>"]):
+                if made_now(doc.get("Created") or "") and doc.get("Parent") == source:
+                    with contextlib.suppress(Exception):
+                        api.remove_image(img["Id"])
+        api.close()
+
+
+def _inspected(inspect, ref: str) -> dict | None:
+    try:
+        return inspect(ref)
+    except Exception:  # noqa: BLE001 - docker.errors.NotFound: gone since it was listed
+        return None
+
+
+@contextlib.contextmanager
 def sim_daemon() -> Iterator[str]:
     """A private embedded-engine daemon on a socket of its own; its DOCKER_HOST."""
     folder = tempfile.mkdtemp(prefix="lkb-dpy-", dir="/tmp")
     sock = os.path.join(folder, "engine.sock")
     log = open(os.path.join(folder, "daemon.log"), "ab")  # noqa: SIM115 - handed to the daemon
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock,
-                             "--idle", "100000"], cwd=REPO, stdout=log, stderr=log, start_new_session=True)
+    from labkit.engines.sim.daemon import serve_command
+
+    proc = subprocess.Popen(serve_command(sock, idle=100000), cwd=REPO, stdout=log, stderr=log, start_new_session=True)
     log.close()
     try:
         deadline = time.monotonic() + 30
@@ -168,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             with contextlib.ExitStack() as stack:
                 url = stack.enter_context(sim_daemon()) if target == "sim" else dockerd_url()
                 stack.enter_context(tagged(url))
+                if target == "dockerd":
+                    stack.enter_context(leftovers_removed(url))
                 results[target] = run_suite(checkout, args.python, url, args.keyword, args.timeout)
         except Exception as err:  # noqa: BLE001 - a target that cannot be run is reported, the other still runs
             print(f"{target:8} not run: {type(err).__name__}: {err}")

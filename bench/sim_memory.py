@@ -123,8 +123,8 @@ def child_main() -> int:
 
     from labkit.contract.commands import run_command
     from labkit.contract.transcript import run_line
-    from labkit.engines.embedded import EmbeddedEngine
     from labkit.engines.sim import daemon
+    from labkit.engines.simclient import EmbeddedEngine
 
     tmp = tempfile.mkdtemp(prefix="lkbench-mem-")
     sock = os.path.join(tmp, "engine.sock")

@@ -53,7 +53,7 @@ def host(line: str, cwd: str | None = None) -> Result:
 
 def lesson(step: str | int) -> None:
     """Bring the lab to the state lesson `step` starts from (idempotent) and print what is there."""
-    from labkit.course.lessons import lesson as _lesson
+    from labkit.course.start import lesson as _lesson
 
     _run_for_learner(_lesson, step)
 
@@ -72,7 +72,7 @@ def answer(question: str, value: object) -> None:
     """Record a value you found (an address, a name) as your answer to an exercise."""
     from labkit.course import staleness
     from labkit.course.answers import record
-    from labkit.course.exercises import EXERCISES
+    from labkit.course.catalog import EXERCISES
 
     record(question, value)
     staleness.note(question)  # was it right now? so that, if the lab changes later, its check can say so
@@ -84,7 +84,7 @@ def answer(question: str, value: object) -> None:
 
 def quiz(question: str, answer: str | None = None) -> None:
     """Show a multiple-choice question; your choice is recorded for grading (keep it in answer=)."""
-    from labkit.course.widgets import quiz as _quiz
+    from labkit.course.ui.widgets import quiz as _quiz
 
     _run_for_learner(_quiz, question, answer)
 
@@ -119,28 +119,28 @@ def score(lesson: str) -> None:
 
 def listening(container: str) -> None:
     """Print what the apps in a container listen on, and who can therefore reach them."""
-    from labkit.course.views import listening as _listening
+    from labkit.course.ui.views import listening as _listening
 
     _run_for_learner(_listening, container)
 
 
 def topology() -> None:
     """Draw the lab as it is now: networks, containers, addresses, listeners and published ports."""
-    from labkit.course.views import topology as _topology
+    from labkit.course.ui.views import topology as _topology
 
     _run_for_learner(_topology)
 
 
 def request_path(source: str, url: str) -> None:
     """Trace one request hop by hop (client → DNS → route → listener), make it for real, and draw it."""
-    from labkit.course.views import request_path as _request_path
+    from labkit.course.ui.views import request_path as _request_path
 
     _run_for_learner(_request_path, source, url)
 
 
 def explorer(source: str = "client", url: str = "http://server:3000") -> None:
     """A small widget: pick a source container and a URL, see the request's path."""
-    from labkit.course.widgets import explorer as _explorer
+    from labkit.course.ui.widgets import explorer as _explorer
 
     _run_for_learner(_explorer, source, url)
 
@@ -162,7 +162,7 @@ def _run_for_learner(fn, *args):
 
 def load_ipython_extension(ipython) -> None:
     """`%load_ext labkit`: registers %docker and %%docker."""
-    from labkit.course.magics import register
+    from labkit.course.ui.magics import register
 
     register(ipython)
 

@@ -24,8 +24,12 @@ os.environ.setdefault("LABKIT_SIM_DIR", tempfile.mkdtemp(prefix="lk-t-"))
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked sim_pass use private embedded-engine daemons of their own whatever the engine under test:
-    CI runs the suite once per engine, and these run once, in the sim pass (and always when LABKIT_ENGINE is unset)."""
-    if (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower() != "docker":
+    CI runs the suite once per engine, and these run once, in the pass of a private-daemon kind (the sim;
+    labkit.engines.registry), and always when LABKIT_ENGINE is unset."""
+    from labkit.engines import registry
+
+    wanted = (os.environ.get("LABKIT_ENGINE") or "auto").strip().lower()
+    if wanted not in registry.names() or registry.kind(wanted).private_daemon:
         return
     skip = pytest.mark.skip(reason="runs in the sim pass: it starts embedded-engine daemons of its own")
     for item in items:
@@ -43,14 +47,14 @@ ASSETS = coursefiles.assets_dir() / "day8"
 
 def _engine_or_skip():
     from labkit import session
-    from labkit.engines.select import requested
+    from labkit.engines.select import AUTO, requested
     from labkit.errors import CommandError
 
     wanted = requested()
     try:
         engine = session.current().engine()
     except CommandError as err:
-        if wanted == "auto":
+        if wanted == AUTO:
             pytest.skip(f"no container engine answers ({err.stderr.strip()})")
         raise
     return engine
@@ -60,12 +64,13 @@ def _engine_or_skip():
 def engine():
     """The engine the suite runs against; skips engine tests when none answers (auto)."""
     eng = _engine_or_skip()
-    from labkit.engines.docker import standins as images
+    from labkit.engines import standins
+    from labkit.engines.select import AUTO, requested
 
-    missing = [name for name, state in images.report(eng) if state == "missing"]
+    missing = [name for name, state in standins.report(eng) if state == "missing"]
     if missing:
         msg = f"course base images missing ({', '.join(missing)}); run `labkit images --offline`"
-        if os.environ.get("LABKIT_ENGINE") == "docker":
+        if requested() != AUTO:  # an engine asked for by name must have them
             pytest.fail(msg)
         pytest.skip(msg)
     return eng

@@ -1,4 +1,4 @@
-"""The `labkit` console script: docker, replay, clean, images, doctor, sim, workspace, grade, export."""
+"""The `labkit` console script: docker, host, replay, clean, images, doctor, sim, workspace, lab, grade, export."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 
 from labkit import session
 from labkit.contract.result import Result
+from labkit.engines import registry, select
 from labkit.errors import CommandError, EngineError
 
 
@@ -62,15 +63,15 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_images(args: argparse.Namespace) -> int:
     """`labkit images [--offline]`: the course's base images; build missing stand-ins offline."""
-    from labkit.engines.docker import standins as images
+    from labkit.engines import standins
 
     engine = _engine(args.engine)
     if args.offline:
-        images.ensure_offline(engine, say=lambda s: print(s, flush=True), force=args.force)
+        standins.ensure_offline(engine, say=lambda s: print(s, flush=True), force=args.force)
         return 0
-    for name, state in images.report(engine):
+    for name, state in standins.report(engine):
         print(f"{name}: {state}")
-    missing = [n for n, s in images.report(engine) if s == "missing"]
+    missing = [n for n, s in standins.report(engine) if s == "missing"]
     if missing:
         print("build the missing ones without a registry: labkit images --offline")
     return 0
@@ -137,24 +138,45 @@ def cmd_workspace(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     """`labkit grade SUBMISSION…`: run each notebook in a fresh kernel and lab, score it, write the reports."""
+    from labkit.grading.messages import GradeSettings
     from labkit.grading.run import grade
 
-    grade(args.submissions, args.out, engine=args.grade_engine, jobs=args.jobs, timeout=args.timeout,
-          cell_timeout=args.cell_timeout, hidden=args.hidden, trust=args.trust_submissions, assets=args.assets,
-          say=lambda s: print(s, flush=True), sandbox_name=args.sandbox, lesson=args.lesson, scheduler=args.scheduler,
-          nbgrader_course=args.nbgrader_course)
+    settings = GradeSettings(engine=args.grade_engine, sandbox=args.sandbox, jobs=args.jobs, timeout=args.timeout,
+                             cell_timeout=args.cell_timeout, hidden=tuple(args.hidden or ()),
+                             trust=args.trust_submissions, assets=args.assets, lesson=args.lesson,
+                             scheduler=args.scheduler, nbgrader_course=args.nbgrader_course)
+    grade(args.submissions, args.out, settings, say=lambda s: print(s, flush=True))
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """`labkit export nbgrader DIR`: the released lessons as an nbgrader course's source/ folder."""
+    """`labkit export nbgrader|otter DIR`: the released lessons as an nbgrader course's source/ folder, or as
+    Otter-Grader assignment notebooks."""
     from pathlib import Path
 
-    from labkit.admin.export_nbgrader import export
+    if args.tool == "otter":
+        from labkit.admin.export_otter import export
+    else:
+        from labkit.admin.export_nbgrader import export
 
     for line in export(Path(args.dir), args.lesson, force=args.force):
         print(line)
     return 0
+
+
+def cmd_host(args: argparse.Namespace) -> int:
+    """`labkit host CMD …`: a command on your lab's host side from a terminal, `localhost` aimed as `%host` aims it."""
+    from labkit.admin.hostcmd import run
+
+    return run(args.words)
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    """`labkit lab [--path DIR] [JUPYTER ARGS]`: JupyterLab on the workspace, its terminals on the notebooks' engine."""
+    from labkit.admin.launch import launch
+
+    extra = args.jupyter[1:] if args.jupyter[:1] == ["--"] else args.jupyter
+    return launch(args.path, extra)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -163,12 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def engine_opt(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--engine", choices=["auto", "docker", "sim"], default=None,
+        p.add_argument("--engine", choices=select.ENGINES, default=None,
                        help="engine to use (default: LABKIT_ENGINE or auto)")
 
     p = sub.add_parser("docker", help="run one docker command", add_help=False)
     p.add_argument("words", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_docker, engine=None)
+    p = sub.add_parser("host", help="run a command on your lab's host side (localhost as %%host has it)",
+                       add_help=False)
+    p.add_argument("words", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_host)
     p = sub.add_parser("replay", help="run a transcript file")
     p.add_argument("file")
     p.add_argument("--json", action="store_true", help="one JSON object per command")
@@ -204,11 +230,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-lab-settings", action="store_true",
                    help="leave JupyterLab's settings overrides alone (default: turn its news pop-up off)")
     p.set_defaults(func=cmd_workspace)
+    p = sub.add_parser("lab", help="JupyterLab on your workspace, its terminals wired to the notebooks' engine")
+    p.add_argument("--path", default="workspace", metavar="DIR", help="the workspace folder (default: workspace/)")
+    p.add_argument("jupyter", nargs=argparse.REMAINDER, help="further arguments for jupyter lab, after -- (e.g. -- --no-browser)")
+    p.set_defaults(func=cmd_lab)
     p = sub.add_parser("grade", help="grade learners' notebooks")
     p.add_argument("submissions", nargs="+", help="notebook files, or folders of them")
     p.add_argument("--out", required=True, help="folder for results.json, junit.xml, feedback/, summary.*")
-    p.add_argument("--engine", dest="grade_engine", choices=["sim", "docker"], default="sim",
-                   help="sim (default, isolated) or docker (needs --trust-submissions)")
+    graders = registry.isolated_first()  # the default isolates each submission
+    p.add_argument("--engine", dest="grade_engine", choices=[k.name for k in graders], default=graders[0].name,
+                   help=registry.spoken([f"{k.name} ({'default, ' if k is graders[0] else ''}"
+                                         f"{'isolated' if k.private_daemon else 'needs --trust-submissions'})"
+                                         for k in graders]))
     p.add_argument("--trust-submissions", action="store_true",
                    help="allow --engine docker (the notebooks get the Docker socket, root on this machine) "
                         "or --sandbox none")
@@ -230,12 +263,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also write the grades into this nbgrader course's gradebook.db and its feedback/ folder "
                         "(for nbgrader export, formgrader and release_feedback)")
     p.set_defaults(func=cmd_grade)
-    p = sub.add_parser("export", help="the lessons as another grading tool's course (nbgrader)")
-    p.add_argument("tool", choices=["nbgrader"], help="the tool to export to")
-    p.add_argument("dir", metavar="DIR", help="the course folder: source/<assignment>/ is written in it")
+    p = sub.add_parser("export", help="the lessons as another grading tool's course (nbgrader, Otter)")
+    p.add_argument("tool", choices=["nbgrader", "otter"], help="the tool to export to")
+    p.add_argument("dir", metavar="DIR", help="the course folder: source/<assignment>/ (nbgrader) or <assignment>/ "
+                   "(otter) is written in it")
     p.add_argument("--lesson", action="append", default=[], metavar="NN", help="export this lesson (repeatable; "
                    "default: all)")
-    p.add_argument("--force", action="store_true", help="replace assignment folders already in DIR/source")
+    p.add_argument("--force", action="store_true", help="replace assignment folders already there")
     p.set_defaults(func=cmd_export)
     return parser
 

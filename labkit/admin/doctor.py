@@ -10,7 +10,7 @@ from labkit.errors import CommandError
 
 def diagnose(engine_name: str | None = None) -> Iterator[tuple[str, bool]]:
     """Lines of the diagnosis, each with whether it is healthy."""
-    from labkit.engines.docker import standins as images
+    from labkit.engines import standins
     from labkit.ownership import leftovers, sessions_present
 
     me = session.current()
@@ -24,7 +24,7 @@ def diagnose(engine_name: str | None = None) -> Iterator[tuple[str, bool]]:
         return
     yield f"engine: {why}", True
     yield f"engine version: {version.get('Version', '?')} (API {version.get('ApiVersion', '?')})", True
-    for name, state in images.report(engine):
+    for name, state in standins.report(engine):
         if state == "missing":
             yield f"image {name}: missing; build it without a registry: labkit images --offline", False
         elif state == "real":

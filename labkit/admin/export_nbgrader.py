@@ -25,16 +25,25 @@ docker command) and gives each cell 120 s (`labkit.lesson` builds the lab).
 
 from __future__ import annotations
 
-import re
-import shutil
 from pathlib import Path
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
-from labkit.admin.workspace import COURSE, cleared
-from labkit.course.exercises import EXERCISES, QUESTIONS, Exercise
-from labkit.course.lessons import LESSONS
+from labkit.admin.export_lessons import (
+    check_call,
+    checked_later,
+    chosen_lessons,
+    copy_side_files,
+    fresh_folders,
+    lesson_points,
+    question_markdown,
+    read_lesson,
+    split_answer,
+)
+from labkit.admin.workspace import COURSE
+from labkit.course.catalog import EXERCISES
+from labkit.course.vocabulary import Exercise
 from labkit.errors import CommandError
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
@@ -48,7 +57,6 @@ c.ClearSolutions.code_stub = {{"python": "{STUB}"}}
 # labkit.lesson("NN") builds the lesson's lab in the notebook's first cell: give every cell time for it.
 c.Execute.timeout = 120
 '''
-SIDE_FILES = ("assets", "cheatsheet.md")  # what the lessons use or link to, beside each notebook
 
 
 def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked: bool = False,
@@ -57,23 +65,10 @@ def _meta(grade_id: str, *, grade: bool = False, solution: bool = False, locked:
     return meta | ({"points": points} if grade else {})
 
 
-def _solution_lines(ex: Exercise, docker_cell: bool) -> list[str] | None:
-    """The exercise's solution as the lines of a solution region: in a %%docker cell, the docker commands of its
-    `%docker …` lines (None when it has other lines too)."""
-    lines = ex.solution.strip("\n").splitlines()
-    if not docker_cell:
-        return lines
-    if not all(line.startswith("%docker ") for line in lines if line.strip()):
-        return None
-    return [line[len("%docker "):] for line in lines if line.strip()]
-
-
 def answer_cells(cell: nbformat.NotebookNode, ex: Exercise) -> list[nbformat.NotebookNode]:
     """The autograded answer of an exercise: its scaffold with the solution between the markers; or, when the
     scaffold is a cell magic the solution cannot be written into, the scaffold as it is, then the answer."""
-    scaffold = cell.source.strip("\n").splitlines()
-    magic = scaffold[0].split()[0] if scaffold and scaffold[0].startswith("%%") else None
-    solution = _solution_lines(ex, docker_cell=magic == "%%docker") if magic in (None, "%%docker") else None
+    scaffold, solution = split_answer(cell, ex)
     for text in (*scaffold, *(solution or ())):
         if "BEGIN SOLUTION" in text or "END SOLUTION" in text:
             raise CommandError(f"labkit export: exercise {ex.id} already holds nbgrader's solution markers\n", 1)
@@ -106,26 +101,12 @@ def test_cell(ex: Exercise) -> nbformat.NotebookNode:
 
 def question_cell(ex: Exercise) -> nbformat.NotebookNode:
     """A quiz's question and choices as a locked markdown cell, and how to answer so that nbgrader sees it."""
-    q = QUESTIONS[ex.id]
-    lines = [f"**Question {ex.id}** · {q.prompt}", "", *(f"- **{k})** {text}" for k, text in q.choices), "",
-             f'Answer in the cell below with the letter of your choice: `labkit.quiz("{ex.id}", answer="…")` '
-             "(a click in the quiz is kept for this session only; the grader reads the cell)."]
-    return new_markdown_cell("\n".join(lines), metadata={"nbgrader": _meta(f"{ex.id}-question", locked=True)})
-
-
-def _check_call(source: str) -> str | None:
-    m = re.fullmatch(r"""\s*labkit\.check\(\s*["']([\w-]+)["']\s*\)\s*""", source)
-    return m.group(1) if m else None
+    return new_markdown_cell(question_markdown(ex), metadata={"nbgrader": _meta(f"{ex.id}-question", locked=True)})
 
 
 def convert(nb: nbformat.NotebookNode, lesson: str) -> nbformat.NotebookNode:
     """The released lesson notebook as an nbgrader source notebook (a new notebook; nb is left as it was)."""
-    nb = cleared(nbformat.from_dict(nb))
-    exercises = [c.metadata.get("labkit", {}).get("exercise") for c in nb.cells]
-    for ex_id in filter(None, exercises):
-        if ex_id not in EXERCISES or EXERCISES[ex_id].lesson != lesson:
-            raise CommandError(f"labkit export: lesson {lesson}'s notebook has exercise {ex_id!r}, which the course "
-                               "does not define for it\n", 1)
+    nb, exercises = read_lesson(nb, lesson)
     waiting: list[str] = []  # exercises whose test goes where their labkit.check cell is
     out, setup = [], 0
     for i, (cell, ex_id) in enumerate(zip(nb.cells, exercises, strict=True)):
@@ -136,12 +117,12 @@ def convert(nb: nbformat.NotebookNode, lesson: str) -> nbformat.NotebookNode:
             if ex.kind == "quiz":
                 out.append(question_cell(ex))
             out += answer_cells(cell, ex)
-            if any(c.cell_type == "code" and _check_call(c.source) == ex_id for c in nb.cells[i + 1:]):
+            if checked_later(nb.cells[i + 1:], ex_id):
                 waiting.append(ex_id)
             else:
                 out.append(test_cell(ex))
-        elif _check_call(cell.source) in waiting:
-            ex_id = _check_call(cell.source)
+        elif check_call(cell.source) in waiting:
+            ex_id = check_call(cell.source)
             waiting.remove(ex_id)
             out.append(test_cell(EXERCISES[ex_id]))
         else:
@@ -153,46 +134,19 @@ def convert(nb: nbformat.NotebookNode, lesson: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _lessons(wanted: list[str], course: Path) -> dict[str, Path]:
-    found = {}
-    for key in wanted or sorted(LESSONS):
-        key = key.zfill(2)
-        paths = sorted(course.glob(f"{key}-*.ipynb"))
-        if key not in LESSONS or len(paths) != 1:
-            raise CommandError(f"labkit export: no lesson {key} in {course} (the lessons are {min(LESSONS)} to "
-                               f"{max(LESSONS)})\n", 2)
-        found[key] = paths[0]
-    return found
-
-
 def export(dest: Path, lessons: list[str] | None = None, course: Path = COURSE, force: bool = False) -> list[str]:
     """Write the lessons (all by default) as `dest/source/<assignment>/`, and `dest/nbgrader_config.py` when dest has
     none; returns what was done, a line each. An assignment folder already there is refused (replaced with
     force); nothing else in dest is touched."""
-    chosen = _lessons(lessons or [], course)
-    there = [p.stem for p in chosen.values() if (dest / "source" / p.stem).exists()]
-    if there and not force:
-        raise CommandError(f"labkit export: {dest / 'source'} already has {', '.join(there)}; add --force to replace "
-                           "them\n", 1)
-    if dest.exists() and not dest.is_dir():
-        raise CommandError(f"labkit export: {dest} is not a folder\n", 1)
+    chosen = chosen_lessons(lessons or [], course)
+    folders = fresh_folders(dest, "source", [p.stem for p in chosen.values()], force)
     lines = []
-    for lesson, path in chosen.items():
-        folder = dest / "source" / path.stem
-        if folder.exists():
-            shutil.rmtree(folder)
-        folder.mkdir(parents=True)
+    for (lesson, path), folder in zip(chosen.items(), folders, strict=True):
         nb = convert(nbformat.read(path, as_version=4), lesson)
         nbformat.validate(nb)
         nbformat.write(nb, folder / path.name)
-        for name in SIDE_FILES:
-            src = course / name
-            if src.is_dir():
-                shutil.copytree(src, folder / name, ignore=shutil.ignore_patterns(".*", "__pycache__"))
-            elif src.is_file():
-                shutil.copy2(src, folder / name)
-        points = sum(e.points for e in EXERCISES.values() if e.lesson == lesson)
-        lines.append(f"  source/{path.stem}/{path.name}: {points} point(s) in autograder tests")
+        copy_side_files(course, folder)
+        lines.append(f"  source/{path.stem}/{path.name}: {lesson_points(lesson)} point(s) in autograder tests")
     config = dest / "nbgrader_config.py"
     if not config.exists():
         config.write_text(CONFIG, encoding="utf-8")

@@ -36,7 +36,7 @@ from labkit.errors import CommandError
 COURSE = coursefiles.course_dir()
 WORKSPACE_NAME = "workspace"
 ASSETS = "assets"
-LEARNER_DIR = "day8"  # the learner's own server folder (labkit.course.lessons.WORKDIR)
+LEARNER_DIR = "day8"  # the learner's own server folder (labkit.course.labbuild.WORKDIR)
 OLD = "old"
 SKIPPED = {LEARNER_DIR, "__pycache__"}  # never copied from the course folder (nor hidden names)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from labkit.contract import dockercli
+from labkit.contract import dockercli, filters
 from labkit.errors import CommandError, HelpShown
 
 
@@ -337,6 +337,12 @@ def parse(words: list[str]) -> Parsed:
 
     def put(flag: Flag, value) -> None:
         key = "network" if flag.long == "net" else flag.long
+        if flag.long == "filter":  # the CLI's FilterOpt: a bad value is a usage error as the flag is read
+            try:
+                filters.read(value)
+            except ValueError as bad:
+                shown = f"-{flag.short}, --filter" if flag.short else "--filter"
+                raise _usage_error(spec, f'invalid argument "{value}" for "{shown}" flag: {bad}') from None
         if flag.repeat:
             parsed.opts.setdefault(key, []).append(value)
         else:

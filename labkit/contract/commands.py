@@ -15,9 +15,9 @@ from labkit.contract import compose, containers, filters, lifecycle, render
 from labkit.contract.cmdline import Parsed, parse, split
 from labkit.contract.options import build_context, dockerfile_bases, kv_pairs
 from labkit.contract.result import Out, Result
+from labkit.courseimages import with_tag
 from labkit.engines.base import Engine
 from labkit.errors import CommandError, Conflict, EngineError, HelpShown, engine_error
-from labkit.images import with_tag
 
 
 def run_command(engine: Engine, line: str, cwd: str | None = None) -> Result:
@@ -64,7 +64,7 @@ def _network_create(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
 
 
 def _network_ls(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
-    wanted = filters.parse(p.flag("filter"), "network ls")
+    wanted = filters.wanted(p.flag("filter"))
     listed = engine.list_networks(filters=wanted or None)  # the daemon filters, as for the CLI
     o.out(render.network_output(listed, bool(p.flag("quiet")), p.flag("format"), trunc=not p.flag("no-trunc")))
 

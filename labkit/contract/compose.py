@@ -14,6 +14,7 @@ import shlex
 from labkit import ownership, session, units
 from labkit.contract import render
 from labkit.contract.options import build_context, parse_publish
+from labkit.contract.shorten import ellipsis
 from labkit.errors import CommandError, EngineError
 
 SUPPORTED = {"image", "build", "command", "environment", "ports", "expose", "depends_on", "networks",
@@ -57,6 +58,7 @@ def load(path: str) -> dict:
                                f"not support (supported: {', '.join(sorted(SUPPORTED))})\n", 1)
         if "image" not in spec and "build" not in spec:
             raise CommandError(f"labkit: service {svc} has neither image nor build\n", 1)
+        restart_policy(svc, spec.get("restart"))  # refused before anything is made
     return data
 
 
@@ -85,6 +87,22 @@ def _env(value) -> list[str]:
     if isinstance(value, dict):
         return [f"{k}={'' if v is None else v}" for k, v in value.items()]
     return [str(v) for v in value or []]
+
+
+RESTART = re.compile(r"^(no|always|unless-stopped|on-failure)(?::(\d+))?$")
+
+
+def restart_policy(svc: str, value) -> dict | None:
+    """A service's `restart:` as the Engine API's RestartPolicy (applied by the engine, never dropped); a one-line
+    error for anything the Compose specification does not allow (no, always, on-failure[:N], unless-stopped)."""
+    if value is None:
+        return None
+    text = "no" if value is False else str(value).strip()  # YAML reads a bare `no` as false
+    found = RESTART.match(text)
+    if not found or (found.group(2) is not None and found.group(1) != "on-failure"):
+        raise CommandError(f"labkit: service {svc} has restart: {value!r}, which is not a restart policy; use no, "
+                           "always, on-failure, on-failure:N or unless-stopped\n", 1)
+    return {"Name": "" if found.group(1) == "no" else found.group(1), "MaximumRetryCount": int(found.group(2) or 0)}
 
 
 def _networks(project: str, spec: dict) -> list[str]:
@@ -185,6 +203,7 @@ def _up(engine, project: str, data: dict, base: str, o) -> None:
                 {PROJECT_LABEL: project, SERVICE_LABEL: svc, "com.docker.compose.container-number": "1",
                  "com.docker.compose.oneoff": "False"}),
             tty=False, stdin_open=False, auto_remove=False, hostname=spec.get("hostname"),
+            restart_policy=restart_policy(svc, spec.get("restart")),
         )
         for extra in networks[1:]:
             engine.connect_network(extra, cid, [svc])
@@ -201,7 +220,7 @@ def _ps(engine, project: str, o, all: bool) -> None:
     rows = []
     for c in sorted(_project_containers(engine, project, all), key=lambda c: c["Names"][0]):
         rows.append([
-            c["Names"][0].lstrip("/"), c.get("Image", ""), '"' + render.ellipsis(c.get("Command", ""), 20) + '"',
+            c["Names"][0].lstrip("/"), c.get("Image", ""), '"' + ellipsis(c.get("Command", ""), 20) + '"',
             (c.get("Labels") or {}).get(SERVICE_LABEL, ""), units.ago(c.get("Created", 0)), c.get("Status", ""),
             render.ports_column(c.get("Ports") or []),
         ])

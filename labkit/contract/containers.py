@@ -7,9 +7,9 @@ from labkit.contract import filters, render
 from labkit.contract.cmdline import Parsed
 from labkit.contract.options import env_list, parse_publish
 from labkit.contract.result import Out
+from labkit.courseimages import CURL_IMAGE, PYTHON_IMAGE, with_tag
 from labkit.engines.base import Engine
 from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound, NotFound
-from labkit.images import CURL_IMAGE, PYTHON_IMAGE, with_tag
 
 # the CLI's refusal of -it when its input is not a terminal (labkit never has one to give)
 NOT_A_TTY = "the input device is not a TTY\n"
@@ -184,7 +184,7 @@ def quiet_remove(engine: Engine, cid: str, stop_only: bool = False) -> None:
 
 
 def ps(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
-    wanted = filters.parse(p.flag("filter"), "ps")
+    wanted = filters.wanted(p.flag("filter"))
     all_ = bool(p.flag("all"))
     listed = engine.list_containers(all=all_, filters=wanted or None)  # the daemon filters, as for the CLI
     quiet, fmt = bool(p.flag("quiet")), p.flag("format")

@@ -1,24 +1,33 @@
-"""`--filter` for `docker ps` and `docker network ls`: read as the docker CLI reads them.
+"""`--filter KEY=VALUE`, read as the docker CLI reads it (its FilterOpt), for every command that takes one
+(`ps`, `network ls`, the `prune` commands): one rule, `read`.
 
-The CLI only checks each value's `KEY=VALUE` shape and sends the filters to the daemon, which applies them
-(and rejects the keys it does not know): labkit does the same through the engine's list calls, so Docker
-filters with its own rules and the embedded engine's daemon with the same rules (labkit.engines.sim.listfilters).
+The parser (labkit.contract.cmdline) reads each value as it meets the flag, so a bad one is the CLI's usage
+error before anything runs; the commands turn the values into the API's form with `wanted`. The CLI only
+checks each value's `KEY=VALUE` shape and sends the filters to the daemon, which applies them (and rejects the
+keys it does not know): labkit does the same through the engine's list and prune calls, so Docker filters
+with its own rules and the sim's daemon with the same rules (labkit.engines.sim.listfilters).
 """
 
 from __future__ import annotations
 
-from labkit.errors import CommandError
+BAD_FORMAT = "bad format of filter (expected name=value)"
 
 
-def parse(values: list[str] | None, command: str) -> dict[str, list[str]]:
-    """The --filter values as {key: [value, ...]}; the CLI's usage error for one without `=`."""
+def read(value: str) -> tuple[str, str] | None:
+    """One --filter value as (key, value): the key lower-cased, both sides trimmed; None for an empty value
+    (the CLI ignores it); ValueError(BAD_FORMAT) for one without `=`."""
+    if value == "":
+        return None
+    key, eq, val = value.partition("=")
+    if not eq:
+        raise ValueError(BAD_FORMAT)
+    return key.strip().lower(), val.strip()
+
+
+def wanted(values: list[str] | None) -> dict[str, list[str]]:
+    """The --filter values (already read by the parser) as the Engine API takes them: {key: [value, ...]}."""
     out: dict[str, list[str]] = {}
-    for item in values or []:
-        key, eq, value = item.partition("=")
-        if not eq:
-            usage = {"ps": "docker ps [OPTIONS]", "network ls": "docker network ls [OPTIONS]"}[command]
-            raise CommandError(f'invalid argument "{item}" for "-f, --filter" flag: bad format of filter (expected '
-                               f"name=value)\n\nUsage:  {usage}\n\nRun 'docker {command} --help' for more "
-                               "information\n", 125)
-        out.setdefault(key.strip().lower(), []).append(value.strip())
+    for pair in map(read, values or []):
+        if pair is not None:
+            out.setdefault(pair[0], []).append(pair[1])
     return out

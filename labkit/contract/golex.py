@@ -27,7 +27,8 @@ _NUM = re.compile(r"[+-]?(0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|(\d[\d_]*)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def _lex(src: str) -> list[Tok]:
+def lex(src: str) -> list[Tok]:
+    """The tokens of a Go template (text, actions' words, comments), as text/template's lexer reads them."""
     toks: list[Tok] = []
     i, n = 0, len(src)
     while i < n:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from labkit.contract.golex import ParseError, Tok, _lex
+from labkit.contract.golex import ParseError, Tok, lex
 from labkit.contract.govalues import Unsupported
 
 
@@ -50,10 +50,12 @@ class Block:
 _KEYWORDS = {"if", "else", "end", "range", "with", "define", "template", "block", "break", "continue"}
 
 
-class _Parser:
+class Parser:
+    """Reads a Go template's tokens into its tree of nodes (text, actions, if/range/with blocks)."""
+
     def __init__(self, src: str, funcs: dict) -> None:
         self.src = src
-        self.toks = [t for t in _lex(src) if t.kind != "comment"]
+        self.toks = [t for t in lex(src) if t.kind != "comment"]
         self.i = 0
         self.funcs = funcs
         self.vars: list[list[str]] = [["$"]]

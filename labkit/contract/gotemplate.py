@@ -27,7 +27,7 @@ from labkit.contract.gofuncs import (
     truth,
 )
 from labkit.contract.golex import ParseError
-from labkit.contract.goparse import Block, Cmd, Node, Pipe, _Parser
+from labkit.contract.goparse import Block, Cmd, Node, Parser, Pipe
 
 __all__ = ["parse", "Template", "ParseError", "ExecError", "Unsupported"]
 
@@ -43,7 +43,7 @@ class Template:
     def __init__(self, src: str, funcs: dict | None = None) -> None:
         self.src = src
         self.funcs = funcs or FUNCS
-        self.tree = _Parser(src, self.funcs).parse()
+        self.tree = Parser(src, self.funcs).parse()
 
     def execute(self, data: object, raw: bool = False) -> str:
         """The template's output for data; ExecError or Unsupported when it cannot run.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from labkit import ownership, session, units
-from labkit.contract import render
+from labkit.contract import filters, render
 from labkit.contract.cmdline import Parsed
 from labkit.contract.result import Out
 from labkit.contract.since import timestamp
@@ -117,10 +117,7 @@ def logs(engine: Engine, p: Parsed, o: Out, cwd: str) -> None:
 
 def _filters(p: Parsed) -> dict[str, list[str]]:
     """--filter KEY=VALUE flags as the API takes them, with this session's label (labkit prunes only its own)."""
-    out: dict[str, list[str]] = {}
-    for item in p.flag("filter") or []:
-        key, _, value = item.partition("=")
-        out.setdefault(key.strip().lower(), []).append(value)
+    out = filters.wanted(p.flag("filter"))
     out.setdefault("label", []).append(f"{ownership.SESSION_LABEL}={session.current().id}")
     return out
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from labkit.contract import gofuncs, gotemplate
 from labkit.contract.gofuncs import Context, Unsupported
-from labkit.contract.render import ellipsis, short_id
+from labkit.contract.shorten import ellipsis, short_id
 from labkit.errors import CommandError
 from labkit.units import ago, human_size
 

@@ -6,7 +6,10 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 
+from labkit.contract import gofuncs, gotemplate, listformat
 from labkit.contract.govalues import go_quote
+from labkit.contract.shorten import ellipsis, short_id
+from labkit.errors import CommandError
 from labkit.units import ago, human_size
 
 _RUN_HELP = "\n\nRun 'docker run --help' for more information\n"
@@ -24,16 +27,6 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
         line = "".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:-1])) + r[-1]
         lines.append(line.rstrip() if not r[-1] else line)
     return "\n".join(lines) + "\n"
-
-
-def ellipsis(text: str, maxlen: int) -> str:
-    """Shorten text to maxlen characters with a trailing '…', as the CLI does."""
-    return text if len(text) <= maxlen else text[: maxlen - 1] + "…"
-
-
-def short_id(full: str) -> str:
-    """The 12-character ID the CLI shows (without any 'sha256:' prefix)."""
-    return full.split(":", 1)[-1][:12]
 
 
 def _join_host_port(ip: str, port: int | str) -> str:
@@ -219,9 +212,6 @@ def inspect_formatted(fmt: str, objects: list[dict | str]) -> tuple[str, list[st
     """`docker inspect -f FMT` output: (stdout, error lines) for objects in order, where a str is an error the
     lookup gave. The CLI runs the template on each object, prints each result and a newline, and prints one
     empty line when nothing succeeded. A template that does not parse: exit 64, nothing printed."""
-    from labkit.contract import gofuncs, gotemplate
-    from labkit.errors import CommandError
-
     if fmt == "json":  # the CLI 28's `-f json`: the daemon's documents, compact, in one array
         found = [o for o in objects if isinstance(o, dict)]
         text = json.dumps(found, separators=(",", ":"), ensure_ascii=False)
@@ -252,8 +242,6 @@ def inspect_formatted(fmt: str, objects: list[dict | str]) -> tuple[str, list[st
 
 def ps_output(containers: list[dict], quiet: bool, fmt: str | None, trunc: bool = True) -> str:
     """`docker ps` with -q, --format and --no-trunc."""
-    from labkit.contract import listformat
-
     if quiet:
         return "".join((short_id(c["Id"]) if trunc else c["Id"]) + "\n" for c in containers)
     if not listformat.custom(fmt) and trunc:
@@ -268,8 +256,6 @@ def ps_output(containers: list[dict], quiet: bool, fmt: str | None, trunc: bool 
 
 def network_output(networks: list[dict], quiet: bool, fmt: str | None, trunc: bool = True) -> str:
     """`docker network ls` with -q, --format and --no-trunc (sorted by name, as the CLI sorts)."""
-    from labkit.contract import listformat
-
     networks = sorted(networks, key=lambda n: n["Name"])
     if quiet and not listformat.custom(fmt):  # a custom --format wins over -q here (the CLI's network.NewFormat)
         return "".join((short_id(n["Id"]) if trunc else n["Id"]) + "\n" for n in networks)
@@ -283,8 +269,6 @@ def network_output(networks: list[dict], quiet: bool, fmt: str | None, trunc: bo
 
 def images_output(images: list[dict], quiet: bool, fmt: str | None, trunc: bool = True) -> str:
     """`docker images` with -q, --format and --no-trunc: one row per repository tag, newest image first."""
-    from labkit.contract import listformat
-
     if not listformat.custom(fmt) and trunc:
         return images_table(images, quiet)
     images = sorted(images, key=lambda i: i.get("Created", 0), reverse=True)

@@ -32,16 +32,6 @@ class Result:
         p.text(self.stdout + self.stderr)
 
 
-class CommandError(Exception):
-    """A command failed before or instead of reaching the engine; carries its CLI rendering."""
-
-    def __init__(self, stderr: str, exit_code: int = 1, stdout: str = ""):
-        super().__init__(stderr.strip())
-        self.stderr = stderr if stderr.endswith("\n") or not stderr else stderr + "\n"
-        self.exit_code = exit_code
-        self.stdout = stdout
-
-
 @dataclass
 class Live:
     """Where a command's output goes as it is printed (a notebook cell's streams), and what went there."""

@@ -12,6 +12,7 @@ import json
 from labkit import session
 from labkit.course.regular import read_regular
 
+RIGHT_WHEN_RECORDED = "labkit.right-when-recorded"  # comma-separated exercise ids (labkit.course.staleness notes them)
 MOST = 16 << 20  # bytes of an answers file the grader reads at most (a class's answers take a few kilobytes)
 
 
@@ -33,3 +34,8 @@ def load(path: str) -> dict[str, str]:
     except (OSError, ValueError, RecursionError):
         return {}
     return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def right_when_recorded(answers: dict[str, str], question: str) -> bool:
+    """Whether the answer recorded for `question` matched the lab at the moment it was recorded."""
+    return question in (answers.get(RIGHT_WHEN_RECORDED) or "").split(",")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from labkit import session
-from labkit.course.exercises import EXERCISES, Context, Exercise, Part
+from labkit.course.catalog import EXERCISES
+from labkit.course.vocabulary import Context, Exercise, Part
 from labkit.errors import CommandError, EngineError
 
 

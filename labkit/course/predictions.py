@@ -7,7 +7,7 @@ Design (why it is built this way):
   its own cell, before the cell that reveals it. The revealing cell runs the lesson's real command (`%docker …`,
   `%host …`) and ends with `labkit.reveal("01-networks")`. The magics hand every result they print to
   `witness()`; the reveal judges the results witnessed since the prediction was asked (or since the last reveal),
-  with the prediction's own judge (labkit.course.predictables), which reads exit codes and output — never a
+  with the prediction's own judge (its lesson's module, labkit.course.lessons), which reads exit codes and output — never a
   stored answer. So the reveal agrees with whatever the engine did: on Docker, the racy answer to a host request
   whose app listens on 127.0.0.1 (curl 52 or 56) is one outcome described once, and either code holds.
 - **The revealing command stays the lesson's command.** The learner keeps typing docker; the reveal is one line
@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from labkit import session
 from labkit.contract.result import Result
-from labkit.course.predictables import PREDICTIONS, Outcome, Prediction
+from labkit.course.catalog import PREDICTIONS
+from labkit.course.outcomes import Outcome, Prediction
 from labkit.errors import CommandError
 
 

@@ -16,9 +16,9 @@ import os
 from pathlib import Path
 
 from labkit import session
+from labkit.course.catalog import EXERCISES, LESSONS
 from labkit.course.checks import CheckResult, evaluate
-from labkit.course.exercises import EXERCISES, Context, Exercise
-from labkit.course.lessons import LESSONS
+from labkit.course.vocabulary import Context, Exercise
 
 
 def _file() -> Path:

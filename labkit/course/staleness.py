@@ -2,8 +2,8 @@
 
 A value looked up in the lab (an address, a listen address) can go stale: right when recorded, and the lab has
 changed since (a container re-created, the lesson set up again). `labkit.answer` notes, with the answers, which
-looked-up answers matched the lab at the moment they were recorded (the key RIGHT_WHEN_RECORDED, mirrored to the
-answers file, so the grader reads the same note). The note never holds a right value, only whether the learner's
+looked-up answers matched the lab at the moment they were recorded (the key RIGHT_WHEN_RECORDED of labkit.course.answers,
+mirrored to the answers file, so the grader reads the same note). The note never holds a right value, only whether the learner's
 own value was right; a forged note changes only the wording of a failing check, never a verdict.
 """
 
@@ -13,21 +13,15 @@ import os
 from pathlib import Path
 
 from labkit import session
+from labkit.course.answers import RIGHT_WHEN_RECORDED
+from labkit.course.catalog import EXERCISES
+from labkit.course.checks import evaluate_exercise
+from labkit.course.vocabulary import Context
 from labkit.errors import LabkitError
-
-RIGHT_WHEN_RECORDED = "labkit.right-when-recorded"  # comma-separated exercise ids
-
-
-def right_when_recorded(answers: dict[str, str], question: str) -> bool:
-    """Whether the answer recorded for `question` matched the lab at the moment it was recorded."""
-    return question in (answers.get(RIGHT_WHEN_RECORDED) or "").split(",")
 
 
 def note(question: str) -> None:
     """After an answer to `question` is recorded: note whether it matches the lab now (looked-up answers only)."""
-    from labkit.course.checks import evaluate_exercise
-    from labkit.course.exercises import EXERCISES, Context
-
     exercise = EXERCISES.get(question)
     if exercise is None or exercise.kind != "answer":
         return

@@ -3,8 +3,9 @@ Dask cluster (`dask scheduler` / `dask worker`, dask-jobqueue on SLURM, dask-kub
 
 Each task carries what it needs: the submission's bytes, the course assets (as a tar, sent to the cluster once)
 and the hidden checks' text. A worker needs only labkit installed, no shared filesystem: it unpacks them into a
-folder of its own and grades exactly as local grading does (labkit.grading.run.grade_one: a worker process, the
-same sandbox), so a result is the same wherever it was graded. A worker that dies mid-task has its task tried
+folder of its own and grades exactly as local grading does (labkit.grading.dispatch.grade_one: a worker process,
+the same sandbox), so a result is the same wherever it was graded. The settings go out and each result comes back
+in its one serialised form (labkit.grading.messages), checked on arrival. A worker that dies mid-task has its task tried
 once more on another worker (the scheduler's allowed-failures is set to 1 for the run, then restored); a second
 death reports the submission as not graded, with the reason.
 """
@@ -16,10 +17,13 @@ import secrets
 import tarfile
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from labkit.course.regular import read_regular
 from labkit.errors import CommandError
+from labkit.grading.dispatch import Item, grade_one, lost
+from labkit.grading.messages import GradeResult, GradeSettings
 from labkit.version import DISTRIBUTION
 
 RETRIES_ON_WORKER_DEATH = 1
@@ -48,7 +52,7 @@ def tar_folder(folder: Path) -> bytes:
     return buf.getvalue()
 
 
-def package(item) -> dict:
+def package(item: Item) -> dict:
     """One submission as a task's argument: its bytes and what the instructor's layout says about it."""
     try:
         data = read_regular(str(item.path))  # a link in a learner's folder is not followed
@@ -58,16 +62,15 @@ def package(item) -> dict:
             "learner": item.learner, "lesson": item.lesson, "assignment": item.assignment}
 
 
-def common(spec: dict, hidden: list[str]) -> dict:
+def common(settings: GradeSettings) -> dict:
     """What every task shares: the run's settings, the assets and the hidden checks (names and text)."""
-    return {"spec": spec, "assets": tar_folder(Path(spec["assets"])),
-            "hidden": [(Path(h).name, Path(h).read_bytes()) for h in hidden]}
+    return {"settings": settings.to_json(), "assets": tar_folder(Path(settings.assets)),
+            "hidden": [(Path(h).name, Path(h).read_bytes()) for h in settings.hidden]}
 
 
 def grade_task(sub: dict, shared: dict) -> dict:
-    """On a worker: unpack the submission, the assets and the hidden checks, and grade as local grading does."""
-    from labkit.grading.run import Item, grade_one
-
+    """On a worker: unpack the submission, the assets and the hidden checks, and grade as local grading does; the
+    result in its serialised form (GradeResult.to_json), naming the instructor's file, not the worker's copy."""
     with tempfile.TemporaryDirectory(prefix="labkit-task-") as tmp:
         root = Path(tmp)
         assets = root / "assets"
@@ -85,10 +88,9 @@ def grade_task(sub: dict, shared: dict) -> dict:
         (root / "sub").mkdir()
         nb = root / "sub" / Path(sub["name"]).name
         nb.write_bytes(sub["notebook"])
-        spec = dict(shared["spec"], assets=str(assets), hidden=hidden)
-        result = grade_one(Item(nb, sub["learner"], sub["lesson"], sub["assignment"]), spec, hidden)
-    result["path"] = sub["path"]  # the instructor's file, not the worker's copy
-    return result
+        settings = replace(GradeSettings.from_json(shared["settings"]), assets=str(assets), hidden=tuple(hidden))
+        result = grade_one(Item(nb, sub["learner"], sub["lesson"], sub["assignment"]), settings, sub["path"])
+    return result.to_json()
 
 
 def _set_allowed_failures(n: int, dask_scheduler=None) -> int:
@@ -98,10 +100,10 @@ def _set_allowed_failures(n: int, dask_scheduler=None) -> int:
     return before
 
 
-def grade_on(address: str, work: list[tuple[int, object]], spec: dict, hidden: list[str],
-             done: Callable[[int, dict], None], lost: Callable[[object, str], dict]) -> None:
-    """Grade every (index, Item) of work on the cluster at address; done(index, result) as each one finishes.
-    lost(item, why) makes the result of a submission the cluster could not grade."""
+def grade_on(address: str, work: list[tuple[int, Item]], settings: GradeSettings,
+             done: Callable[[int, GradeResult], None]) -> None:
+    """Grade every (index, Item) of work on the cluster at address; done(index, result) as each one finishes (a
+    submission the cluster could not grade: a lost result, and why)."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -110,19 +112,20 @@ def grade_on(address: str, work: list[tuple[int, object]], spec: dict, hidden: l
     futures = {}
     run = secrets.token_hex(6)  # task keys unique on a scheduler other runs (other instructors) may share
     try:
-        shared = client.scatter(common(spec, hidden), broadcast=True)
+        shared = client.scatter(common(settings), broadcast=True)
         for i, item in work:
             fut = client.submit(grade_task, package(item), shared, pure=False, key=f"labkit-grade-{run}-{i}")
             futures[fut] = (i, item)
         for fut in as_completed(futures):
             i, item = futures[fut]
             try:
-                result = fut.result()
+                result = GradeResult.from_json(fut.result())  # a ValueError (MessageError) when malformed
             except KilledWorker:
-                result = lost(item, f"the Dask worker grading it died, twice (on {RETRIES_ON_WORKER_DEATH + 1} "
-                                    "workers); see the workers' logs")
-            except Exception as err:  # noqa: BLE001 - the task itself failed on the worker
-                result = lost(item, f"the Dask worker could not grade it ({type(err).__name__}: {str(err)[:160]})")
+                result = lost(item, settings.hidden, f"the Dask worker grading it died, twice (on "
+                                                     f"{RETRIES_ON_WORKER_DEATH + 1} workers); see the workers' logs")
+            except Exception as err:  # noqa: BLE001 - the task itself failed on the worker, or answered nonsense
+                result = lost(item, settings.hidden, f"the Dask worker could not grade it ({type(err).__name__}: "
+                                                     f"{str(err)[:160]})")
             done(i, result)
     finally:
         for fut in futures:

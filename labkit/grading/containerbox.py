@@ -28,6 +28,7 @@ import sys
 import tarfile
 
 from labkit.grading import sandbox
+from labkit.grading.messages import BoxLaunch
 from labkit.grading.sandbox import HOME, Limits
 
 LABEL = "labkit.grade-box"
@@ -66,7 +67,7 @@ def root_tar() -> bytes:
 
 def client():
     """An Engine API client for the configured local daemon."""
-    from labkit.engines.docker.connect import connect
+    from labkit.engines.apiclient.connect import connect
 
     return connect(timeout=120)
 
@@ -108,14 +109,17 @@ def _daemon_is_local(api) -> bool:
     return bool(root) and os.path.isdir(root)
 
 
-class ContainerPlan(sandbox.Plan):
-    """One box's container: the same binds, environment and limits as a bubblewrap Plan, made by Docker."""
+class ContainerPlan(sandbox.BoxPlan):
+    """One box's container: the same binds, environment and limits as a bubblewrap box, made by Docker."""
+
+    def __init__(self, uid: int, limits: Limits | None = None) -> None:
+        super().__init__(uid if os.getuid() == 0 else os.getuid(), limits)  # a uid of its own needs root
 
     def argv(self, cmd: list[str], info_fd: int | None = None, chdir: str | None = None) -> list[str]:
         """The launcher's command line, which runs cmd in a container and reports on info_fd."""
-        spec = {"cmd": cmd, "binds": self.binds, "env": self.env, "uid": self.uid, "chdir": chdir,
-                "limits": self.limits.__dict__, "info_fd": info_fd, "grader": os.getpid(), "label": self.label()}
-        return [sys.executable, "-m", "labkit.grading.containerbox", "run", json.dumps(spec)]
+        launch = BoxLaunch(tuple(cmd), tuple(self.binds), dict(self.env), self.uid, chdir, dict(self.limits.__dict__),
+                           info_fd, os.getpid(), self.label())
+        return [sys.executable, "-m", "labkit.grading.containerbox", "run", json.dumps(launch.to_json())]
 
     def label(self) -> str:
         """The value of LABEL on this box's container: the worker and the box's uid."""
@@ -131,11 +135,16 @@ class ContainerPlan(sandbox.Plan):
         except Exception:  # noqa: BLE001 - no daemon any more, or gone already
             pass
 
+    def stop(self, box: sandbox.Box) -> None:
+        """Remove the running box's container through the Engine API, whatever runs in it."""
+        if box.container:
+            kill(box.container)
 
-def host_config(api, spec: dict) -> dict:
+
+def host_config(api, launch: BoxLaunch) -> dict:
     """The container's HostConfig: no network, read-only root, nothing privileged, the limits, the binds."""
-    lim = Limits(**spec["limits"])
-    b = spec["binds"]  # bubblewrap's words: --bind/--ro-bind SRC DEST, three at a time
+    lim = Limits(**launch.limits)
+    b = launch.binds  # bubblewrap's words: --bind/--ro-bind SRC DEST, three at a time
     binds = [f"{b[i + 1]}:{b[i + 2]}:{'rw' if b[i] == '--bind' else 'ro'}" for i in range(0, len(b), 3)]
     return api.create_host_config(
         binds=binds, network_mode="none", read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges"],
@@ -147,9 +156,9 @@ def host_config(api, spec: dict) -> dict:
                  {"Name": "core", "Soft": 0, "Hard": 0}])
 
 
-def run(spec: dict) -> int:
+def run(launch: BoxLaunch) -> int:
     """Launcher: create and start the box's container, report it, wait for it, remove it; its exit code."""
-    sandbox.die_with_parent(spec["grader"], signal.SIGTERM)
+    sandbox.die_with_parent(launch.grader, signal.SIGTERM)
     api = client()
     cid = ""
 
@@ -167,14 +176,14 @@ def run(spec: dict) -> int:
     signal.signal(signal.SIGTERM, stopped)
     signal.signal(signal.SIGINT, stopped)
     image = ensure_image(api)
-    cid = api.create_container(image, command=spec["cmd"], user=f"{spec['uid']}:{spec['uid']}",
-                               environment=spec["env"], working_dir=spec["chdir"] or HOME, hostname="labkit-grade",
-                               labels={LABEL: spec["label"]},
-                               host_config=host_config(api, spec))["Id"]
+    cid = api.create_container(image, command=list(launch.cmd), user=f"{launch.uid}:{launch.uid}",
+                               environment=launch.env, working_dir=launch.chdir or HOME, hostname="labkit-grade",
+                               labels={LABEL: launch.label},
+                               host_config=host_config(api, launch))["Id"]
     api.start(cid)
     pid = ((api.inspect_container(cid).get("State") or {}).get("Pid")) or 0
-    if spec.get("info_fd") is not None:
-        with os.fdopen(spec["info_fd"], "w") as info:
+    if launch.info_fd is not None:
+        with os.fdopen(launch.info_fd, "w") as info:
             info.write(json.dumps({"child-pid": pid, "container": cid}))
     try:
         code = api.wait(cid).get("StatusCode", 1)
@@ -207,7 +216,12 @@ def kill(cid: str) -> None:
 def main(argv: list[str]) -> int:
     """`run SPEC` (launch a box) or `exec CID ARGV…` (run a command in one)."""
     if argv[:1] == ["run"] and len(argv) == 2:
-        return run(json.loads(argv[1]))
+        try:
+            launch = BoxLaunch.from_json(json.loads(argv[1]))
+        except (ValueError, RecursionError) as err:  # MessageError, or not JSON at all
+            print(f"labkit grade: the box launch is malformed ({err})", file=sys.stderr)
+            return 2
+        return run(launch)
     if argv[:1] == ["exec"] and len(argv) > 2:
         return exec_in(argv[1], argv[2:])
     print("usage: python -m labkit.grading.containerbox run SPEC | exec CID ARGV…", file=sys.stderr)

@@ -20,7 +20,7 @@ import html
 import re
 
 from labkit.course import prompts
-from labkit.course.lessons import LESSONS
+from labkit.course.catalog import LESSONS
 from labkit.grading.text import clean_text
 
 RICH = {"prompt", "choice", "hint"}  # text with `code`, from the course or the instructor

@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from labkit.grading import sandbox
-from labkit.grading.sandbox import Plan
+from labkit.grading.sandbox import BoxPlan
 
 MAX_MESSAGE = 32 << 20  # a single output message larger than this is dropped (ZeroMQ's MAXMSGSIZE)
 
@@ -31,7 +31,7 @@ MAX_MESSAGE = 32 << 20  # a single output message larger than this is dropped (Z
 class BoxedKernelManager(AsyncKernelManager):
     """A KernelManager whose kernel starts inside a box (when given a plan) and is interrupted by message."""
 
-    plan: Plan | None = None
+    plan: BoxPlan | None = None
     workdir: str = ""
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
@@ -88,7 +88,7 @@ class CappedClient(NotebookClient):
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: float, timeout: float, env: dict[str, str],
-            plan: Plan | None = None, kernel_dir: Path | None = None, output_limit: int = 4 << 20,
+            plan: BoxPlan | None = None, kernel_dir: Path | None = None, output_limit: int = 4 << 20,
             inside_workdir: str | None = None) -> list[str]:
     """Run every code cell top to bottom; errors and timed-out cells do not stop the rest. Notes on what went wrong."""
     notes: list[str] = []

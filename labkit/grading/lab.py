@@ -11,19 +11,20 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from labkit.contract.result import Result
 from labkit.contract.transcript import HOST_TIMEOUT, host_argv
-from labkit.course.exercises import Context
-from labkit.engines.embedded import EmbeddedEngine
+from labkit.course.state import LabState, snapshot
+from labkit.course.vocabulary import Context
 from labkit.engines.sim import daemon
+from labkit.engines.simclient import EmbeddedEngine
 from labkit.errors import CommandError
 from labkit.grading import sandbox
-from labkit.grading.sandbox import Box, Limits, Plan
+from labkit.grading.sandbox import Box, BoxPlan, BwrapPlan, Limits
 
 
 @dataclass
@@ -42,7 +43,8 @@ class Lab:
             daemon.stop(self.socket)
 
 
-def start(folder: Path, idle: float, uid: int | None, limits: Limits, make_plan=Plan) -> Lab:
+def start(folder: Path, idle: float, uid: int | None, limits: Limits,
+          make_plan: Callable[[int, Limits], BoxPlan] = BwrapPlan) -> Lab:
     """Start this submission's daemon (boxed when uid is given, in a box make_plan describes) and wait until it
     answers."""
     folder.mkdir(mode=0o700)
@@ -54,15 +56,14 @@ def start(folder: Path, idle: float, uid: int | None, limits: Limits, make_plan=
     plan = make_plan(uid, replace(limits, processes=limits.processes * 4))  # a lab's containers are threads and processes
     plan.bind(str(folder), str(folder), writable=True)
     read, write = os.pipe()
-    cmd = [sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock, "--private-host",
-           "--confine", "--idle", str(idle)]
+    cmd = daemon.serve_command(sock, private_host=True, confine=True, idle=idle)
     with open(folder / "engine.log", "ab") as log:
         if os.getuid() == 0:
             os.fchown(log.fileno(), uid, uid)
         proc = subprocess.Popen(plan.argv(cmd, info_fd=write), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                 pass_fds=[write], start_new_session=True, env=sandbox.outer_env())
     os.close(write)
-    box = Box(proc, uid)
+    box = Box(proc, uid, plan=plan)
     box.read_info(read)
     deadline = time.monotonic() + daemon.START_TIMEOUT
     while time.monotonic() < deadline and proc.poll() is None:
@@ -80,9 +81,18 @@ def start(folder: Path, idle: float, uid: int | None, limits: Limits, make_plan=
 
 
 class LabContext(Context):
-    """The checks' Context for a boxed lab: host-side commands run in the lab box's network namespace."""
+    """The checks' Context for a submission's lab: its state read for the submission's session (given, never
+    looked up), host-side commands run in the lab box's network namespace."""
 
     box: Box | None = None
+    session_id: str = ""  # the submission's session: what its lab is labelled with
+
+    @property
+    def state(self) -> LabState:
+        """The submission's lab as its session's labels find it, read once per check."""
+        if self._state is None:
+            self._state = snapshot(self.engine, self.session_id or None)
+        return self._state
 
     def host(self, argv: list[str] | str) -> Result:
         """Run a host-side command (an argv list; a string is split, never given to a shell) where the lab's

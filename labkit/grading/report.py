@@ -162,7 +162,7 @@ def summary_chart(results: list[dict]) -> bytes:
     the graded submissions (hidden checks marked *), and how many could not be graded, shown apart."""
     from matplotlib.figure import Figure
 
-    from labkit.course.diagrams import png_bytes
+    from labkit.course.ui.diagrams import png_bytes
 
     lessons = sorted({r.get("lesson") or "?" for r in results})
     fig = Figure(figsize=(max(6.0, 3.2 * len(lessons)), 4))

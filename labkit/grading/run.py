@@ -11,48 +11,30 @@ killed with its boxes, and its submission is reported as not graded, with the re
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from labkit import coursefiles
-from labkit.course.lessons import LESSONS
+from labkit.course.catalog import LESSONS
 from labkit.engines.sim import confine
 from labkit.errors import CommandError
-from labkit.grading import handin, report, sandbox
+from labkit.grading import cluster, containerbox, engines, handin, report, sandbox
 from labkit.grading import nbgrader_course as nbcourse
+from labkit.grading.dispatch import Item, grade_one, not_graded, stop_running
 from labkit.grading.hidden import load as load_hidden
+from labkit.grading.messages import GradeResult, GradeSettings, MessageError
 from labkit.grading.outdir import OutDir
 from labkit.grading.store import ResultStore, settings_digest
 from labkit.grading.submission import lesson_from_name
-from labkit.grading.text import clean, clean_line, clean_text
+from labkit.grading.text import clean_line, clean_text
 
 TRUST_MESSAGE = ("labkit grade: --engine docker gives every submission the Docker socket (root on this machine); "
                  "grade untrusted notebooks on the default embedded engine, or add --trust-submissions\n")
 ASSETS = coursefiles.assets_dir()
-MARGIN = 60.0  # seconds a worker gets beyond --timeout to start the lab, run the checks and clean up
-TRANSIENT = "_lost"  # set on a result that says nothing about the submission (never kept, never reported)
-RUNNING: set[subprocess.Popen] = set()  # the worker processes being waited for
-
-
-@dataclass(frozen=True)
-class Item:
-    """One notebook to grade, and what the instructor's layout says about it."""
-
-    path: Path
-    learner: str
-    lesson: str | None
-    assignment: str | None = None
-    note: str | None = None  # which notebook of its assignment folder was graded and why, when not the released name
-    extras: tuple[str, ...] = ()  # the folder's other notebooks, never graded (labkit.grading.handin)
-    unchosen: bool = False  # none of its folder's notebooks could be chosen: not graded, `note` says why
-    timestamp: str | None = None  # when it was handed in (nbgrader's timestamp.txt, else the file's time)
 
 
 def _nbgrader(given: Path, nb: Path) -> tuple[str, str, Path] | None:
@@ -154,77 +136,19 @@ def progress_bar(total: int, already: int):
 
 
 def ungraded_result(item: Item, hidden: list[str], why: str) -> dict:
-    """The result of a submission that could not be graded: every exercise at 0 of its full points, and why."""
-    from labkit.grading.worker import exercises_for, ungraded
-
-    return clean({"learner": item.learner, "assignment": item.assignment, "path": str(item.path),
-                  "lesson": item.lesson, "error": why, "notes": [],
-                  "exercises": ungraded(exercises_for(item.lesson, hidden), why)})
-
-
-def lost_result(item: Item, hidden: list[str], why: str) -> dict:
-    """An ungraded result that says nothing about the submission (interrupted, a worker lost): never kept, so
-    the next run grades it again."""
-    return dict(ungraded_result(item, hidden, why), **{TRANSIENT: True})
-
-
-def stop_running() -> None:
-    """Kill every worker process this grader is waiting for, with its boxes (an interrupted run)."""
-    for proc in list(RUNNING):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-
-def grade_one(item: Item, spec: dict, hidden: list[str]) -> dict:
-    """Grade one submission in a worker process; a worker that overruns or dies still yields a result. What the
-    worker answers enters the grader here, every string in it escaped (text.clean)."""
-    job = dict(spec, path=str(item.path.absolute()), learner=item.learner, lesson=item.lesson,
-               grader_pid=os.getpid())
-    proc = subprocess.Popen([sys.executable, "-m", "labkit.grading.worker"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    RUNNING.add(proc)
-    limit = spec["timeout"] + MARGIN
-    try:
-        out, err = proc.communicate(json.dumps(job).encode(), timeout=limit)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)  # its boxes die with it (--die-with-parent)
-        try:
-            proc.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        return ungraded_result(item, hidden, f"grading ran longer than {limit:g} s (the --timeout given, "
-                                             f"{spec['timeout']:g} s, plus {MARGIN:g} s for the lab and the checks)")
-    finally:
-        RUNNING.discard(proc)
-    try:
-        result = json.loads(out) if proc.returncode == 0 else None
-    except ValueError:
-        result = None
-    if not isinstance(result, dict) or result.get("learner") != item.learner:
-        why = ("interrupted" if proc.returncode in (-signal.SIGINT, -signal.SIGTERM) else
-               "the grader's worker was killed (SIGKILL: out of memory?)" if proc.returncode == -signal.SIGKILL else
-               f"the grader's worker failed (exit code {proc.returncode})")
-        res = lost_result(item, hidden, why)
-        res["grader_log"] = clean_text(err[-2000:])
-        return res
-    result["assignment"] = item.assignment
-    return clean(result)
+    """The serialised form of an ungraded result (dispatch.not_graded): every exercise at 0 of its full points."""
+    return not_graded(item, hidden, why).to_json()
 
 
 def choose_sandbox(name: str, trust: bool, engine: str) -> tuple[str, str]:
     """(the sandbox to use, one line saying which and why); refuses untrusted code with none available."""
-    if engine == "docker":
+    if not engines.private_daemon(engine):
         return "none", "labkit grade: sandbox: none (--engine docker hands every notebook the Docker socket)"
     if name in ("bwrap", "container") and confine.abi() < 1:
         raise CommandError("labkit grade: this kernel has no Landlock (Linux 5.13 or newer, with landlock among its "
                            "LSMs), which keeps a submission's container programs from rewriting its lab; grade only "
                            "notebooks you trust with --sandbox none --trust-submissions\n", 2)
     if name == "container":
-        from labkit.grading import containerbox
-
         problem = containerbox.probe()
         if problem:
             raise CommandError(f"labkit grade: --sandbox container needs this machine's Docker daemon: {problem}; "
@@ -245,109 +169,147 @@ def choose_sandbox(name: str, trust: bool, engine: str) -> tuple[str, str]:
     return "bwrap", "labkit grade: sandbox: bwrap (a kernel box and a lab box per submission)"
 
 
-def grade_locally(work: list[tuple[int, Item]], spec: dict, hidden: list[str], jobs: int,
-                  done: Callable[[int, dict], None]) -> None:
-    """Grade every (index, Item) of work on this machine, jobs at a time; done(index, result) as each finishes."""
-    pool = ThreadPoolExecutor(max_workers=jobs)
+def grade_locally(work: list[tuple[int, Item]], settings: GradeSettings,
+                  done: Callable[[int, GradeResult], None]) -> None:
+    """Grade every (index, Item) of work on this machine, settings.jobs at a time; done(index, result) as each
+    finishes."""
+    pool = ThreadPoolExecutor(max_workers=settings.jobs)
     try:
-        futures = {pool.submit(grade_one, it, spec, hidden): i for i, it in work}
+        futures = {pool.submit(grade_one, it, settings): i for i, it in work}
         for fut in as_completed(futures):
             done(futures[fut], fut.result())
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def grade(items: list[str], out: str, engine: str = "sim", jobs: int = 1, timeout: float = 300,
-          cell_timeout: float = 60, hidden: list[str] | None = None, trust: bool = False,
-          assets: str | None = None, say=print, sandbox_name: str = "bwrap", lesson: str | None = None,
-          limits: dict | None = None, scheduler: str | None = None, nbgrader_course: str | None = None) -> list[dict]:
-    """Grade every submission and write the reports (and, given an nbgrader course folder, its gradebook and
-    releasable feedback: labkit.grading.nbgrader_course); returns the results."""
-    if engine not in ("sim", "docker"):
-        raise CommandError(f"labkit grade: unknown engine {engine!r}; use sim (the default) or docker\n", 2)
-    if engine == "docker" and not trust:
+def checked(settings: GradeSettings) -> GradeSettings:
+    """The settings, refused in one line when they cannot be graded with (before anything is read or run); the
+    lesson as the course names it, the assets and hidden checks as absolute paths."""
+    private = engines.private_daemon(settings.engine)
+    if not private and not settings.trust:
         raise CommandError(TRUST_MESSAGE, 2)
-    if scheduler and engine == "docker":
+    if settings.scheduler and not private:
         raise CommandError("labkit grade: --scheduler grades on the embedded engine only (on Docker every "
-                           "submission shares one daemon's names); drop --engine docker\n", 2)
-    if jobs < 1:
+                           f"submission shares one daemon's names); drop --engine {settings.engine}\n", 2)
+    if settings.jobs < 1:
         raise CommandError("labkit grade: --jobs must be 1 or more\n", 2)
+    lesson = settings.lesson
     if lesson is not None:
         lesson = lesson_from_name(lesson if len(lesson) > 1 else f"0{lesson}")
         if lesson is None:
             raise CommandError(f"labkit grade: --lesson names no lesson of the course ({min(LESSONS)} to "
                                f"{max(LESSONS)})\n", 2)
-    assets_dir = Path(assets) if assets else ASSETS
+    assets_dir = Path(settings.assets) if settings.assets else ASSETS
     if not (assets_dir / "day8" / "server.py").is_file():
         raise CommandError(f"labkit grade: the course assets are not at {assets_dir}; pass --assets DIR\n", 2)
-    for h in hidden or []:
+    for h in settings.hidden:
         if not Path(h).is_file():
             raise CommandError(f"labkit grade: hidden checks file {h} does not exist\n", 2)
-    load_hidden(hidden or [])  # a broken file is a one-line error now, never a learner's "not graded"
-    if nbgrader_course:
-        nbcourse.check(Path(nbgrader_course))
-    subs = discover(items, lesson)
-    box, line = choose_sandbox(sandbox_name, trust, engine)
-    folder = OutDir(Path(out))  # refused now, not after an hour of grading
-    say(line)
-    if engine == "docker" and jobs > 1:
-        say("labkit grade: on Docker every submission uses the same names (server, day8-net) on one daemon, "
-            "so submissions are graded one at a time")
-        jobs = 1
-    hidden_paths = [str(Path(h).resolve()) for h in hidden or []]
-    spec = {"engine": engine, "timeout": timeout, "cell_timeout": cell_timeout, "hidden": hidden_paths,
-            "assets": str(assets_dir.resolve()), "sandbox": box, "limits": limits or {}}
-    store = ResultStore(folder, settings_digest(spec, hidden_paths))
-    results: dict[int, dict] = {}
+    load_hidden(list(settings.hidden))  # a broken file is a one-line error now, never a learner's "not graded"
+    if settings.nbgrader_course:
+        nbcourse.check(Path(settings.nbgrader_course))
+    return replace(settings, lesson=lesson, assets=str(assets_dir.resolve()),
+                   hidden=tuple(str(Path(h).resolve()) for h in settings.hidden))
+
+
+def one_at_a_time(settings: GradeSettings, say: Callable[[str], object]) -> GradeSettings:
+    """The settings with one job at a time on an engine whose daemon every submission shares (and why, said)."""
+    if engines.private_daemon(settings.engine) or settings.jobs <= 1:
+        return settings
+    say("labkit grade: on Docker every submission uses the same names (server, day8-net) on one daemon, "
+        "so submissions are graded one at a time")
+    return replace(settings, jobs=1)
+
+
+def resumed(subs: list[Item], store: ResultStore, out: str, say: Callable[[str], object]) -> dict[int, GradeResult]:
+    """The results kept from an earlier run with these settings, by index of subs (said when there are any); a kept
+    file that is no result (GradeResult.from_json refuses it) is graded again."""
+    results: dict[int, GradeResult] = {}
     for i, it in enumerate(subs):
         found = None if it.unchosen else store.get(it)
-        if found is not None:
-            results[i] = found
-    kept = set(results)
+        try:
+            if found is not None:
+                results[i] = GradeResult.from_json(found)
+        except MessageError:
+            continue
     if results:
         say(f"labkit grade: {len(results)} of {len(subs)} submission(s) were graded already in {out} (same file, "
             f"same settings, same labkit); grading the other {sum(1 for it in subs if not it.unchosen) - len(results)}")
+    return results
+
+
+def say_extras(subs: list[Item], say: Callable[[str], object]) -> None:
+    """Say how many assignment folders hold notebooks that are not graded."""
     extra = sum(1 for it in subs if it.extras and not it.unchosen)
     if extra:
         say(f"labkit grade: {extra} assignment folder(s) hold notebooks besides the one graded (untitled, copies, "
             "checkpoints): never graded, listed in results.json (extra_files) and in the feedback")
+
+
+def schedule(todo: list[tuple[int, Item]], settings: GradeSettings, done: Callable[[int, GradeResult], None],
+             say: Callable[[str], object]) -> None:
+    """Grade what is left, on the Dask cluster the settings name or on this machine."""
+    if settings.scheduler:
+        say(f"labkit grade: {len(todo)} task(s) to the Dask scheduler at {settings.scheduler}")
+        cluster.grade_on(settings.scheduler, todo, settings, done)
+    else:
+        grade_locally(todo, settings, done)
+
+
+def reported(out: str, folder: OutDir, subs: list[Item], results: dict[int, GradeResult], settings: GradeSettings,
+             say: Callable[[str], object]) -> list[dict]:
+    """Write every report (and the nbgrader course's gradebook, when named), say the class's total; the results as
+    the reports wrote them."""
+    ordered = [with_handin(results[i].settled().to_json(), subs[i]) for i in range(len(subs))]
+    report.write(Path(out), ordered, settings.engine, settings.sandbox, folder)
+    folder.close()
+    for line in nbcourse.write(Path(settings.nbgrader_course), ordered) if settings.nbgrader_course else []:
+        say(line)
+    total = sum(report.totals(r)[0] for r in ordered)
+    most = sum(report.totals(r)[1] for r in ordered)
+    bad = sum(1 for r in ordered if r.get("error"))
+    say(f"graded {len(ordered) - bad} submission(s) on {settings.engine}: {total}/{most} points in all"
+        + (f"; {bad} could not be graded (see their error)" if bad else "") + f"; reports in {out}")
+    return ordered
+
+
+def grade(items: list[str], out: str, settings: GradeSettings | None = None, say: Callable[[str], object] = print,
+          **options) -> list[dict]:
+    """Grade every submission and write the reports (and, given an nbgrader course folder, its gradebook and
+    releasable feedback: labkit.grading.nbgrader_course); returns the results as results.json holds them.
+    options: GradeSettings' fields by name, over settings (`sandbox_name` is the sandbox's)."""
+    if "sandbox_name" in options:
+        options["sandbox"] = options.pop("sandbox_name")
+    settings = checked(replace(settings or GradeSettings(), **options))
+    subs = discover(items, settings.lesson)
+    box, line = choose_sandbox(settings.sandbox, settings.trust, settings.engine)
+    folder = OutDir(Path(out))  # refused now, not after an hour of grading
+    say(line)
+    settings = one_at_a_time(replace(settings, sandbox=box), say)
+    store = ResultStore(folder, settings_digest(settings, list(settings.hidden)))
+    results = resumed(subs, store, out, say)
+    kept = set(results)
+    say_extras(subs, say)
     for i, it in enumerate(subs):
         if it.unchosen:  # never run, never kept: which notebook to grade is the instructor's to say
-            results[i] = ungraded_result(it, hidden_paths, it.note or "none of its notebooks was chosen")
+            results[i] = not_graded(it, settings.hidden, it.note or "none of its notebooks was chosen")
     todo = [(i, it) for i, it in enumerate(subs) if i not in results]
     bar = progress_bar(len(subs), len(results))
 
-
-    def done(i: int, result: dict) -> None:
-        if not result.pop(TRANSIENT, False):
-            store.put(subs[i], result)
+    def done(i: int, result: GradeResult) -> None:
+        if not result.lost:
+            store.put(subs[i], result.to_json())
             kept.add(i)
         results[i] = result
         bar.update(1)
 
     try:
-        if scheduler:
-            from labkit.grading import cluster
-
-            say(f"labkit grade: {len(todo)} task(s) to the Dask scheduler at {scheduler}")
-            cluster.grade_on(scheduler, todo, spec, hidden_paths, done,
-                             lambda item, why: lost_result(item, hidden_paths, why))
-        else:
-            grade_locally(todo, spec, hidden_paths, jobs, done)
+        schedule(todo, settings, done, say)
     except KeyboardInterrupt:
         stop_running()
         bar.close()
         raise CommandError(f"labkit grade: interrupted; {len(kept)} of {len(subs)} submission(s) graded and kept in "
                            f"{out}; run the same command again to grade the rest\n", 130) from None
     bar.close()
-    ordered = [with_handin(results[i], subs[i]) for i in range(len(subs))]
-    report.write(Path(out), ordered, engine, box, folder)
-    folder.close()
-    for line in nbcourse.write(Path(nbgrader_course), ordered) if nbgrader_course else []:
-        say(line)
-    total = sum(report.totals(r)[0] for r in ordered)
-    most = sum(report.totals(r)[1] for r in ordered)
-    bad = sum(1 for r in ordered if r.get("error"))
-    say(f"graded {len(ordered) - bad} submission(s) on {engine}: {total}/{most} points in all"
-        + (f"; {bad} could not be graded (see their error)" if bad else "") + f"; reports in {out}")
-    return ordered
+    return reported(out, folder, subs, results, settings, say)
+

@@ -104,7 +104,7 @@ def probe() -> str | None:
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     try:
-        proc = subprocess.run(Plan(new_uid()).argv([sys.executable, "-c", "import labkit"]), capture_output=True,
+        proc = subprocess.run(BwrapPlan(new_uid()).argv([sys.executable, "-c", "import labkit"]), capture_output=True,
                               text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as err:
         return f"bwrap does not run ({err})"
@@ -129,13 +129,10 @@ def system_paths() -> list[str]:
     return out
 
 
-class Plan:
-    """One box's command line: namespaces, binds, environment and limits.
-
-    As root, bwrap runs privileged (no user namespace needed) and the box's first step is `setpriv` to a uid
-    of the box's own, with every capability dropped: the box owns nothing of the grader's, its process
-    count is its own, and what is left of it can be found and killed by that uid. As another user, bwrap
-    makes a user namespace (the grader's uid, no capabilities outside)."""
+class BoxPlan:
+    """One box's plan, whatever makes it (bubblewrap: BwrapPlan; Docker: labkit.grading.containerbox.ContainerPlan):
+    its uid, limits, binds and environment, the command line that runs a program in it, and how to remove what is
+    left of it. The kernel (labkit.grading.kernel) and the lab (labkit.grading.lab) use only this interface."""
 
     def __init__(self, uid: int, limits: Limits | None = None) -> None:
         self.uid, self.limits = uid, limits or Limits()
@@ -153,8 +150,24 @@ class Plan:
             parent = os.path.dirname(parent)
         self.binds += ["--bind" if writable else "--ro-bind", src, dest]
 
+    def argv(self, cmd: list[str], info_fd: int | None = None, chdir: str | None = None) -> list[str]:
+        """The full command that runs cmd in the box (and reports the box's first pid on info_fd)."""
+        raise NotImplementedError
+
     def cleanup(self) -> None:
-        """Remove what is left of the box once its process is killed (bubblewrap: nothing; sweep() kills by uid)."""
+        """Remove what is left of the box once its process is killed."""
+
+    def stop(self, box: Box) -> None:
+        """Stop a running box of this plan beyond its outer process (nothing to do unless the plan says so)."""
+
+
+class BwrapPlan(BoxPlan):
+    """One bubblewrap box's command line: namespaces, binds, environment and limits.
+
+    As root, bwrap runs privileged (no user namespace needed) and the box's first step is `setpriv` to a uid
+    of the box's own, with every capability dropped: the box owns nothing of the grader's, its process
+    count is its own, and what is left of it can be found and killed by that uid. As another user, bwrap
+    makes a user namespace (the grader's uid, no capabilities outside); sweep() kills what is left by uid."""
 
     def argv(self, cmd: list[str], info_fd: int | None = None, chdir: str | None = None) -> list[str]:
         """The full command that runs cmd in the box."""
@@ -217,6 +230,7 @@ class Box:
     child: int | None = None
     closed: list[bool] = field(default_factory=lambda: [False])
     container: str = ""  # the box's container (--sandbox container), killed through the Engine API
+    plan: BoxPlan | None = None  # what made it: stops what the outer process does not take along
 
     def read_info(self, fd: int, timeout: float = 20.0) -> None:
         """Read bwrap's --info-fd JSON ({"child-pid": N}) from the read end of its pipe."""
@@ -245,10 +259,8 @@ class Box:
     def kill(self) -> None:
         """Kill the whole box: its container or outer process (the PID namespace goes with it), then any
         straggler of its uid."""
-        if self.container:
-            from labkit.grading import containerbox
-
-            containerbox.kill(self.container)
+        if self.plan is not None:
+            self.plan.stop(self)
         if self.proc.poll() is None:
             try:
                 self.proc.kill()
@@ -302,13 +314,3 @@ def outer_env() -> dict[str, str]:
     /proc/1/environ): nothing of the grader's."""
     return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
 
-
-def container_plan(uid: int, limits: Limits | None = None) -> Plan:
-    """A box made as a Docker container (labkit.grading.containerbox) with the same binds and limits."""
-    from labkit.grading.containerbox import ContainerPlan
-
-    return ContainerPlan(uid if os.getuid() == 0 else os.getuid(), limits)
-
-
-# the sandboxes that make boxes, by their --sandbox name: each makes a Plan for a uid and limits
-KINDS = {"bwrap": Plan, "container": container_plan}

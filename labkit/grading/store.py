@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from labkit.course.regular import read_regular
+from labkit.grading.messages import GradeSettings
 from labkit.grading.outdir import OutDir
 from labkit.grading.text import clean
 from labkit.version import __version__
@@ -43,12 +44,13 @@ def _bytes(path: Path) -> bytes:
         return f"\0unreadable: {err.errno}".encode()
 
 
-def settings_digest(spec: dict, hidden: list[str]) -> str:
-    """What of a run decides every result besides the submission itself."""
-    decisive = {k: spec.get(k) for k in ("engine", "sandbox", "limits")}
-    decisive |= {k: float(spec[k]) for k in ("timeout", "cell_timeout")}  # 120 and 120.0 are one setting
+def settings_digest(settings: GradeSettings | dict, hidden: list[str]) -> str:
+    """What of a run decides every result besides the submission itself (settings, or their JSON form)."""
+    s = settings if isinstance(settings, GradeSettings) else GradeSettings.from_json(settings)
+    decisive = {"engine": s.engine, "sandbox": s.sandbox, "limits": s.limits}
+    decisive |= {"timeout": float(s.timeout), "cell_timeout": float(s.cell_timeout)}  # 120 and 120.0 are one setting
     decisive["hidden"] = [file_digest(Path(h)) for h in hidden]
-    decisive["assets"] = file_digest(Path(spec["assets"]))
+    decisive["assets"] = file_digest(Path(s.assets or ""))
     decisive["labkit"] = __version__
     return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
 
@@ -65,7 +67,8 @@ class ResultStore:
         return hashlib.sha256(json.dumps(who).encode()).hexdigest()[:32]
 
     def get(self, item) -> dict | None:
-        """The kept result of this very submission, graded with these settings, or None."""
+        """The kept result of this very submission, graded with these settings, in its serialised form (its
+        strings escaped; GradeResult.from_json checks its shape), or None."""
         try:
             result = json.loads(self.folder.read(f"{FOLDER}/{self.key(item)}.json"))
         except (OSError, ValueError):

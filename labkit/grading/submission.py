@@ -9,8 +9,7 @@ from pathlib import Path
 
 import nbformat
 
-from labkit.course.exercises import EXERCISES, for_lesson
-from labkit.course.lessons import LESSONS
+from labkit.course.catalog import EXERCISES, LESSONS, for_lesson
 from labkit.course.regular import read_regular
 
 

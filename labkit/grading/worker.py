@@ -26,45 +26,25 @@ from labkit.course import (
     answers,
     checks,
 )
-from labkit.course.exercises import Exercise, for_lesson
+from labkit.course.vocabulary import Exercise
 from labkit.errors import CommandError
-from labkit.grading import cleanup, hidden, kernel, lab, sandbox
+from labkit.grading import boxes, cleanup, engines, kernel, lab, sandbox
+from labkit.grading.hidden import exercises_for
+from labkit.grading.messages import ExerciseVerdict, GradeResult, Job
 from labkit.grading.submission import Submission, load
 from labkit.session import Session
 
 
-def score(exercises: list[Exercise], ctx) -> list[dict]:
+def score(exercises: list[Exercise], ctx) -> tuple[ExerciseVerdict, ...]:
     """Each exercise's verdict from the grader's own checks: points, max, passed, message, hint."""
     out = []
     for ex in exercises:
         try:
             result = checks.evaluate_exercise(ex, ctx)
-            secret = ex.kind == "hidden"  # a hidden check says what it checks, never what it found
-            parts = [{"check": w, "passed": ok, "found": "" if secret else f} for w, ok, f in result.parts]
-            points, passed, message = result.points, result.passed, result.message
-            if secret and not passed:
-                message = "not yet: " + next(w for w, ok, _ in result.parts if not ok) if result.parts else "not yet"
+            out.append(ExerciseVerdict.judged(ex, result.passed, result.points, result.message, result.parts))
         except Exception as err:  # noqa: BLE001 - a check that crashes is a 0 with its kind, never a traceback
-            parts, points, passed = [], 0, False
-            message = f"the check could not run ({type(err).__name__})"
-        out.append({"id": ex.id, "title": ex.title, "points": points, "max": ex.points,
-                    "passed": passed, "message": message, "hidden": ex.kind == "hidden",
-                    "hint": "" if passed or not ex.hints else ex.hints[0], "parts": parts})
-    return out
-
-
-def ungraded(exercises: list[Exercise], why: str) -> list[dict]:
-    """Every exercise at zero, with the reason the submission could not be graded."""
-    return [{"id": e.id, "title": e.title, "points": 0, "max": e.points, "passed": False,
-             "message": f"not graded: {why}", "hidden": e.kind == "hidden", "hint": "", "parts": []}
-            for e in exercises]
-
-
-def exercises_for(lesson: str | None, hidden_files: list[str]) -> list[Exercise]:
-    """The released exercises of the lesson, then the instructor's hidden checks for it."""
-    if not lesson:
-        return []
-    return for_lesson(lesson) + [h for h in hidden.load(hidden_files) if h.lesson == lesson]
+            out.append(ExerciseVerdict.crashed(ex, err))
+    return tuple(out)
 
 
 def scrub(folder: Path) -> None:
@@ -73,43 +53,40 @@ def scrub(folder: Path) -> None:
     cleanup.scrub(folder)
 
 
-def grade(spec: dict) -> dict:
-    """Grade one submission as described by spec (path, learner, lesson, engine, sandbox, timeouts, hidden, assets)."""
-    sub: Submission = load(Path(spec["path"]), spec["learner"], spec.get("lesson"))
-    exercises = exercises_for(sub.lesson, spec.get("hidden") or [])
-    result = {"learner": sub.learner, "path": str(sub.path), "lesson": sub.lesson, "error": sub.error,
-              "notes": list(sub.notes), "exercises": []}
+def grade(job: Job, me: Session) -> GradeResult:
+    """Grade one submission as the job describes, its lab labelled with session me (whose engine is set here)."""
+    settings = job.settings
+    sub: Submission = load(Path(job.path), job.learner, job.lesson)
+    exercises = exercises_for(sub.lesson, settings.hidden)
     if sub.notebook is None or sub.error:
-        result["exercises"] = ungraded(exercises, sub.error)
-        return result
-    boxed = spec.get("sandbox", "bwrap") in sandbox.KINDS
-    make_plan = sandbox.KINDS.get(spec.get("sandbox", "bwrap"))
-    limits = sandbox.Limits(**spec.get("limits", {}))
+        return GradeResult.ungraded(sub.learner, job.shown_path, sub.lesson, job.assignment, exercises, sub.error,
+                                    tuple(sub.notes))
+    notes = list(sub.notes)
+    make_plan = boxes.KINDS.get(settings.sandbox)
+    boxed = make_plan is not None
+    limits = sandbox.Limits(**settings.limits)
     uid = sandbox.new_uid() if boxed else None
-    job = Path(tempfile.mkdtemp(prefix="labkit-job-"))
-    os.chmod(job, 0o711)
-    workdir, kdir = job / "lab", job / "kernel"
+    folder = Path(tempfile.mkdtemp(prefix="labkit-job-"))
+    os.chmod(folder, 0o711)
+    workdir, kdir = folder / "lab", folder / "kernel"
     the_lab = None
     try:
-        cleanup.bound(job, limits.disk, spec.get("sandbox", "bwrap"))  # its disk: a tmpfs of its own
-        shutil.copytree(spec["assets"], workdir / "assets")
+        cleanup.bound(folder, limits.disk, settings.sandbox)  # its disk: a tmpfs of its own
+        shutil.copytree(settings.assets, workdir / "assets")
         kdir.mkdir(mode=0o700)
-        me = Session(id=f"grade-{os.getpid()}-{os.urandom(4).hex()}", engine_name=spec["engine"])
         inside = sandbox.WORK if boxed else str(workdir)
         kernel_env = {"LABKIT_ANSWERS": f"{inside}/.labkit-answers.json", "LABKIT_SESSION": me.id,
                       "LABKIT_LEARNER": sub.learner,  # whose lab it is (lesson 15's fault); the checks: ctx.learner
-                      "LABKIT_ENGINE": spec["engine"], "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
-        if spec["engine"] == "sim":
-            the_lab = lab.start(job / "engine", spec["timeout"] + 120, uid + 1 if boxed else None, limits,
+                      "LABKIT_ENGINE": settings.engine, "MPLBACKEND": "Agg", "LABKIT_SIM_SOCKET": ""}
+        private = engines.private_daemon(settings.engine)
+        if private:
+            the_lab = lab.start(folder / "engine", settings.timeout + 120, uid + 1 if boxed else None, limits,
                                 make_plan)
             engine = the_lab.engine
             kernel_env["LABKIT_SIM_SOCKET"] = sandbox.ENGINE_SOCK if boxed else the_lab.socket
         else:
-            from labkit.engines.docker.engine import DockerEngine
-
-            engine = DockerEngine()
+            engine, _ = engines.kind(settings.engine).make()  # the one daemon of its kind (DOCKER_HOST's)
         me.use_engine(engine=engine, reason=f"{engine.name} (the grader's)")
-        session.activate(me)  # the checks below read this submission's lab, labelled with its session
         plan = None
         if boxed:
             sandbox.give(workdir, uid)
@@ -117,38 +94,47 @@ def grade(spec: dict) -> dict:
             plan.bind(str(workdir), sandbox.WORK, writable=True)
             plan.bind(str(kdir), str(kdir), writable=True)
             plan.bind(the_lab.socket, sandbox.ENGINE_SOCK)
-        result["notes"] += kernel.execute(sub.notebook, workdir, spec["cell_timeout"], spec["timeout"], kernel_env,
-                                          plan=plan, kernel_dir=kdir, output_limit=limits.output, inside_workdir=inside)
+        notes += kernel.execute(sub.notebook, workdir, settings.cell_timeout, settings.timeout, kernel_env,
+                                plan=plan, kernel_dir=kdir, output_limit=limits.output, inside_workdir=inside)
         scrub(workdir)
         ctx = lab.LabContext(engine, answers.load(str(workdir / ".labkit-answers.json")), workdir)
-        ctx.box, ctx.learner = (the_lab.box if the_lab is not None else None), sub.learner
-        result["exercises"] = score(exercises, ctx)
-        if spec["engine"] == "docker":
+        ctx.box, ctx.learner, ctx.session_id = (the_lab.box if the_lab is not None else None), sub.learner, me.id
+        verdicts = score(exercises, ctx)
+        if not private:
             ownership.clean(engine, me.id, say=lambda _l: None)
     except CommandError as err:
-        result["error"] = err.stderr.strip().removeprefix("labkit: ")
-        result["exercises"] = ungraded(exercises, result["error"])
+        why = err.stderr.strip().removeprefix("labkit: ")
+        return GradeResult.ungraded(sub.learner, job.shown_path, sub.lesson, job.assignment, exercises, why,
+                                    tuple(notes))
     except Exception as err:  # noqa: BLE001 - the kernel or the lab could not be run: not graded, and why
-        result["error"] = f"the grader could not run this notebook ({type(err).__name__}: {str(err)[:200]})"
-        result["exercises"] = ungraded(exercises, result["error"])
+        why = f"the grader could not run this notebook ({type(err).__name__}: {str(err)[:200]})"
+        return GradeResult.ungraded(sub.learner, job.shown_path, sub.lesson, job.assignment, exercises, why,
+                                    tuple(notes))
     finally:
         if the_lab is not None:
             the_lab.stop()
         if uid is not None:
             sandbox.sweep(uid)
-        cleanup.remove(job)  # whole, whatever its depth and modes; never raises
-    return result
+        cleanup.remove(folder)  # whole, whatever its depth and modes; never raises
+    return GradeResult(sub.learner, job.shown_path, sub.lesson, None, tuple(notes), verdicts, job.assignment)
 
 
 def main() -> int:
-    """Read the job on stdin, grade, write the result on the stdout pipe."""
+    """Read the job on stdin, grade, write the result on the stdout pipe. This is the worker process's front door:
+    the session of the submission is made here, and is this process's session while the checks run."""
     out = os.fdopen(os.dup(1), "w", encoding="utf-8")
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)  # nothing else this process or its children print can reach the result pipe
-    spec = json.loads(sys.stdin.read())
-    sandbox.die_with_parent(int(spec.get("grader_pid", os.getppid())))
-    result = grade(spec)
-    out.write(json.dumps(result))
+    try:
+        job = Job.from_json(json.loads(sys.stdin.read()))
+    except (ValueError, RecursionError) as err:  # MessageError, or not JSON at all
+        print(f"labkit grade: the worker's job is malformed ({err})", file=sys.stderr)
+        return 2
+    sandbox.die_with_parent(job.grader_pid)
+    me = Session(id=f"grade-{os.getpid()}-{os.urandom(4).hex()}", engine_name=job.settings.engine)
+    session.activate(me)  # the checks' engine commands label and filter with this submission's session
+    result = grade(job, me)
+    out.write(json.dumps(result.to_json()))
     out.close()
     return 0
 

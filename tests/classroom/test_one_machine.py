@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -47,10 +49,34 @@ def shared_python(folder: Path) -> Path:
 
 
 @pytest.mark.skipif(os.getuid() != 0 or shutil.which("setpriv") is None, reason="needs root to act as other users")
+def hub_stand_in(port: int = 8081) -> ThreadingHTTPServer | None:
+    """A stand-in for JupyterHub's own API port on this machine's 127.0.0.1 (lesson 11 publishes -p 8081:3000), or
+    None when something already holds it (a real hub, another program: it stands in just the same)."""
+
+    class Hub(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            body = b"the hub's own page\n"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Hub)
+    except OSError:
+        return None
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
 def test_three_learners_do_lesson_11_at_once_and_each_sees_only_their_own_lab():
     base = Path(tempfile.mkdtemp(prefix="lk-class-", dir="/tmp"))
     os.chmod(base, 0o755)
     procs = {}
+    hub = hub_stand_in()  # the hub's port is taken on this machine's localhost: no learner's -p 8081 may meet it
     try:
         python = shared_python(base / "venv")
         probe = subprocess.run(["setpriv", f"--reuid={UIDS[0]}", f"--regid={UIDS[0]}", "--clear-groups", str(python),
@@ -80,6 +106,9 @@ def test_three_learners_do_lesson_11_at_once_and_each_sees_only_their_own_lab():
         for uid, p in procs.items():
             assert p.returncode == 0, f"learner {uid}:\n{outputs[uid][-3000:]}"
     finally:
+        if hub is not None:
+            hub.shutdown()
+            hub.server_close()
         for uid, p in procs.items():
             if p.poll() is None:
                 p.kill()

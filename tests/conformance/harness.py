@@ -118,7 +118,7 @@ def normalised(path: Path, results: list[dict]) -> list[dict]:
 def docker_problem() -> str | None:
     """Why the docker engine cannot be used here, or None when a daemon answers."""
     try:
-        from labkit.engines.docker.connect import ping
+        from labkit.engines.apiclient.connect import ping
 
         answer = ping(2.0)
         ok, address = answer.ok, answer.address
@@ -130,7 +130,7 @@ def docker_problem() -> str | None:
 def cleanup_docker(name_prefix: str = "cf-", session: str | None = None) -> list[str]:
     """Remove containers, then networks, named name_prefix* that carry the labkit.session label (Docker SDK),
     and everything of the replay's own session (a container run without a name, or left half-made)."""
-    from labkit.engines.docker.connect import connect
+    from labkit.engines.apiclient.connect import connect
 
     api = connect()
     removed = []
@@ -300,7 +300,7 @@ def replay_cli(path: Path, host: str, config: str) -> list[dict]:
     lines this waits the same way (labkit's DockerEngine.wait_ready, pointed at the daemon), as a person at a
     terminal would: the next line (a curl to it, a `docker stop` before a Python server has set itself up)
     would race otherwise. The wait prints nothing and changes no result. Returns normalised results."""
-    from labkit.engines.docker.engine import DockerEngine
+    from labkit.engines.apiclient.engine import DockerEngine
 
     engine = DockerEngine(host)
     cleanup_cli(host, prefix(path), config)

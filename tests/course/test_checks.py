@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from labkit.course import answers, checks
-from labkit.course.exercises import EXERCISES, QUESTIONS, Context, for_lesson
-from labkit.course.lessons import LESSONS
+from labkit.course.catalog import EXERCISES, LESSONS, QUESTIONS, for_lesson
+from labkit.course.vocabulary import Context
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

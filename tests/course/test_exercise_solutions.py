@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from labkit.course import checks
-from labkit.course.exercises import Context
+from labkit.course.vocabulary import Context
 
 pytestmark = pytest.mark.engine
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -27,7 +27,7 @@ def lesson09(lab, tmp_path, monkeypatch):
     """Lesson 09's lab (server bound to 127.0.0.1, client, day8-net) and the learner's own day8/ copy."""
     shutil.copytree(NOTEBOOKS / "assets", tmp_path / "assets")
     monkeypatch.chdir(tmp_path)
-    from labkit.course.lessons import lesson
+    from labkit.course.start import lesson
 
     lesson("09", quiet=True)
     return lab

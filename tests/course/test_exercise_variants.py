@@ -19,7 +19,8 @@ import pytest
 
 from labkit import session
 from labkit.course import checks
-from labkit.course.exercises import EXERCISES, QUESTIONS, Context
+from labkit.course.catalog import EXERCISES, QUESTIONS
+from labkit.course.vocabulary import Context
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 CURL = "curlimages/curl:8.14.1"
@@ -40,7 +41,7 @@ def course(lab, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def at(step: str):
-        from labkit.course.lessons import lesson
+        from labkit.course.start import lesson
 
         lesson(step, quiet=True)
         for line in PRELUDE.get(step, []):
@@ -384,7 +385,7 @@ def test_a_quiz_passes_with_the_key_in_the_cell_or_a_click(quiz_session, qid):
     from ipywidgets.widgets import widget
 
     import labkit
-    from labkit.course import widgets
+    from labkit.course.ui import widgets
 
     q = QUESTIONS[qid]
     labkit.quiz(qid, answer=q.correct)

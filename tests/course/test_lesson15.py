@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from labkit import session
-from labkit.course import checks, faults
-from labkit.course.exercises import Context
+from labkit.course import checks
+from labkit.course.lessons import l15_troubleshooting as faults
+from labkit.course.vocabulary import Context
 
 pytestmark = pytest.mark.engine
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -42,7 +43,7 @@ def lesson15(lab, tmp_path, monkeypatch):
     me.answers.clear()
 
     def build(fault: str):
-        from labkit.course.lessons import lesson
+        from labkit.course.start import lesson
 
         monkeypatch.setenv("LABKIT_FAULT", fault)
         lesson("15", quiet=True)
@@ -92,7 +93,7 @@ def test_the_check_without_a_valid_cause_says_the_same_whatever_the_fault(lesson
 
 
 def test_the_lesson_prints_the_same_lines_for_every_fault(lesson15, capsys):
-    from labkit.course.lessons import lesson
+    from labkit.course.start import lesson
 
     printed = set()
     for fault in ("wrong-network", "loopback-bind"):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import base64
 
-from labkit.course import views
 from labkit.course.state import ContainerView, Endpoint, LabState, Listener, NetworkView
+from labkit.course.ui import views
 
 
 def _lab() -> LabState:

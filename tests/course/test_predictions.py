@@ -12,7 +12,7 @@ import pytest
 
 from labkit.contract.result import Result
 from labkit.course import predictions
-from labkit.course.predictables import PREDICTIONS
+from labkit.course.catalog import PREDICTIONS
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 

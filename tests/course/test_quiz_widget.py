@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from labkit import session
-from labkit.course import widgets
+from labkit.course.ui import widgets
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ from nbclient import NotebookClient
 
 from labkit import session
 from labkit.contract.transcript import run_line
-from labkit.course import addressing, answers, checks, faults
-from labkit.course.exercises import Context
+from labkit.course import addressing, answers, checks
+from labkit.course.lessons import l15_troubleshooting as faults
+from labkit.course.vocabulary import Context
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -122,7 +123,7 @@ def test_the_released_notebook_shows_the_address_the_lab_gives(lesson):
 @pytest.mark.engine
 def test_an_answer_right_when_recorded_says_the_lab_changed_once_it_is_stale(lab, folder, monkeypatch, capsys):
     import labkit
-    from labkit.course.lessons import lesson
+    from labkit.course.start import lesson
 
     monkeypatch.chdir(folder)
     me = session.current()
@@ -199,7 +200,7 @@ def test_the_fault_needs_no_home_and_no_file(no_fault_override, tmp_path):
     empty.mkdir()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(empty), "LABKIT_LEARNER": "alice", "LOGNAME": "nobody",
            "USER": "nobody", "PYTHONPATH": str(ROOT)}
-    code = "from labkit.course import faults; print(faults.drawn())"
+    code = "from labkit.course.lessons import l15_troubleshooting as faults; print(faults.drawn())"
     out = subprocess.run([sys.executable, "-c", code], env=env, cwd=str(empty), capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == faults.drawn("alice")
@@ -209,7 +210,7 @@ def test_the_fault_needs_no_home_and_no_file(no_fault_override, tmp_path):
 @pytest.mark.engine
 def test_lesson_15_builds_the_learners_fault_every_time_and_the_grader_finds_it_with_home_empty(
         lab, folder, no_fault_override, monkeypatch, tmp_path):
-    from labkit.course.lessons import lesson
+    from labkit.course.start import lesson
 
     monkeypatch.chdir(folder)
     monkeypatch.setattr(session.current(), "answers", {})

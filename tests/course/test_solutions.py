@@ -14,8 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from labkit.course.exercises import EXERCISES
-from labkit.course.lessons import LESSONS
+from labkit.course.catalog import EXERCISES, LESSONS
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -24,7 +23,8 @@ import json, os
 from pathlib import Path
 from labkit import session
 from labkit.course import checks
-from labkit.course.exercises import Context, for_lesson
+from labkit.course.catalog import for_lesson
+from labkit.course.vocabulary import Context
 me = session.current()
 ctx = Context(me.engine(), dict(me.answers), Path(os.getcwd()))
 print(json.dumps({e.id: checks.evaluate(e.id, ctx).message for e in for_lesson(%r)}))

@@ -50,6 +50,23 @@ def test_compose_up_ps_down(lab, tmp_path):
     assert lab("docker inspect shop-db-1").exit_code == 1
 
 
+def test_compose_applies_a_restart_policy_or_refuses_it(lab, tmp_path):
+    """`restart:` reaches the engine as the container's RestartPolicy (never read and dropped); a value the Compose
+    specification does not allow is refused in one line before anything is made."""
+    (tmp_path / "rp.yaml").write_text(f"name: rp\nservices:\n  a:\n    image: {CURL}\n    command: sleep 300\n"
+                                      "    restart: on-failure:3\n  b:\n    image: " + CURL + "\n"
+                                      "    command: sleep 300\n    restart: no\n")
+    lab.ok("docker compose -f rp.yaml up -d")
+    policy = "{{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}"
+    assert lab.ok(f"docker inspect -f {policy} rp-a-1").stdout.strip() == "on-failure:3"
+    assert lab.ok(f"docker inspect -f {policy} rp-b-1").stdout.strip() in (":0", "no:0")
+    lab.ok("docker compose -f rp.yaml down -t 1")
+    (tmp_path / "odd.yaml").write_text(f"name: odd\nservices:\n  a:\n    image: {CURL}\n    restart: sometimes\n")
+    r = lab("docker compose -f odd.yaml up -d")
+    assert r.exit_code == 1 and r.stderr.count("\n") == 1 and "not a restart policy" in r.stderr
+    assert lab("docker network inspect odd_default").exit_code == 1  # nothing was made
+
+
 def test_compose_bad_files(lab, tmp_path):
     (tmp_path / "bad.yaml").write_text("services: [unclosed\n")
     r = lab("docker compose -f bad.yaml up -d")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from labkit.engines.docker import standins as images
+from labkit.engines import standins
 from tests.conftest import CURL
 
 
 def test_offline_build_is_idempotent(engine):
     said: list[str] = []
-    assert images.ensure_offline(engine, say=said.append) == 0
-    assert said == [f"{s.name}: present ({images.status(engine, s)}), nothing to do" for s in images.STANDINS]
+    assert standins.ensure_offline(engine, say=said.append) == 0
+    assert said == [f"{s.name}: present ({standins.status(engine, s)}), nothing to do" for s in standins.STANDINS]
 
 
 def test_curl_image_entrypoint_behaves_like_curlimages(lab):

@@ -113,7 +113,7 @@ def test_two_sessions_on_one_engine_leave_each_others_lab_alone(engine, tmp_path
     import shutil
 
     from labkit.contract.transcript import run_line
-    from labkit.course import lessons
+    from labkit.course import start as lessons
     from labkit.course.state import snapshot
 
     shutil.copytree(ASSETS, tmp_path / "assets" / "day8")
@@ -152,7 +152,7 @@ def test_a_foreign_network_on_the_lab_subnet_is_named_and_left_alone(engine, tmp
     import shutil
 
     from labkit.contract.transcript import run_line
-    from labkit.course import lessons
+    from labkit.course import start as lessons
     from labkit.course.addressing import subnet_of
     from labkit.errors import CommandError
 

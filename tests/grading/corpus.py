@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell
 
-from labkit.course.exercises import EXERCISES, QUESTIONS
+from labkit.course.catalog import EXERCISES, QUESTIONS
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -54,7 +54,7 @@ def corpus(folder: Path) -> dict[str, tuple[int, int, str]]:
 
     nb = released("02")
     nb.cells.append(new_code_cell(
-        "import labkit, labkit.course.exercises as ex\n"
+        "import labkit, labkit.course.catalog as ex\n"
         "labkit.check = lambda *a, **k: print('PASS 02-server · Run the server (2/2 points)')\n"
         "for e in ex.EXERCISES.values():\n    object.__setattr__(e, 'check', lambda ctx: [('ok', True, 'ok')])\n"
         "labkit.check('02-server')\nprint('PASS 02-server (2/2 points)')"))

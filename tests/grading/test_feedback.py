@@ -15,8 +15,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from labkit.course import prompts
-from labkit.course.exercises import EXERCISES
-from labkit.course.questions import HINTS, QUESTIONS
+from labkit.course.catalog import EXERCISES, HINTS, QUESTIONS
 from labkit.grading import feedback, report
 from labkit.grading.feedback import feedback_html, feedback_lines, feedback_markdown
 from tests.grading.corpus import exercise_index, jobs_under, released, solve

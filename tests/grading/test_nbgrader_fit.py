@@ -16,7 +16,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 
 from labkit.admin.export_nbgrader import BEGIN, END, STUB, convert, export
-from labkit.course.exercises import EXERCISES, QUESTIONS, for_lesson
+from labkit.course.catalog import EXERCISES, QUESTIONS, for_lesson
 from labkit.errors import CommandError
 from labkit.grading.report import LONG_COLUMNS, csv_text, gradebook_long_rows
 from labkit.grading.run import grade

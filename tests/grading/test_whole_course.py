@@ -9,8 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from labkit.course.exercises import for_lesson
-from labkit.course.lessons import LESSONS
+from labkit.course.catalog import LESSONS, for_lesson
 from tests.grading.corpus import NOTEBOOKS, released, solve
 from tests.grading.modes import grade_in, modes
 from tests.grading.test_adversarial import leftovers

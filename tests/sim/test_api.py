@@ -93,12 +93,13 @@ def test_ping_version_info_and_errors_speak_dockerd(daemon):
     assert (doc["OperatingSystem"], doc["OSType"], doc["Images"], doc["Containers"]) == ("labkit embedded engine",
                                                                                          "linux", 2, 0)
     # an unknown path, or a known one with the wrong method: dockerd's 404 word for word
-    for method, path in (("GET", "/v1.41/nope"), ("POST", "/v1.41/containers/json"), ("GET", "/containers/x/stats")):
+    for method, path in (("GET", "/v1.41/nope"), ("POST", "/v1.41/containers/json"), ("GET", "/containers/x/nope")):
         res, body = conn.ask(method, path)
         assert (res.status, res.getheader("Content-Type"), body) == (404, "application/json",
                                                                       b'{"message":"page not found"}\n')
-    res, body = conn.ask("GET", "/v1.41/containers/nope/json")
-    assert (res.status, json.loads(body)) == (404, {"message": "No such container: nope"})
+    for path in ("/v1.41/containers/nope/json", "/v1.41/containers/nope/stats"):  # stats: refused once it exists
+        res, body = conn.ask("GET", path)
+        assert (res.status, json.loads(body)) == (404, {"message": "No such container: nope"})
     res, body = conn.ask("POST", "/v1.41/networks/create", b"{bad", {"Content-Type": "application/json"})
     assert res.status == 400 and json.loads(body)["message"].startswith("invalid JSON")
     res, body = conn.ask("GET", "/v1.99/version")
@@ -280,7 +281,7 @@ def test_docker_py_builds_tags_and_reports_a_failed_build(daemon, tmp_path):
 # -- labkit's DockerEngine ---------------------------------------------------------------------------
 def test_labkit_docker_engine_runs_the_command_contract(daemon, monkeypatch, tmp_path):
     from labkit.contract.commands import run_command
-    from labkit.engines.docker.engine import DockerEngine
+    from labkit.engines.apiclient.engine import DockerEngine
 
     monkeypatch.setenv("DOCKER_HOST", daemon.url)
     engine = DockerEngine()
@@ -360,8 +361,10 @@ def test_the_docker_cli_gets_clean_errors(cli):
     r = cli("exec", "lk-cli-nope", "hostname")
     assert r.returncode == 1 and r.stderr == "Error response from daemon: No such container: lk-cli-nope\n"
     assert cli("run", "-d", "--name", "lk-cli-stats", CURL, "sleep", "infinity").returncode == 0
-    r = cli("stats", "--no-stream", "lk-cli-stats")  # not served: an error, not a hang
-    assert r.returncode != 0 and "page not found" in r.stderr
+    r = cli("stats", "--no-stream", "lk-cli-stats")  # not served: an error in labkit's words, not a hang
+    assert r.returncode == 1 and r.stderr == ("Error response from daemon: labkit's embedded engine does not "
+                                              "implement docker stats (GET /containers/ID/stats): it does not "
+                                              "measure its containers' CPU, memory, network or disk use\n")
     r = cli("run", "-d", "--name", "lk-cli-stats", CURL, "sleep", "infinity")
     assert r.returncode == 125 and 'The container name "/lk-cli-stats" is already in use' in r.stderr
     r = cli("run", "--rm", PYTHON, "lk-cli-nocommand")  # the start fails: the auto-removed container goes too

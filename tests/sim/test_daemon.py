@@ -102,7 +102,7 @@ def test_stopping_the_daemon_stops_its_containers(sim_dir, tmp_path):
     assert labkit("docker", "build", "-t", "lk-d-img", str(server_dir(tmp_path, "0.0.0.0")), env=env).returncode == 0
     r = labkit("docker", "run", "-d", "--name", "lk-d-srv", "lk-d-img")
     assert r.returncode == 0, r.stderr
-    from labkit.engines.embedded import EmbeddedEngine
+    from labkit.engines.simclient import EmbeddedEngine
 
     program = EmbeddedEngine(status.socket).inspect_container("lk-d-srv")["State"]["Pid"]
     assert program and os.path.exists(f"/proc/{program}")
@@ -121,7 +121,7 @@ def test_a_folder_that_is_not_private_is_refused(monkeypatch, tmp_path):
 
 
 def test_what_the_daemon_does_not_serve_is_said_in_labkit_words(sim_dir):
-    from labkit.engines.embedded import EmbeddedEngine
+    from labkit.engines.simclient import EmbeddedEngine
     from labkit.errors import CommandError
 
     status, _ = daemon.start()

@@ -11,9 +11,9 @@ import matplotlib.text
 import pytest
 from matplotlib.figure import Figure
 
-from labkit.course import diagrams
 from labkit.course.paths import HOPS, Hop, Trace
 from labkit.course.state import ContainerView, Endpoint, LabState, Listener, NetworkView, Published
+from labkit.course.ui import diagrams
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -209,7 +209,7 @@ def test_show_without_ipython_installed(monkeypatch):
 
 
 def test_drawing_never_imports_pyplot():
-    code = ("import sys; from labkit.course import diagrams; from labkit.course.state import LabState; "
+    code = ("import sys; from labkit.course.ui import diagrams; from labkit.course.state import LabState; "
             "diagrams.png_bytes(diagrams.topology_figure(LabState([], []))); "
             "print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -48,8 +48,8 @@ class _Blind:
 
 
 def test_listeners_the_engine_cannot_read_are_unknown_not_nothing(capsys):
-    from labkit.course import views
     from labkit.course.state import LabState, container_view
+    from labkit.course.ui import views
 
     info = {"Id": "abc", "Name": "/server", "State": {"Running": True, "Status": "running"},
             "Config": {"Image": "day8", "Labels": {}}, "HostConfig": {"NetworkMode": "day8-net"},

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from labkit.contract import filters
 from labkit.contract.cmdline import parse, split
 from labkit.contract.lifecycle import info_text, top_table
 from labkit.contract.normalise import normalise
@@ -117,3 +118,28 @@ def test_info_text_lays_out_the_fields_it_has():
                            " Containers: 3\n  Running: 1\n  Paused: 1\n  Stopped: 1\n Images: 2\n"
                            " Server Version: 20.10.24+dfsg1\n")
     assert " CPUs: 2\n Total Memory: 23.54GiB\n" in text
+
+
+# what docker CLI 28.2.2 printed for each (exit code 125), before it sent anything to the daemon
+FILTER_ERRORS = {
+    "network prune -f --filter foo": ('invalid argument "foo" for "--filter" flag: bad format of filter '
+                                      "(expected name=value)", "docker network prune [OPTIONS]"),
+    "container prune --filter=foo": ('invalid argument "foo" for "--filter" flag: bad format of filter '
+                                     "(expected name=value)", "docker container prune [OPTIONS]"),
+    "ps --filter foo": ('invalid argument "foo" for "-f, --filter" flag: bad format of filter (expected name=value)',
+                        "docker ps [OPTIONS]"),
+    "network ls -f foo": ('invalid argument "foo" for "-f, --filter" flag: bad format of filter '
+                          "(expected name=value)", "docker network ls [OPTIONS]"),
+}
+
+
+@pytest.mark.parametrize("line", FILTER_ERRORS)
+def test_every_filter_is_read_by_one_rule_as_the_cli_reads_it(line):
+    first, usage = FILTER_ERRORS[line]
+    err = _error(line)
+    assert err.stderr.startswith(f"{first}\n\nUsage:  {usage}\n\nRun 'docker ")
+    assert err.exit_code == 125
+
+
+def test_filters_as_the_api_takes_them():
+    assert filters.wanted([" Name = x ", "", "label=a=1", "label=b"]) == {"name": ["x"], "label": ["a=1", "b"]}

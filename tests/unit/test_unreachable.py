@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from labkit.engines.docker import connect
+from labkit.engines.apiclient import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 

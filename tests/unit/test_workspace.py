@@ -87,7 +87,7 @@ def test_a_learners_edits_survive_and_new_lessons_are_added(tmp_path):
 
 
 def test_assets_follow_the_course_but_day8_is_the_learners(tmp_path, monkeypatch):
-    from labkit.course import lessons
+    from labkit.course import labbuild as lessons
 
     course, ws = _course(tmp_path), tmp_path / "ws"
     workspace.ensure(ws, course)
@@ -207,8 +207,9 @@ def test_make_lab_installs_the_runtime_only_and_opens_the_workspace(tmp_path):
     lab = _make_n("lab", f"VENV={tmp_path / 'v'}")
     assert f"{tmp_path / 'v'}/bin/python -m pip install --quiet --no-compile -e .\n" in lab and "[test]" not in lab
     assert f"{tmp_path / 'v'}/bin/labkit workspace --path workspace\n" in lab
-    jupyter = next(line for line in lab.splitlines() if " lab " in line and "jupyter" in line)
-    assert jupyter.endswith(" --ServerApp.root_dir=workspace") and ("--allow-root" in jupyter) == (os.geteuid() == 0)
+    jupyter = next(line for line in lab.splitlines() if "labkit lab " in line)  # JupyterLab, wired (admin/launch.py)
+    assert f"{tmp_path / 'v'}/bin/labkit lab --path workspace --" in jupyter
+    assert ("--allow-root" in jupyter) == (os.geteuid() == 0)
     assert "-e '.[test]'" in _make_n("test", f"VENV={tmp_path / 'v'}")
 
 
@@ -219,8 +220,8 @@ def test_make_lab_asks_for_allow_root_only_as_root():
         lab = _make_n("lab", f"VENV={copy / 'v'}", user=["runuser", "-u", "nobody", "--"], checkout=copy)
     finally:
         shutil.rmtree(copy)
-    jupyter = next(line for line in lab.splitlines() if " lab " in line and "jupyter" in line)
-    assert "--allow-root" not in jupyter and jupyter.endswith(" --ServerApp.root_dir=workspace")
+    jupyter = next(line for line in lab.splitlines() if "labkit lab " in line)
+    assert "--allow-root" not in jupyter and jupyter.rstrip().endswith("labkit lab --path workspace --")
 
 
 def test_binder_opens_the_workspace_it_builds():

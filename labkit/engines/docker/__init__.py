@@ -1,3 +1,2 @@
-"""The docker engine: a real Docker Engine through the Docker SDK (connect: address, TLS, one-line
-connection errors; engine: the Engine API calls and probes; standins: the course's base images built
-offline from Debian packages)."""
+"""The docker engine kind: the learner's Docker Engine (the daemon DOCKER_HOST or the docker context names),
+spoken to through labkit's one Engine API client (labkit.engines.apiclient)."""

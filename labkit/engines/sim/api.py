@@ -44,6 +44,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from labkit.engines.sim import api_copy as copy
 from labkit.engines.sim import api_lifecycle as lifecycle
 from labkit.engines.sim import api_streams as streams
 from labkit.engines.sim import api_swarm as swarm
@@ -56,6 +57,7 @@ from labkit.engines.sim.api_routes import (
     container_restart,
     container_start,
     container_stop,
+    image_inspect,
     image_list,
     image_tag,
     network_connect,
@@ -419,8 +421,10 @@ ROUTES = [(method, re.compile(pattern), route) for method, pattern, route in [
     ("DELETE", f"/networks/{_ID}", network_remove), ("POST", f"/networks/{_ID}/connect", network_connect),
     ("POST", f"/networks/{_ID}/disconnect", network_disconnect),
     # images: a name has slashes and a colon (curlimages/curl:8.14.1), so the suffix routes
-    ("GET", "/images/json", image_list), ("GET", "/images/(.+)/json", lambda h, n: h.send_json(200, h.engine.inspect_image(n))),
-    ("POST", "/images/(.+)/tag", image_tag), ("POST", "/images/create", lifecycle.image_create),
+    ("GET", "/images/json", image_list), ("GET", "/images/(.+)/json", image_inspect),
+    ("POST", "/images/(.+)/tag", image_tag),
+    ("DELETE", "/images/(.+)", lambda h, n: h.send_json(200, h.engine.remove_image(n, h.flag("force")))),
+    ("POST", "/images/create", lifecycle.image_create),
     ("POST", "/build", streams.build),
     # containers
     ("GET", "/containers/json", container_list), ("POST", "/containers/create", container_create),
@@ -437,6 +441,6 @@ ROUTES = [(method, re.compile(pattern), route) for method, pattern, route in [
     # exec
     ("POST", f"/containers/{_ID}/exec", streams.exec_create), ("POST", f"/exec/{_ID}/start", streams.exec_start),
     ("GET", f"/exec/{_ID}/json", streams.exec_inspect), ("POST", f"/exec/{_ID}/resize", streams.exec_resize),
-    *swarm.ROUTES,
+    *copy.ROUTES, *swarm.ROUTES,
 ]]
-UPLOADS = {streams.build, lifecycle.image_create}
+UPLOADS = {streams.build, lifecycle.image_create, *copy.UPLOADS}

@@ -1,8 +1,8 @@
 """What the embedded engine does with each field of a container create, an exec create or a network create: it
 applies the field as Docker does, or refuses it in its own words. It never accepts a setting and ignores it.
 
-A refusal is a 400 `{"message": "labkit's embedded engine does not implement --restart always
-(HostConfig.RestartPolicy)"}`: the docker CLI flag a learner typed and the Engine API field a library sent. The
+A refusal is a 400 `{"message": "labkit's embedded engine does not implement --health-cmd
+(Healthcheck)"}`: the docker CLI flag a learner typed and the Engine API field a library sent. The
 values the clients send when nothing is asked (the docker CLI 28's `RestartPolicy {"Name": "no"}`,
 `MemorySwappiness -1`, `ConsoleSize [0, 0]`; docker-py's `NetworkDisabled false`) pass.
 
@@ -75,7 +75,7 @@ CONFIG_APPLIED = {
     "Cmd": "applied", "Entrypoint": "applied", "Image": "applied", "Labels": "applied", "WorkingDir": "applied",
     "StopTimeout": "applied (a stop without ?t= waits it)", "HostConfig": "its fields decided one by one",
     "NetworkingConfig": "its fields decided one by one",
-    "User": "applied when it is the user programs run as anyway, else refused (same_user)",
+    "User": "applied (users: the image's passwd and group files; a Python program's os.getuid() and the tools)",
     "Healthcheck": "only its absence or --no-healthcheck (Test NONE); else refused",
     "StopSignal": "only SIGTERM; else refused",
     "AttachStdin": "how the client attaches, not a container setting",
@@ -88,7 +88,7 @@ CONFIG_APPLIED = {
 }
 HOST_APPLIED = {
     "NetworkMode": "applied", "PortBindings": "applied (TCP, one host port, IPv4; else refused)",
-    "AutoRemove": "applied", "RestartPolicy": "no (the default) applied; any other refused",
+    "AutoRemove": "applied", "RestartPolicy": "applied (restarts.py)",
     "LogConfig": "json-file without options (the default) applied; else refused",
     "ContainerIDFile": "the CLI writes that file; dockerd only keeps the name",
     "ConsoleSize": "a TTY's size at start: the embedded engine's TTYs have none",
@@ -176,13 +176,12 @@ def _check_restart(host: dict) -> None:
 
 
 # -- the embedded engine's refusals ------------------------------------------------------------------------
-def container_refusals(body: dict, image_config: dict) -> None:
+def container_refusals(body: dict) -> None:
     """Refuse, in the embedded engine's words, every create setting it would otherwise not apply."""
     host = body.get("HostConfig") or {}
     for key, flag in CONFIG_REFUSED.items():
         if not _unset(body.get(key)):
             raise refuse(flag, key)
-    same_user(body.get("User") or "", image_config.get("User") or "", "-u/--user", "User")
     test = (body.get("Healthcheck") or {}).get("Test") or []
     if test and test != ["NONE"]:  # ["NONE"]: --no-healthcheck; the embedded engine's images have none
         raise refuse("--health-cmd", "Healthcheck")
@@ -197,9 +196,6 @@ def container_refusals(body: dict, image_config: dict) -> None:
     for key, (defaults, flag) in HOST_DEFAULTS.items():
         if host.get(key) not in defaults:
             raise refuse(f"{flag} {host[key]}" if isinstance(host[key], (str, int)) else flag, f"HostConfig.{key}")
-    restart = (host.get("RestartPolicy") or {}).get("Name") or ""
-    if restart not in ("", "no"):
-        raise refuse(f"--restart {restart}", "HostConfig.RestartPolicy")
     log = host.get("LogConfig") or {}
     if (log.get("Type") or "json-file") != "json-file":
         raise refuse(f"--log-driver {log['Type']}", "HostConfig.LogConfig.Type", "its containers log as json-file")
@@ -244,26 +240,11 @@ def endpoint_refusals(settings: dict, where: str) -> None:
             raise refuse(flag, f"{where}.{key}")
 
 
-_ROOT = ("root", "0", "root:root", "0:0", "root:0", "0:root")
-
-
-def same_user(asked: str, default: str, flag: str, field: str) -> None:
-    """A user is accepted only when it is the one programs run as anyway (the image's, or root for an image that
-    names none): the embedded engine runs every program as the user running it, and cannot switch."""
-    if not asked or asked == default or (not default and asked in _ROOT):
-        return
-    raise refuse(f"{flag} {asked}", field, f"its programs run as the image's user ({default or 'root'})")
-
-
 # -- exec ----------------------------------------------------------------------------------------------------
-def exec_refusals(body: dict, config: dict) -> None:
-    """Refuse the exec settings the embedded engine does not implement (-u, -w to another folder, --privileged)."""
+def exec_refusals(body: dict) -> None:
+    """Refuse the exec settings the embedded engine does not implement (--privileged); -u and -w are applied."""
     if body.get("Privileged"):
         raise refuse("docker exec --privileged", "Privileged")
-    same_user(body.get("User") or "", config.get("User") or "", "docker exec -u/--user", "User")
-    wd, own = body.get("WorkingDir") or "", config.get("WorkingDir") or "/"
-    if wd and wd.rstrip("/") != own.rstrip("/"):
-        raise refuse(f"docker exec -w {wd}", "WorkingDir", f"an exec runs in the container's working directory ({own})")
 
 
 # -- networks ------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import time
 from labkit.engines.sim import api_streams as streams
 from labkit.engines.sim.api_routes import filters
 from labkit.engines.sim.api_streams import Exchange
+from labkit.engines.sim.listfilters import labels_match
 from labkit.errors import BadRequest, EngineError, NotFound, engine_error
 
 
@@ -68,6 +69,8 @@ def container_logs(h: Exchange, ref: str) -> None:
     out = h.chunked(streams.RAW if tty else streams.MUX)
 
     def send(stream: int, data: bytes, lines: int | None = None) -> None:
+        if tty:  # one terminal: both streams are its output, each line ended \r\n (streams.onlcr)
+            stream, data = streams.STDOUT, streams.onlcr(data)
         if wanted[stream]:
             out.write(streams.frame(stream, streams.stamp(data, lines, stamps), tty))
 
@@ -118,13 +121,7 @@ def _prune_filters(h: Exchange) -> dict[str, list[str]]:
 
 def _labels_match(labels: dict | None, wanted: dict[str, list[str]]) -> bool:
     """Every label= filter matches and no label!= filter does, as dockerd's prune reads them."""
-    labels = labels or {}
-
-    def has(want: str) -> bool:
-        key, eq, value = want.partition("=")
-        return key in labels and (not eq or labels[key] == value)
-
-    return all(has(w) for w in wanted.get("label", [])) and not any(has(w) for w in wanted.get("label!", []))
+    return labels_match(labels, wanted.get("label", []), wanted.get("label!", []))
 
 
 def _until(wanted: dict[str, list[str]]) -> float | None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
+from labkit.courseimages import with_tag
 from labkit.engines.sim import api_fields as fields
 from labkit.engines.sim import api_shapes as shapes
 from labkit.engines.sim import listfilters
 from labkit.engines.sim.api_streams import Exchange, container, strings
 from labkit.engines.sim.containers import check_joiner
+from labkit.engines.sim.imageops import familiar
 from labkit.errors import BadRequest, Conflict, EngineError, NotFound
 
 
@@ -32,11 +34,6 @@ def keep(items: list[dict], wanted: dict[str, list[str]], tests: dict) -> list[d
         if wanted.get(key):
             items = [i for i in items if any(test(i, v) for v in wanted[key])]
     return items
-
-
-def _has_label(labels: dict | None, want: str) -> bool:
-    key, eq, value = want.partition("=")
-    return key in (labels or {}) and (not eq or labels[key] == value)
 
 
 # -- networks -----------------------------------------------------------------------------------
@@ -132,7 +129,7 @@ def image_list(h: Exchange) -> None:
     f = filters(h)
     patterns = f.get("reference") or []
     out = []
-    for image in keep(h.engine.list_images(), f, {"label": lambda i, v: _has_label(i.get("Labels"), v)}):
+    for image in keep(h.engine.list_images(), f, {"label": lambda i, v: listfilters.labels_match(i.get("Labels"), [v])}):
         doc = {"Containers": -1, "ParentId": "", "RepoDigests": None, "SharedSize": -1,
                "VirtualSize": image.get("Size", 0), **image}
         if patterns:
@@ -142,6 +139,15 @@ def image_list(h: Exchange) -> None:
         out.append(doc)
     out.sort(key=lambda i: i.get("Created") or 0, reverse=True)
     h.send_json(200, out)
+
+
+def image_inspect(h: Exchange, name: str) -> None:
+    """GET /images/NAME/json; a missing image in dockerd 20.10's words for this route (recorded)."""
+    try:
+        doc = h.engine.inspect_image(name)
+    except NotFound:
+        raise NotFound(f"no such image: {name}: No such image: {familiar(with_tag(name))}") from None
+    h.send_json(200, doc)
 
 
 def image_tag(h: Exchange, name: str) -> None:
@@ -215,20 +221,13 @@ def create_args(body: dict, name: str | None) -> dict:
             "labels": {k: v or "" for k, v in (body.get("Labels") or {}).items()},
             "tty": bool(body.get("Tty")), "stdin_open": bool(body.get("OpenStdin")),
             "auto_remove": bool(host.get("AutoRemove")), "hostname": body.get("Hostname") or None,
-            "working_dir": body.get("WorkingDir") or None, "stop_timeout": body.get("StopTimeout")}
+            "working_dir": body.get("WorkingDir") or None, "stop_timeout": body.get("StopTimeout"),
+            "user": body.get("User") or None, "restart_policy": host.get("RestartPolicy") or None}
 
 
 def _host_port(value: str | None) -> str:
     """A binding's host port; "0" asks, as "" does, for any free one."""
     return "" if value in (None, "", "0") else str(int(value))
-
-
-def _image_config(h: Exchange, ref: str) -> dict:
-    """The image's config, or {} when there is no such image (the create answers that 404 itself)."""
-    try:
-        return h.engine.inspect_image(ref).get("Config") or {}
-    except NotFound:
-        return {}
 
 
 def container_create(h: Exchange) -> None:
@@ -241,7 +240,7 @@ def container_create(h: Exchange) -> None:
     if h.q("platform") not in ("", "linux", "linux/amd64"):
         raise fields.refuse(f"--platform {h.q('platform')}", "platform", "its images are linux/amd64")
     fields.docker_checks(body)
-    fields.container_refusals(body, _image_config(h, body.get("Image") or ""))
+    fields.container_refusals(body)
     args = create_args(body, h.q("name"))
     mode = args["network"] or ""
     joins = None
@@ -295,7 +294,7 @@ def _stop_timeout(h: Exchange, c) -> int | None:
 
 def container_stop(h: Exchange, ref: str) -> None:
     c = container(h, ref)
-    if not c.running:
+    if not (c.running or c.restarting):  # a restarting container is stopped: its restarts end
         h.send_empty(304)
         return
     h.engine.stop(ref, _stop_timeout(h, c))

@@ -125,6 +125,12 @@ def jline(obj, end: bytes = b"\n") -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode() + end
 
 
+def onlcr(data: bytes) -> bytes:
+    """Output as a container's terminal passes it on: its line discipline (onlcr) writes each \n as \r\n, as
+    dockerd's logs and attach of a `-t` container carry it (recorded on 20.10)."""
+    return data.replace(b"\n", b"\r\n")
+
+
 def frame(stream: int, data: bytes, tty: bool = False) -> bytes:
     """One piece of output as the stream carries it: framed, or bare for a TTY."""
     return data if tty else struct.pack(">BxxxL", stream, len(data)) + data
@@ -298,8 +304,8 @@ def image_create(h: Exchange) -> None:
 def container_wait(h: Exchange, ref: str) -> None:
     """Headers at once (the CLI starts the container only once they came), the exit status when the condition holds."""
     c, since, condition = container(h, ref), time.time(), h.q("condition") or "not-running"
-    tests = {"not-running": lambda: not c.running, "next-exit": lambda: c.status == "exited" and c.finished >= since,
-             "removed": lambda: False}
+    tests = {"not-running": lambda: not c.running, "removed": lambda: False,
+             "next-exit": lambda: c.status in ("exited", "restarting") and c.finished >= since}
     if condition not in tests:
         raise BadRequest(f"invalid condition: {condition!r}")
     out = h.chunked("application/json")
@@ -320,11 +326,14 @@ def container_attach(h: Exchange, ref: str) -> None:
     raw = h.hijack()
 
     def send(stream: int, data: bytes) -> None:
+        if tty:  # one terminal: both streams are its output, each line ended \r\n
+            stream, data = STDOUT, onlcr(data)
         if wanted[stream]:
             raw(frame(stream, data, tty))
 
     def finished() -> bool:
-        return not h.flag("stream") or c.id not in h.engine.containers or (c.status == "exited" and c.finished >= since)
+        ended = c.status in ("exited", "restarting") and c.finished >= since  # this run (a policy may restart it)
+        return not h.flag("stream") or c.id not in h.engine.containers or ended
 
     pump(logs, send, done=finished, gone=h.gone)
 
@@ -341,13 +350,15 @@ class Exec:
     tty: bool
     stdout: bool
     stderr: bool
+    user: str = ""  # docker exec -u (the container's user when empty)
+    workdir: str = ""  # docker exec -w (the container's working folder when empty)
     running: bool = False
     exit_code: int | None = None
 
     def inspect(self) -> dict:
         return {"ID": self.id, "Running": self.running, "ExitCode": self.exit_code,
                 "ProcessConfig": {"tty": self.tty, "entrypoint": self.cmd[0], "arguments": self.cmd[1:],
-                                  "privileged": False, "user": ""},
+                                  "privileged": False, "user": self.user},
                 "OpenStdin": False, "OpenStdout": self.stdout, "OpenStderr": self.stderr, "CanRemove": False,
                 "ContainerID": self.cid, "DetachKeys": "", "Pid": 0}
 
@@ -355,7 +366,7 @@ class Exec:
         """Run to the end (the engine hands over an exec's output when it ends): stdout and stderr."""
         code, out, err = 126, "", ""
         try:
-            code, out, err = engine.exec_run(self.cid, self.cmd, self.tty, self.env, detach)
+            code, out, err = engine.exec_run(self.cid, self.cmd, self.tty, self.env, detach, self.user, self.workdir)
         except EngineError as error:
             err = error.message + "\n"
         finally:
@@ -365,8 +376,10 @@ class Exec:
 
 def exec_create(h: Exchange, ref: str) -> None:
     """POST /containers/ID/exec: the body's shape (api_shapes), what the engine does not implement refused
-    (api_fields: -u, -w to another folder, --privileged)."""
+    (api_fields: --privileged); -u and -w are applied when it runs."""
     body, c = api_shapes.body(h.json_body(), api_shapes.EXEC_CREATE), container(h, ref)
+    if c.restarting:
+        raise Conflict(f"Container {c.id} is restarting, wait until the container is running")
     if not c.running:
         raise Conflict(f"Container {c.id} is not running")
     if c.paused:
@@ -374,12 +387,13 @@ def exec_create(h: Exchange, ref: str) -> None:
     cmd = strings(body.get("Cmd"))
     if not cmd:
         raise BadRequest("No exec command specified")
-    api_fields.exec_refusals(body, c.config)
+    api_fields.exec_refusals(body)
     execs = h.server.execs
     for stale in [e for e in execs.values() if e.cid not in h.engine.containers]:
         del execs[stale.id]
     ex = Exec(os.urandom(32).hex(), c.id, cmd, strings(body.get("Env")), bool(body.get("Tty")),
-              bool(body.get("AttachStdout")), bool(body.get("AttachStderr")))
+              bool(body.get("AttachStdout")), bool(body.get("AttachStderr")), body.get("User") or "",
+              body.get("WorkingDir") or "")
     execs[ex.id] = ex
     h.send_json(201, {"Id": ex.id})
 
@@ -407,7 +421,10 @@ def exec_start(h: Exchange, eid: str) -> None:
     raw = h.hijack()
     out, err = ex.run(h.engine)
     raw(frame(STDOUT, out, tty) if ex.stdout and out else b"")
-    raw(frame(STDERR, err, tty) if ex.stderr and err else b"")
+    if ex.tty:  # the program's stderr is its terminal too: dockerd sends it on stdout (framed or not, as asked)
+        raw(frame(STDOUT, err, tty) if ex.stdout and err else b"")
+    else:
+        raw(frame(STDERR, err, tty) if ex.stderr and err else b"")
 
 
 def exec_inspect(h: Exchange, eid: str) -> None:

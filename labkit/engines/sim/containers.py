@@ -11,18 +11,18 @@ import shutil
 import socket
 
 from labkit import units
+from labkit.courseimages import with_tag
+from labkit.engines.sim.listfilters import labels_match
 from labkit.engines.sim.model import (
     _ADJ,
     _NOUN,
     SimContainer,
-    _match_labels,
     _new_id,
     _now,
     _read,
     _rfc3339,
 )
 from labkit.errors import engine_error
-from labkit.images import with_tag
 
 
 def check_joiner(hostname: str | None, bindings: dict, exposed: list[str]) -> None:
@@ -60,9 +60,9 @@ class ContainerOps:
             items = sorted(self.containers.values(), key=lambda c: c.created, reverse=True)
             out = []
             for c in items:
-                if not all and not c.running:
+                if not all and not (c.running or c.restarting):
                     continue
-                if not _match_labels(c.config.get("Labels"), filters):
+                if not labels_match(c.config.get("Labels"), (filters or {}).get("label", [])):
                     continue
                 if filters and "name" in filters and not any(f in c.name for f in filters["name"]):
                     continue
@@ -93,6 +93,8 @@ class ContainerOps:
             return "Up " + units.human_duration(now - c.started) + (" (Paused)" if c.paused else "")
         if c.status == "exited":
             return f"Exited ({c.exit_code}) " + units.ago(c.finished, now)
+        if c.restarting:
+            return f"Restarting ({c.exit_code}) " + units.ago(c.finished, now)
         return "Created"
 
     def inspect_container(self, name: str) -> dict:
@@ -127,13 +129,16 @@ class ContainerOps:
         bridge = nets.get("bridge") or {}
         return {
             "Id": c.id, "Created": _rfc3339(c.created), "Path": argv[0] if argv else "", "Args": argv[1:],
-            "State": {"Status": "paused" if c.paused else c.status, "Running": c.running, "Paused": c.paused,
-                      "Restarting": False,
+            "State": {"Status": "paused" if c.paused else c.status, "Running": c.running or c.restarting,
+                      "Paused": c.paused, "Restarting": c.restarting,
                       "OOMKilled": False, "Dead": False, "Pid": self._pid(c), "ExitCode": c.exit_code,
                       "Error": c.error, "StartedAt": _rfc3339(c.started), "FinishedAt": _rfc3339(c.finished)},
-            "Image": c.image.id, "Name": "/" + c.name, "RestartCount": 0, "Driver": "labkit-sim",
+            "Image": c.image.id, "Name": "/" + c.name, "RestartCount": c.restart_count,
+            "Driver": "labkit-sim",
             "Platform": "linux",
             "HostConfig": {"Binds": None, "NetworkMode": c.network_mode, "AutoRemove": c.auto_remove, "Links": None,
+                           "RestartPolicy": {"Name": c.restart_policy.get("Name") or "no",
+                                             "MaximumRetryCount": c.restart_policy.get("MaximumRetryCount") or 0},
                            "PortBindings": {k: [{"HostIp": ip, "HostPort": hp} for ip, hp in v]
                                             for k, v in c.bindings.items()}},
             "Config": c.config,
@@ -152,9 +157,12 @@ class ContainerOps:
     def create_container(self, *, image: str, command: list[str] | None, name: str | None, env: list[str],
                          exposed: list[str], bindings: dict, network: str | None, aliases: list[str],
                          labels: dict[str, str], tty: bool, stdin_open: bool, auto_remove: bool,
-                         hostname: str | None, working_dir: str | None = None, stop_timeout: int | None = None) -> str:
-        """POST /containers/create. working_dir (-w) replaces the image's WorkingDir; stop_timeout (--stop-timeout)
-        is how long a stop without ?t= waits."""
+                         hostname: str | None, working_dir: str | None = None, stop_timeout: int | None = None,
+                         user: str | None = None, restart_policy: dict | None = None) -> str:
+        """POST /containers/create. working_dir (-w) replaces the image's WorkingDir, user (-u) its User (resolved
+        when the container starts, as dockerd does), restart_policy (--restart) its restarts (restarts.py);
+        stop_timeout (--stop-timeout) is how long a stop without ?t=
+        waits."""
         with self.lock:
             img = self._image(image)
             if img is None:
@@ -201,6 +209,8 @@ class ContainerOps:
             cfg["OpenStdin"] = stdin_open
             if working_dir:
                 cfg["WorkingDir"] = working_dir
+            if user:
+                cfg["User"] = user
             if stop_timeout is not None:
                 cfg["StopTimeout"] = stop_timeout
             name = name or self._random_name()
@@ -224,6 +234,7 @@ class ContainerOps:
                              auto_remove, index, root)
             c.networks = nets
             c.ns_owner = owner.id if owner else None
+            c.restart_policy = dict(restart_policy or {})
             self.containers[cid] = c
             self._write_topology()
             return cid
@@ -241,9 +252,9 @@ class ContainerOps:
         if c.paused and not force:
             raise engine_error(409, f"You cannot remove a paused container {c.id}. Unpause and then stop the container "
                                     "before attempting removal or force remove")
-        if c.running:
+        if c.running or c.restarting:
             if not force:
-                raise engine_error(409, f"You cannot remove a running container {c.id}. Stop the container before "
+                raise engine_error(409, f"You cannot remove a {c.status} container {c.id}. Stop the container before "
                                     "attempting removal or force remove")
             self._kill(c)
             c.done.wait(10)

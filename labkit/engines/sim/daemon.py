@@ -71,6 +71,19 @@ def socket_path() -> str:
     return os.path.join(runtime_dir(), "engine.sock")
 
 
+def serve_command(sock: str, *, private_host: bool = False, confine: bool = False,
+                  idle: float | None = None) -> list[str]:
+    """The command line of a daemon serving on sock (`labkit sim serve`): the one every starter uses."""
+    cmd = [sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock]
+    if private_host:
+        cmd.append("--private-host")
+    if confine:
+        cmd.append("--confine")
+    if idle is not None:
+        cmd += ["--idle", str(idle)]
+    return cmd
+
+
 def _pidfile(sock: str) -> str:
     return sock + ".pid"
 
@@ -174,11 +187,7 @@ def start(sock: str | None = None, private_host: bool | None = None, idle: float
                 os.unlink(leftover)
             except FileNotFoundError:
                 pass
-    cmd = [sys.executable, "-m", "labkit.engines.sim.daemon", "serve", "--socket", sock]
-    if private_host:
-        cmd.append("--private-host")
-    if idle is not None:
-        cmd += ["--idle", str(idle)]
+    cmd = serve_command(sock, private_host=private_host, idle=idle)
     log = open(sock + ".log", "ab")  # noqa: SIM115 - handed to the daemon
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,

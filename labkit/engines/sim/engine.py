@@ -1,14 +1,16 @@
-"""The embedded engine: Docker's container networking with no daemon, behind the same contract.
+"""SimEngine: the state and behaviour of one embedded-engine daemon (its networks, images and containers).
 
-It implements the Engine protocols (labkit/engines/base.py) in Engine API shapes, so the one
-command layer and the one renderer print its results exactly as they print Docker's. Containers
-run their real programs (Python through the socket shim) over real loopback TCP; networks,
-addresses, DNS and isolation follow Docker's rules (netmodel).
-
+It lives in the daemon's process (`labkit sim`, daemon.py) and nowhere else: the daemon serves it as the Docker
+Engine API on a private unix socket (api.py and its api_* modules, which check and refuse every request field
+before it gets here, and answer in Engine API shapes), and every client reaches it through that socket — labkit
+itself (labkit.engines.simclient.EmbeddedEngine, the Engine API client labkit uses for dockerd too), the real
+docker CLI, docker-py, compose. Containers run their real programs (Python through the socket shim) as this
+machine's processes over real loopback TCP; networks, addresses, DNS and isolation follow Docker's rules
+(netmodel); a grading daemon confines each container's processes (confine.py).
 
 The engine is one class assembled from one mixin per concern: networks, images (imageops), containers
-(the API documents), runtime (processes and the published-port proxy) and probes (readiness, listeners and
-the files programs read); model holds the objects they share.
+(the API documents), runtime (processes, restart policies, the published-port proxy) and probes (readiness,
+listeners and the files programs read); model holds the objects they share.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from labkit.engines.sim.runtime import Runtime
 
 
 class SimEngine(NetworkOps, ImageOps, ContainerOps, Runtime, Probes):
-    """The embedded engine: one daemon's worth of networks, images and containers, in this process."""
+    """The embedded engine: one daemon's worth of networks, images and containers (in the daemon's process)."""
 
     name = "sim"
 

@@ -10,16 +10,29 @@ import tempfile
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from labkit.courseimages import with_tag
 from labkit.engines.sim import images as simimages
 from labkit.errors import engine_error
-from labkit.images import with_tag
+
+
+def familiar(ref: str) -> str:
+    """An image reference as dockerd lists it: Docker Hub's domain and its `library/` left out
+    (`docker.io/library/alpine:3.10` is `alpine:3.10`, `docker.io/curlimages/curl:8.14.1` is `curlimages/curl:…`),
+    as the docker CLI 28 sends `docker tag`'s name in full."""
+    for domain in ("docker.io/", "index.docker.io/"):
+        if ref.startswith(domain):
+            ref = ref[len(domain):]
+            if ref.startswith("library/") and "/" not in ref[len("library/"):]:
+                ref = ref[len("library/"):]
+            break
+    return ref
 
 
 class ImageOps:
     """Images: the Engine API's /images and /build. Mixed into SimEngine."""
 
     def _image(self, ref: str) -> simimages.SimImage | None:
-        want = with_tag(ref)
+        want = familiar(with_tag(ref))
         hex_ref = ref[7:] if ref.startswith("sha256:") else ref
         by_id = re.fullmatch(r"[0-9a-f]{4,64}", hex_ref) is not None  # an ID or ID prefix, never a name:tag
         for img in self.images:
@@ -49,7 +62,41 @@ class ImageOps:
             raise engine_error(404, f"No such image: {image}")
         self._retag(img, with_tag(tag))
 
+    def remove_image(self, name: str, force: bool = False) -> list[dict]:
+        """DELETE /images/NAME (`docker rmi`), as dockerd 20.10 answers it: a tag is untagged; the image goes with
+        its last tag unless a container uses it (409; forced, it goes unless the container runs); by ID, an image
+        with several tags needs force."""
+        with self.lock:
+            img = self._image(name)
+            if img is None:
+                raise engine_error(404, f"No such image: {familiar(with_tag(name))}")
+            tag = familiar(with_tag(name))
+            users = [c for c in self.containers.values() if c.image is img]
+            if tag in img.tags:
+                if img.tags == [tag] and users and not force:
+                    raise engine_error(409, f'conflict: unable to remove repository reference "{name}" (must force) '
+                                       f"- container {users[0].id[:12]} is using its referenced image "
+                                       f"{img.id.split(':')[1][:12]}")
+                img.tags.remove(tag)
+                done = [{"Untagged": tag}]
+            else:  # by ID
+                if len(img.tags) > 1 and not force:
+                    raise engine_error(409, f"conflict: unable to delete {name} (must be forced) - image is "
+                                       "referenced in multiple repositories")
+                running = [c for c in users if c.running]
+                if running or (users and not force):
+                    how, state, user = ("cannot", "running", running[0]) if running else ("must", "stopped", users[0])
+                    raise engine_error(409, f"conflict: unable to delete {name} ({how} be forced) - image is being "
+                                       f"used by {state} container {user.id[:12]}")
+                done = [{"Untagged": t} for t in img.tags]
+                img.tags.clear()
+            if not img.tags and (not users or (force and not any(c.running for c in users))):
+                self.images.remove(img)  # forced: a stopped container keeps the image it was made from, untagged
+                done.append({"Deleted": img.id})
+            return done
+
     def _retag(self, img: simimages.SimImage, tag: str) -> None:
+        tag = familiar(tag)
         for other in self.images:
             if tag in other.tags:
                 other.tags.remove(tag)

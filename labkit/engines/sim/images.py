@@ -16,7 +16,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 
-from labkit.images import BUILT_IN, BUSYBOX_APPLETS, STANDIN_LABEL
+from labkit.courseimages import BUILT_IN, BUSYBOX_APPLETS, STANDIN_LABEL
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "id", "pwd", "ls", "hostname", "getent",

@@ -29,14 +29,16 @@ def _search(pattern: str, text: str) -> bool:
         return False
 
 
-def labels_match(labels: dict | None, wanted: list[str]) -> bool:
-    """Every `KEY` / `KEY=VALUE` of wanted is on labels."""
+def labels_match(labels: dict | None, wanted: list[str], unwanted: list[str] = ()) -> bool:
+    """Every `KEY` / `KEY=VALUE` of wanted is on labels and none of unwanted is (`label!=`, as prune reads it):
+    the one reading of a label filter, for lists, prunes and images."""
     labels = labels or {}
-    for want in wanted:
+
+    def has(want: str) -> bool:
         key, eq, value = want.partition("=")
-        if key not in labels or (eq and labels[key] != value):
-            return False
-    return True
+        return key in labels and (not eq or labels[key] == value)
+
+    return all(has(w) for w in wanted) and not any(has(w) for w in unwanted)
 
 
 def _not_applied(what: str, key: str) -> BadRequest:

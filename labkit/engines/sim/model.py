@@ -51,17 +51,6 @@ def _mac(ip: str) -> str:
     return "02:42:" + ":".join(f"{b:02x}" for b in ipaddress.ip_address(ip).packed[-4:])
 
 
-def _match_labels(labels: dict | None, filters: dict | None) -> bool:
-    if not filters or "label" not in filters:
-        return True
-    labels = labels or {}
-    for want in filters["label"]:
-        key, eq, val = want.partition("=")
-        if key not in labels or (eq and labels[key] != val):
-            return False
-    return True
-
-
 @dataclass
 class SimNetwork:
     """A network: its IPAM, options and which containers hold which address."""
@@ -146,10 +135,20 @@ class SimContainer:
     killed: bool = False
     paused: bool = False  # docker pause: its processes are stopped (SIGSTOP) until unpause
     settled: threading.Event = field(default_factory=threading.Event)
+    restart_policy: dict = field(default_factory=dict)  # HostConfig.RestartPolicy: {"Name", "MaximumRetryCount"}
+    restart_count: int = 0  # restarts by the policy since the last start by hand
+    restart_delay: float = 0.0  # the last wait before a restart (the back-off grows from it)
+    restart_timer: threading.Timer | None = None  # the pending restart, while the container is "restarting"
+    stopped_by_hand: bool = False  # docker stop / kill / rm -f: the policy does not start it again
 
     @property
     def running(self) -> bool:
         return self.status == "running"
+
+    @property
+    def restarting(self) -> bool:
+        """Exited, and waiting for its restart policy to start it again."""
+        return self.status == "restarting"
 
     @property
     def argv(self) -> list[str]:

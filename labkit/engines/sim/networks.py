@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 
+from labkit.engines.sim.listfilters import labels_match
 from labkit.engines.sim.model import (
     SimContainer,
     SimNetwork,
     _mac,
-    _match_labels,
     _new_id,
 )
 from labkit.errors import EngineError, engine_error
@@ -39,7 +39,7 @@ class NetworkOps:
         """GET /networks."""
         with self.lock:
             nets = [n.inspect(self.containers) for n in self.networks.values()]
-        return [n for n in nets if _match_labels(n.get("Labels"), filters)]
+        return [n for n in nets if labels_match(n.get("Labels"), (filters or {}).get("label", []))]
 
     def inspect_network(self, name: str) -> dict:
         """GET /networks/NAME."""

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 
+from labkit.engines.sim import users
 from labkit.engines.sim.model import SimContainer
 from labkit.errors import engine_error
 
@@ -28,7 +29,7 @@ def handles(pid: int, sig: int) -> bool:
 
 def process_table(c: SimContainer, ps_args: list[str], engine_pid: int) -> dict:
     """`ps ARGS` rows for the container's processes, as dockerd's top parses them: by whitespace, the last
-    column holding the rest; the user column is the container's user."""
+    column holding the rest; the user column is the container user's uid as this machine names it."""
     pids = family([p.pid for p in c.procs if p.poll() is None])
     try:
         # as wide as it takes: ps cuts lines at 80 columns when its output is no terminal
@@ -55,9 +56,24 @@ def process_table(c: SimContainer, ps_args: list[str], engine_pid: int) -> dict:
         row[-1] = _SHIM.sub("", row[-1])
         for user_col in ("UID", "USER"):
             if user_col in titles:
-                row[titles.index(user_col)] = c.config.get("User") or "root"
+                row[titles.index(user_col)] = _host_name(c)
         rows.append(row)
     return {"Titles": titles, "Processes": rows}
+
+
+def _host_name(c: SimContainer) -> str:
+    """The container user's uid as this machine's ps names it (dockerd runs ps on the host: uid 100 of the curl
+    image's curl_user is whoever has uid 100 here), the number when nobody has it."""
+    import pwd
+
+    try:
+        uid = users.resolve(c.config.get("User") or "", "curl" in c.image.tools).uid
+    except users.UnknownAccount:
+        uid = 0
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return str(uid)
 
 
 _SHIM = re.compile(r"^\S+(?: -\S+)* -m labkit\.engines\.sim\.shim -- ")

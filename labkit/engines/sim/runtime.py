@@ -11,7 +11,7 @@ import signal
 import socket
 import threading
 
-from labkit.engines.sim import tools
+from labkit.engines.sim import restarts, tools, users
 from labkit.engines.sim.model import (
     SimContainer,
     _new_id,
@@ -23,49 +23,65 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
 )
 from labkit.engines.sim.procs import handles as _handles
 from labkit.engines.sim.procs import process_table
+from labkit.engines.sim.tools import files
 from labkit.errors import EngineError, engine_error
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\n", "\r\n")  # a terminal's onlcr: every \n, whatever came before it
 
 
 class Runtime:
     """The process runtime: start, stop, kill, restart, exec. Mixed into SimEngine."""
 
     def start(self, cid: str) -> None:
-        """POST /containers/ID/start: endpoints, published ports, then the main program."""
+        """POST /containers/ID/start: endpoints, published ports, then the main program. A start by hand starts
+        the restart policy's count again."""
         with self.lock:
             c = self._ctr(cid)
-            if c.running:
+            if c.running or c.restarting:
                 return
-            argv = c.argv
-            if argv and argv[0] != "/entrypoint.sh" and os.path.basename(argv[0]) not in c.image.tools:
-                raise engine_error(400, "failed to create shim task: OCI runtime create failed: runc create failed: "
-                                    f'unable to start container process: exec: "{argv[0]}": executable file not '
-                                    "found in $PATH: unknown")
-            if c.ns_owner and not self.containers[c.ns_owner].running:
-                raise engine_error(409, f"cannot join network of a non running container: {c.ns_owner}")
-            for name in c.networks:  # 404 before anything changes: by ID once the container had an endpoint there
-                net = self._net_or_none(name)
-                if net is None or c.network_ids.get(name, net.id) != net.id:  # gone, or re-made under its name
-                    raise engine_error(404, f"network {c.network_ids.get(name, name)} not found")
-            c.networks = [self._net(name).name for name in c.networks]
-            for name in c.networks:
-                self._attach(c, self._net(name))
-            try:
-                self._publish(c)
-            except EngineError:
-                for name in c.networks:
-                    self._net(name).endpoints.pop(c.id, None)
-                raise
-            c.status = "running"
-            c.started = _now()
-            c.exit_code = 0
-            c.stop_event = threading.Event()
-            c.done = threading.Event()
-            open(c.listen_path, "w").close()
-            self._write_topology()
-            c.settled = threading.Event()
-            c.thread = threading.Thread(target=self._main, args=(c,), daemon=True, name=f"sim-{c.name}")
-            c.thread.start()
+            c.stopped_by_hand, c.restart_count, c.restart_delay = False, 0, 0.0
+            self._launch(c)
         c.settled.wait(5)  # the program has started: it waits, serves, or has already finished
+
+    def _launch(self, c: SimContainer) -> None:
+        """Start a container's main program (the lock held): endpoints, published ports, then the program."""
+        argv = c.argv
+        if argv and argv[0] != "/entrypoint.sh" and os.path.basename(argv[0]) not in c.image.tools:
+            raise engine_error(400, "failed to create shim task: OCI runtime create failed: runc create failed: "
+                                f'unable to start container process: exec: "{argv[0]}": executable file not '
+                                "found in $PATH: unknown")
+        try:
+            users.resolve(c.config.get("User") or "", "curl" in c.image.tools)
+        except users.UnknownAccount as err:  # dockerd's start fails so, and leaves its reason in State
+            c.exit_code, c.error = 128, str(err)
+            raise engine_error(500, str(err)) from None
+        if c.ns_owner and not self.containers[c.ns_owner].running:
+            raise engine_error(409, f"cannot join network of a non running container: {c.ns_owner}")
+        for name in c.networks:  # 404 before anything changes: by ID once the container had an endpoint there
+            net = self._net_or_none(name)
+            if net is None or c.network_ids.get(name, net.id) != net.id:  # gone, or re-made under its name
+                raise engine_error(404, f"network {c.network_ids.get(name, name)} not found")
+        c.networks = [self._net(name).name for name in c.networks]
+        for name in c.networks:
+            self._attach(c, self._net(name))
+        try:
+            self._publish(c)
+        except EngineError:
+            for name in c.networks:
+                self._net(name).endpoints.pop(c.id, None)
+            raise
+        c.status = "running"
+        c.started = _now()
+        c.exit_code = 0
+        c.stop_event = threading.Event()
+        c.done = threading.Event()
+        open(c.listen_path, "w").close()
+        self._write_topology()
+        c.settled = threading.Event()
+        c.thread = threading.Thread(target=self._main, args=(c,), daemon=True, name=f"sim-{c.name}")
+        c.thread.start()
 
     def _publish(self, c: SimContainer) -> None:
         for key, binds in c.bindings.items():
@@ -95,12 +111,14 @@ class Runtime:
         return port
 
     @staticmethod
-    def _program_env(c: SimContainer, extra: list[str] = ()) -> dict[str, str]:
-        """The environment a program in the container sees (image and run -e/exec -e variables)."""
+    def _program_env(c: SimContainer, extra: list[str] = (), user: str = "", workdir: str = "") -> dict[str, str]:
+        """The environment a program in the container sees (image and run -e/exec -e variables; HOME the user's
+        home unless set, as runc sets it), its user (the container's, or an exec's -u) and working folder."""
         env = dict(e.split("=", 1) for e in [*(c.config.get("Env") or []), *extra] if "=" in e)
         env["HOSTNAME"] = c.config["Hostname"]
-        env["LABKIT_USER"] = c.config.get("User") or "root"
-        env["PWD"] = c.config.get("WorkingDir") or "/"
+        env["LABKIT_USER"] = user or c.config.get("User") or "root"
+        env.setdefault("HOME", users.resolve(env["LABKIT_USER"], "curl" in c.image.tools).home)
+        env["PWD"] = workdir or c.config.get("WorkingDir") or "/"
         return env
 
     def _main(self, c: SimContainer) -> None:
@@ -127,11 +145,43 @@ class Runtime:
             c.exit_code = 137 if c.killed else code
             c.killed = False
             self._stopped(c)
+            if not c.stopped_by_hand and c.id in self.containers and \
+                    restarts.wanted(c.restart_policy, c.exit_code, c.restart_count):
+                self._schedule_restart(c)
         c.done.set()
         c.settled.set()
         if c.auto_remove:
             with self.lock:
                 self._forget(c)
+
+    def _schedule_restart(self, c: SimContainer) -> None:
+        """The container exited by itself and its policy restarts it: restarting, after the back-off (lock held)."""
+        c.status = "restarting"
+        c.restart_delay = restarts.next_delay(c.restart_delay, c.finished - c.started)
+        c.restart_timer = threading.Timer(c.restart_delay, self._restart_by_policy, (c,))
+        c.restart_timer.daemon = True
+        c.restart_timer.start()
+
+    def _restart_by_policy(self, c: SimContainer) -> None:
+        with self.lock:
+            if not c.restarting or c.id not in self.containers:
+                return
+            c.restart_timer = None
+            c.restart_count += 1
+            try:
+                self._launch(c)
+            except EngineError as err:  # its network went away meanwhile, its port was taken: it stays exited
+                c.status, c.error = "exited", err.message
+
+    def _cancel_restart(self, c: SimContainer) -> bool:
+        """Stop a pending restart (the container stays exited); whether there was one."""
+        if not c.restarting:
+            return False
+        if c.restart_timer is not None:
+            c.restart_timer.cancel()
+            c.restart_timer = None
+        c.status = "exited"
+        return True
 
     def _stopped(self, c: SimContainer) -> None:
         c.status = "exited"
@@ -149,13 +199,16 @@ class Runtime:
                 self._kill(other)
         self._write_topology()
 
-    def _cwd(self, c: SimContainer) -> str:
-        wd = c.config.get("WorkingDir") or "/"
+    def _cwd(self, c: SimContainer, workdir: str = "") -> str:
+        wd = workdir or c.config.get("WorkingDir") or "/"
         path = os.path.join(c.root, "rootfs") + wd
         os.makedirs(path, exist_ok=True)
         return path
 
     def _kill(self, c: SimContainer) -> None:
+        c.stopped_by_hand = True
+        if self._cancel_restart(c):
+            return
         c.killed = True
         c.stop_event.set()
         for p in c.procs:
@@ -168,7 +221,8 @@ class Runtime:
     def stop(self, cid: str, timeout: int | None = None) -> None:
         """POST /containers/ID/stop: SIGTERM (ignored by a PID 1 without a handler), then SIGKILL."""
         c = self._ctr(cid)
-        if not c.running:
+        c.stopped_by_hand = True
+        if self._cancel_restart(c) or not c.running:
             return
         for p in c.procs:
             if p.poll() is None:
@@ -185,20 +239,48 @@ class Runtime:
         self.stop(cid, timeout)
         self.start(cid)
 
-    def exec_run(self, cid: str, cmd: list[str], tty: bool, env: list[str], detach: bool = False
-                 ) -> tuple[int, str, str]:
-        """Run cmd in the container: its exit code, stdout and stderr."""
+    def exec_run(self, cid: str, cmd: list[str], tty: bool, env: list[str], detach: bool = False, user: str = "",
+                 workdir: str = "") -> tuple[int, str, str]:
+        """Run cmd in the container (as user, in workdir: exec's -u and -w): its exit code, stdout and stderr. A
+        user the image lacks, a relative or missing workdir fail as runc fails them (126, its words on stdout)."""
         c = self._ctr(cid)
         if not c.running:
             raise engine_error(409, f"Container {c.id} is not running")
-        ctx = tools.Ctx(self, c.id, self._cwd(c), self._program_env(c, env), c.image.tools, stop=c.stop_event,
+        try:
+            users.resolve(user or c.config.get("User") or "", "curl" in c.image.tools)
+        except users.UnknownAccount as err:
+            return 126, f"{err}\r\n", ""
+        env_now = self._program_env(c, env, user, workdir)
+        if workdir:
+            problem = self._workdir_problem(c, env_now, workdir)
+            if problem:
+                return 126, problem + "\r\n", ""
+        ctx = tools.Ctx(self, c.id, self._cwd(c, workdir), env_now, c.image.tools, stop=c.stop_event,
                         on_process=c.procs.append, tty=tty)
         try:
             code = tools.run(ctx, cmd)
         except tools.NotFound as err:
             return 126, ("OCI runtime exec failed: exec failed: unable to start container process: exec: "
                          f'"{err}": executable file not found in $PATH: unknown\r\n'), ""
-        return code, "".join(ctx.out), "".join(ctx.err)
+        out, err = "".join(ctx.out), "".join(ctx.err)
+        if tty:  # a terminal's line discipline ends each line with \r\n (onlcr); the client reads one stream
+            return code, _crlf(out), _crlf(err)
+        return code, out, err
+
+    def _workdir_problem(self, c: SimContainer, env: dict[str, str], workdir: str) -> str:
+        """Why an exec cannot start in workdir, as the CLI prints it (runc's words, recorded on dockerd 20.10), or
+        ""."""
+        failed = "OCI runtime exec failed: exec failed:"
+        if not workdir.startswith("/"):
+            return f"{failed} Cwd must be an absolute path: unknown"
+        kind = files.kind(tools.Ctx(self, c.id, self._cwd(c), env, c.image.tools), workdir)
+        if kind == "dir":
+            return ""
+        chdir = f'{failed} unable to start container process: chdir to cwd ("{workdir}") set in config.json failed'
+        if kind is None:
+            return f"{chdir}: no such file or directory: unknown"
+        return (f"{chdir}: not a directory: unknown: Are you trying to mount a directory onto a file (or vice-versa)? "
+                "Check if the specified host path exists and is the expected type")
 
     # -- signals, pause, top ------------------------------------------------------------------------
     def kill(self, cid: str, sig: int = signal.SIGKILL) -> None:
@@ -206,8 +288,12 @@ class Runtime:
         process only if that process handles it: a container's PID 1 is spared by the kernel from signals it has no
         handler for (a built-in tool as the main program handles none)."""
         c = self._ctr(cid)
+        if self._cancel_restart(c):  # dockerd: a kill of a restarting container only ends its restarts
+            c.stopped_by_hand = True
+            return
         if not c.running:
             raise engine_error(409, f"Cannot kill container: {cid}: Container {c.id} is not running")
+        c.stopped_by_hand = True
         if sig == signal.SIGKILL:
             self._kill(c)
             c.done.wait(10)

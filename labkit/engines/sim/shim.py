@@ -126,12 +126,24 @@ _SIM_DIRS = {os.path.dirname(os.path.abspath(__file__)),
              os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))}  # sim/, labkit/
 
 
+def as_user(ids: str) -> None:
+    """The program asks who it runs as and hears the container's user ("UID:GID", from `-u` or the image), as
+    the C library would answer inside the container; it keeps this machine's rights (the engine cannot switch)."""
+    uid, _, gid = ids.partition(":")
+    if not uid.isdigit() or not gid.isdigit():
+        return
+    os.getuid = os.geteuid = lambda: int(uid)
+    os.getgid = os.getegid = lambda: int(gid)
+    os.getgroups = lambda: [int(gid)]
+
+
 def main() -> None:
     """Entry point: `python -m labkit.engines.sim.shim -- python3 ARGS…`."""
     argv = sys.argv[1:]
     if argv and argv[0] == "--":
         argv = argv[1:]
     install()
+    as_user(os.environ.get("LABKIT_SIM_IDS", ""))
     labkit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # as probes sets it
     for key in [k for k in os.environ if k.startswith("LABKIT_SIM_")]:
         del os.environ[key]  # the program sees the container's environment, not the sim's plumbing

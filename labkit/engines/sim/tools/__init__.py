@@ -89,6 +89,8 @@ def run(ctx: Ctx, argv: list[str]) -> int:
     """Run argv in ctx; the exit code."""
     if not argv:
         return 0
+    if ctx.runner is None:
+        ctx.runner = run  # a shell in ctx runs its programs through this table (tools.shprog)
     name = os.path.basename(argv[0])
     if argv[0] == "/entrypoint.sh":
         rest = argv[1:]

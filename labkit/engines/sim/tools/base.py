@@ -29,6 +29,17 @@ class Ctx:
     logs: tuple[str, str] | None = None  # (stdout path, stderr path) for a main process
     root: str | None = None  # this machine's folder for the container's "/" (files.rootfs finds it when None)
     tty: bool = False  # stdout is a terminal (docker run -t / exec -t): curl, for one, then shows no progress meter
+    runner: object = None  # the program table's run(ctx, argv) (set by the package's run): how a shell runs programs
+
+    def stdin_never_ends(self) -> bool:
+        """A container's main program whose stdin is open (`docker run -i`, OpenStdin) and that nobody writes to:
+        on Docker a read waits for ever. Then the program settles and waits until the container is stopped
+        (True: it ended so, exit 137 as SIGKILL ends it); False when it has stdin to read (or none: at its end)."""
+        if not self.stdin_open or self.stdin is not None:
+            return False
+        self.settle()
+        self.stop.wait()
+        return True
 
     def settle(self) -> None:
         """The program has started and now waits (or serves): its start is complete."""

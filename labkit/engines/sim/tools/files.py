@@ -14,25 +14,30 @@ import os
 import posixpath
 import time
 
+from labkit.courseimages import BUSYBOX_APPLETS
+from labkit.engines.sim import users
 from labkit.engines.sim.images import COMMON_TOOLS
 from labkit.engines.sim.tools.base import Ctx
-from labkit.images import BUSYBOX_APPLETS
 
 TOP = ("bin", "boot", "dev", "etc", "home", "lib", "lib64", "media", "mnt", "opt", "proc", "root", "run", "sbin",
        "srv", "sys", "tmp", "usr", "var")
 SKELETON_DIRS = {"/", *(f"/{d}" for d in TOP), "/usr/bin", "/usr/sbin", "/usr/lib", "/usr/share", "/usr/local",
                  "/usr/local/bin", "/usr/local/sbin", "/usr/local/lib", "/proc/net", "/var/tmp", "/var/log",
-                 "/etc/ssl", "/dev/shm"}
+                 "/etc/ssl", "/dev/shm",
+                 # the rest of Debian's /usr and /var in both course images (recorded on dockerd)
+                 "/usr/games", "/usr/include", "/usr/lib64", "/usr/libexec", "/usr/src", "/var/backups", "/var/cache",
+                 "/var/lib", "/var/local", "/var/mail", "/var/opt", "/var/spool"}
 GENERATED = ("/etc/hosts", "/etc/resolv.conf", "/etc/hostname", "/proc/net/tcp", "/proc/net/tcp6",
              "/proc/net/route")
-USERS = {"root": (0, 0, "/root"), "curl_user": (100, 1000, "/home/curl_user")}
 
 
-def user(ctx: Ctx) -> tuple[str, int, int, str]:
-    """The container's user: name, uid, gid and home."""
-    name = ctx.env.get("LABKIT_USER") or "root"
-    uid, gid, home = USERS.get(name, (1000, 1000, f"/home/{name}"))
-    return name, uid, gid, home
+def account(ctx: Ctx) -> users.Account:
+    """Who the program runs as: the container's user (-u, or the image's), or an exec's -u (LABKIT_USER). The
+    spec was checked when the container started or the exec was made; one that no longer resolves is root."""
+    try:
+        return users.resolve(ctx.env.get("LABKIT_USER") or "root", is_curl_image(ctx))
+    except users.UnknownAccount:
+        return users.resolve("root", False)
 
 
 def is_curl_image(ctx: Ctx) -> bool:
@@ -90,6 +95,12 @@ def _skeleton_files(ctx: Ctx) -> set[str]:
     return files
 
 
+def described(ctx: Ctx) -> set[str]:
+    """The files of a container's "/" that the engine makes (/etc/hosts…) or describes (the image's programs):
+    none of them is a file of the container's own folder."""
+    return _skeleton_files(ctx)
+
+
 def kind(ctx: Ctx, path: str) -> str | None:
     """"dir", "file" or None (missing) for a container path."""
     p = abspath(ctx, path)
@@ -130,10 +141,11 @@ def read(ctx: Ctx, path: str) -> str | None:
 
 def writable(ctx: Ctx, folder: str) -> bool:
     """Whether the container's user may create files in a folder (root anywhere; others in /tmp and home)."""
-    name, _, _, home = user(ctx)
-    if name == "root":
+    who = account(ctx)
+    if who.root:
         return True
-    return any(folder == d or folder.startswith(d + "/") for d in ("/tmp", "/var/tmp", "/dev/shm", home))
+    return any(folder == d or folder.startswith(d + "/") for d in ("/tmp", "/var/tmp", "/dev/shm", who.home)
+               if d != "/")
 
 
 def write(ctx: Ctx, path: str, text: str, append: bool) -> str | None:
@@ -185,21 +197,33 @@ def glob(ctx: Ctx, pattern: str) -> list[str]:
 
 # -- the tools ------------------------------------------------------------------------------
 def whoami(ctx: Ctx, argv: list[str]) -> int:
-    """whoami."""
-    ctx.write(user(ctx)[0] + "\n")
+    """whoami (a uid the image's passwd file lacks has no name: coreutils' error, exit 1)."""
+    who = account(ctx)
+    if who.name is None:
+        ctx.error(f"whoami: cannot find name for user ID {who.uid}\n")
+        return 1
+    ctx.write(who.name + "\n")
     return 0
 
 
+def _named(number: int, name: str | None) -> str:
+    return f"{number}({name})" if name is not None else str(number)
+
+
 def id_tool(ctx: Ctx, argv: list[str]) -> int:
-    """id [-u|-g] [-n]: the container's user (coreutils wording)."""
-    name, uid, gid, _ = user(ctx)
+    """id [-u|-g] [-n]: the container's user (coreutils wording; a number without a name: its error, exit 1)."""
+    who = account(ctx)
     flags = "".join(a[1:] for a in argv[1:] if a.startswith("-"))
-    if "u" in flags:
-        ctx.write((name if "n" in flags else str(uid)) + "\n")
-    elif "g" in flags:
-        ctx.write((name if "n" in flags else str(gid)) + "\n")
+    if "u" in flags or "g" in flags:
+        number, name, what = (who.uid, who.name, "user") if "u" in flags else (who.gid, who.group, "group")
+        if "n" in flags and name is None:
+            ctx.error(f"id: cannot find name for {what} ID {number}\n")
+            ctx.write(f"{number}\n")
+            return 1
+        ctx.write((name if "n" in flags else str(number)) + "\n")
     else:
-        ctx.write(f"uid={uid}({name}) gid={gid}({name}) groups={gid}({name})\n")
+        group = _named(who.gid, who.group)
+        ctx.write(f"uid={_named(who.uid, who.name)} gid={group} groups={group}\n")
     return 0
 
 
@@ -249,13 +273,14 @@ def _long(ctx: Ctx, entries: list[tuple[str, str]], flags: str, total: bool) -> 
             size, mtime = (4096 if k == "dir" else 0), 0.0
         mode = ("drwxrwxrwt" if p in ("/tmp", "/var/tmp") else "drwxr-xr-x") if k == "dir" else \
             ("-rwxr-xr-x" if p in _skeleton_files(ctx) and p.startswith("/usr/") else "-rw-r--r--")
-        name, _, _, home = user(ctx)
-        owner = name if name != "root" and any(p.startswith(d + "/") for d in ("/tmp", "/var/tmp", home)) else "root"
-        links = "2" if k == "dir" and owner != "root" else "1"
+        who = account(ctx)
+        mine = not who.root and any(p.startswith(d + "/") for d in ("/tmp", "/var/tmp", who.home) if d != "/")
+        owner, group = ((who.name or str(who.uid)), (who.group or str(who.gid))) if mine else ("root", "root")
+        links = "2" if k == "dir" and mine else "1"
         blocks += -(-size // 4096) * 4
-        rows.append((mode, links, owner, str(size), time.strftime("%b %e %H:%M", time.gmtime(mtime)), shown))
-    width = max((len(r[3]) for r in rows), default=1)
-    out = "".join(f"{m} {n} {o} {o} {sz:>{width}} {t} {shown}\n" for m, n, o, sz, t, shown in rows)
+        rows.append((mode, links, owner, group, str(size), time.strftime("%b %e %H:%M", time.gmtime(mtime)), shown))
+    width = max((len(r[4]) for r in rows), default=1)
+    out = "".join(f"{m} {n} {o} {g} {sz:>{width}} {t} {shown}\n" for m, n, o, g, sz, t, shown in rows)
     return (f"total {blocks}\n" if total else "") + out
 
 

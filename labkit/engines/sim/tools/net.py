@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import time
 
+from labkit.engines.sim.tools import files
 from labkit.engines.sim.tools.base import Ctx
 from labkit.netrules import IPV6_LOOPBACK_NAMES, is_address, is_loopback
 
@@ -110,7 +111,7 @@ def ping(ctx: Ctx, argv: list[str]) -> int:
         ctx.error(f"ping: bad address '{target}'\n")
         return 1
     ip = ips[0]
-    if ctx.env.get("LABKIT_USER", "root") != "root":  # no raw sockets, and this engine grants no ping group
+    if not files.account(ctx).root:  # no raw sockets, and this engine grants no ping group
         ctx.write(f"PING {target} ({ip}): 56 data bytes\n")
         ctx.error("ping: permission denied (are you root?)\n")
         return 1

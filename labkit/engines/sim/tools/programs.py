@@ -17,13 +17,16 @@ import sys
 
 from labkit.engines.sim import confine
 from labkit.engines.sim.shim import python_options
+from labkit.engines.sim.tools import files
 from labkit.engines.sim.tools.base import Ctx
 
 
 def python(ctx: Ctx, argv: list[str]) -> int:
     """Run the learner's Python as a real process inside the container's network model."""
     env = dict(ctx.env)
-    env.update(ctx.engine.process_env(ctx.cid))
+    who = files.account(ctx)
+    env.pop("LABKIT_USER", None)
+    env.update(ctx.engine.process_env(ctx.cid), LABKIT_SIM_IDS=f"{who.uid}:{who.gid}")
     cmd = [sys.executable, *python_options(argv), "-m", "labkit.engines.sim.shim", "--", *argv]
     fence = ctx.engine.confinement(ctx.cid)  # a grading lab's Landlock ruleset for this container, else None
     try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 
+from labkit.engines.sim.tools import files
 from labkit.engines.sim.tools.base import Ctx
 from labkit.engines.sim.tools.net import BUSYBOX
 
@@ -45,7 +46,8 @@ def ps(ctx: Ctx, argv: list[str]) -> int:
                 return 1
         i += 1
     rows = _processes(ctx, argv)
-    ctx.write(_render(cols, rows, ctx.env.get("LABKIT_USER") or "root"))
+    who = files.account(ctx)
+    ctx.write(_render(cols, rows, who.name or str(who.uid)))
     return 0
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from labkit.engines.sim.tools import files
 from labkit.engines.sim.tools.base import Ctx
+from labkit.engines.sim.tools.shbuiltins import BUILTINS, SPECIAL
 from labkit.engines.sim.tools.shexec import IO, Input, Shell, Sink
 
 
@@ -44,12 +45,10 @@ def sh(ctx: Ctx, argv: list[str]) -> int:
             return 2
         script, arg0, rest = text, args[0], args[1:]
     else:
-        if ctx.stdin_open and ctx.stdin is None:
-            ctx.settle()
-            ctx.stop.wait()
+        if ctx.stdin_never_ends():
             return 137
         script, arg0, rest = ctx.stdin or "", "sh", []
-    shell = Shell(ctx, arg0, rest)
+    shell = Shell(ctx, arg0, rest, (BUILTINS, SPECIAL))
     shell.opts.update(o for o in opts if o in "eaxu")
     out, err = Sink(ctx.out), Sink(ctx.err)
     shell.top_out, shell.top_err = out, err

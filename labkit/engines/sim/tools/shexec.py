@@ -31,8 +31,11 @@ _VARINIT = {"IFS", "MAIL", "MAILPATH", "PATH", "PS1", "PS2", "PS4", "OPTIND", "L
 class Shell(Compound, Programs):
     """One POSIX shell (or subshell) running in a container."""
 
-    def __init__(self, ctx: Ctx, arg0: str, args: list[str]):
+    def __init__(self, ctx: Ctx, arg0: str, args: list[str], builtins: tuple[dict, set] = ({}, set())):
+        """builtins: the builtin commands by name, and the names of the special ones (shbuiltins' BUILTINS and
+        SPECIAL, given by whoever starts the shell: this module never imports them, they import it)."""
         self.ctx, self.arg0, self.args = ctx, arg0, list(args)
+        self.builtins, self.special_builtins = builtins
         self.root = files.rootfs(ctx)
         self.vars: dict[str, str] = {}
         self.exported: set[str] = set()
@@ -41,13 +44,13 @@ class Shell(Compound, Programs):
             self.exported.add(k)
         self.cwd = files.workdir(ctx)
         if "HOME" not in self.vars:
-            self.vars["HOME"] = files.user(ctx)[3]
+            self.vars["HOME"] = files.account(ctx).home
             self.exported.add("HOME")
         self.vars.pop("PWD", None)
         self.vars["PWD"] = self.cwd
         self.exported.add("PWD")
         self.vars.setdefault("IFS", " \t\n")
-        self.vars.setdefault("PS1", "# " if files.user(ctx)[0] == "root" else "$ ")
+        self.vars.setdefault("PS1", "# " if files.account(ctx).root else "$ ")
         self.vars.setdefault("PS2", "> ")
         self.vars.setdefault("PS4", "+ ")
         self.vars.setdefault("OPTIND", "1")
@@ -279,8 +282,7 @@ class Shell(Compound, Programs):
 
     def run_simple(self, node: Simple, io: IO) -> int:
         """A simple command: expansions, assignments, redirections, then a function, builtin or program."""
-        from labkit.engines.sim.tools.shbuiltins import BUILTINS, SPECIAL
-
+        BUILTINS, SPECIAL = self.builtins, self.special_builtins  # noqa: N806 (the tables' own names)
         self.line = node.line
         self.subst_status = 0
         try:

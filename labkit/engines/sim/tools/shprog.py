@@ -67,8 +67,6 @@ class Programs:
 
     def run_program(self, argv: list[str], io: IO, assigns: list, exec_word: str = "") -> int:
         """A program of the image, through the package's `run`; 127 with dash's message when missing."""
-        from labkit.engines.sim.tools import run
-
         env = self.environ()
         for n, v in assigns:
             env[n] = v
@@ -81,13 +79,13 @@ class Programs:
             self.flush()
         sub = Ctx(self.ctx.engine, self.ctx.cid, self.host_cwd(), env, self.ctx.tools, stop=self.ctx.stop,
                   on_process=self.ctx.on_process, stdin=data, settled=self.ctx.settled, logs=logs, root=self.root,
-                  tty=self.ctx.tty)
+                  tty=self.ctx.tty, runner=self.ctx.runner)
         if ("/" in argv[0] and files.kind(self.file_ctx(), argv[0]) is None) or \
                 ("/" not in argv[0] and not self.on_path(argv[0])):
             self.error(f"{exec_word}{argv[0]}: not found", io)
             return 127
         try:
-            code = run(sub, argv)
+            code = self.ctx.runner(sub, argv)
         except NotFound:
             self.error(f"{exec_word}{argv[0]}: not found", io)
             return 127

@@ -232,6 +232,8 @@ def pwd(ctx: Ctx, argv: list[str]) -> int:
 def cat(ctx: Ctx, argv: list[str]) -> int:
     """cat FILE…: /etc/hosts, /etc/resolv.conf, /etc/hostname, or files in the image."""
     code = 0
+    if (len(argv) == 1 or "-" in argv[1:]) and ctx.stdin_never_ends():
+        return 137
     if len(argv) == 1:
         ctx.write(ctx.stdin or "")
     for path in argv[1:]:

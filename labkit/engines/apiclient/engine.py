@@ -1,7 +1,8 @@
-"""The docker engine: the command contract's backend on a real Docker Engine, via the Docker SDK.
+"""DockerEngine: the command contract's backend on any daemon serving Docker's Engine API, via the Docker SDK.
 
-Every method speaks Engine API shapes (the dicts the API returns) and raises EngineError with the
-daemon's own message; commands.py turns them into CLI output with the shared renderer.
+It is the engine of the docker kind as it is, and the base of the sim's (labkit.engines.simclient): one
+client for both daemons. Every method speaks Engine API shapes (the dicts the API returns) and raises
+EngineError with the daemon's own message; commands.py turns them into CLI output with the shared renderer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from labkit.engines import readiness
-from labkit.engines.docker.connect import connect, engine_address, unreachable_message
+from labkit.engines.apiclient.connect import connect, engine_address, unreachable_message
 from labkit.errors import CommandError, EngineError, EngineUnreachable, LabkitError, engine_error
 
 
@@ -94,7 +95,8 @@ def _namespace_proc(pid: int) -> str | None:
 
 
 class DockerEngine:
-    """An Engine (labkit.engines.base) over docker.APIClient (low-level: one API call per operation)."""
+    """An Engine (labkit.engines.base) over docker.APIClient (low-level: one API call per operation); its name,
+    "docker", is the kind's: the sim's client (a subclass) names itself "sim"."""
 
     name = "docker"
     host_address: str | None = None  # published ports listen on this machine (or the daemon's)
@@ -220,12 +222,14 @@ class DockerEngine:
     def create_container(self, *, image: str, command: list[str] | None, name: str | None,
                          env: list[str], exposed: list[str], bindings: dict[str, list[tuple[str, str]]],
                          network: str | None, aliases: list[str], labels: dict[str, str], tty: bool,
-                         stdin_open: bool, auto_remove: bool, hostname: str | None) -> str:
-        """POST /containers/create; the new container's ID."""
+                         stdin_open: bool, auto_remove: bool, hostname: str | None,
+                         restart_policy: dict | None = None) -> str:
+        """POST /containers/create; the new container's ID (restart_policy: the Engine API's RestartPolicy)."""
         port_bindings = {k: [(ip, int(hp) if hp else None) if ip else (int(hp) if hp else None)
                              for ip, hp in v] for k, v in bindings.items()}
         host_config = self.api.create_host_config(
-            port_bindings=port_bindings or None, network_mode=network or None, auto_remove=auto_remove
+            port_bindings=port_bindings or None, network_mode=network or None, auto_remove=auto_remove,
+            restart_policy=restart_policy or None,
         )
         networking = None
         if network and aliases and not network.startswith("container:") and network not in ("none", "host"):

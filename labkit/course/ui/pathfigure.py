@@ -5,7 +5,8 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from labkit.course.figures import (
+from labkit.course.paths import HOPS, Trace
+from labkit.course.ui.figures import (
     AMBER,
     GREEN,
     GREY,
@@ -16,7 +17,6 @@ from labkit.course.figures import (
     _new_figure,
     _wrap,
 )
-from labkit.course.paths import HOPS, Trace
 
 _HOP_HINT = {"client": "who sends", "DNS": "name → address", "route": "how packets get there",
              "listener": "who answers"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from labkit.course import answers
-from labkit.course.exercises import QUESTIONS
+from labkit.course.catalog import QUESTIONS
 from labkit.errors import CommandError
 
 
@@ -78,7 +78,8 @@ def explorer(source: str = "client", url: str = "http://server:3000"):
     import ipywidgets as w
     from IPython.display import display
 
-    from labkit.course import diagrams, paths, state
+    from labkit.course import paths, state
+    from labkit.course.ui import diagrams
 
     names = [c.name for c in state.snapshot().containers if c.running] + [paths.HOST]
     src = w.Dropdown(options=names, value=source if source in names else names[0], description="from")

@@ -1,20 +1,30 @@
-"""The embedded engine as labkit reaches it: the Docker SDK engine pointed at a labkit sim daemon's socket.
+"""The sim as labkit reaches it: the Engine API client (labkit.engines.apiclient) pointed at a sim daemon's socket.
 
-There is one client for both daemons (labkit.engines.docker.engine over docker-py); this class only
-names the engine "sim", learns where its simulated host publishes ports (a private daemon's own
-loopback address, from its /info labels), asks the daemon (never this machine's /proc) what its containers
-listen on, and turns a daemon that stopped answering into a one-line message that says the lab was lost —
-after starting a new daemon, so the next command works.
+"sim" is the engine's name in code and settings (LABKIT_ENGINE=sim, `labkit sim`, labkit.engines.sim: the
+daemon); "labkit's embedded engine" is what learners read it is. There is one client for both daemons
+(DockerEngine over docker-py); EmbeddedEngine, the sim's client, only names the engine "sim", learns where
+its simulated host publishes ports (a private daemon's own loopback address, from its /info labels), asks the
+daemon (never this machine's /proc) what its containers listen on, and turns a daemon that stopped answering
+into a one-line message that says the lab was lost — after starting a new daemon, so the next command works.
+
+learner_engine makes the sim kind's engine (labkit.engines.registry): the daemon at LABKIT_SIM_SOCKET (a
+grader's, private), else the user's own `labkit sim` daemon, started on first use.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+
 from labkit.engines import readiness
-from labkit.engines.docker.engine import DockerEngine
+from labkit.engines.apiclient.engine import DockerEngine
 from labkit.engines.sim import daemon
 from labkit.errors import CommandError, LabkitError, NotFound
 
 HOST_LABEL = "labkit.host_address="
+# the one list of what the embedded engine does differently from Docker (each one a runnable experiment)
+DIVERGENCES = "tests/conformance/test_divergences.py in the course's repository"
+DIFFERS = f"where it differs from Docker: {DIVERGENCES}"
 
 
 class EmbeddedEngine(DockerEngine):
@@ -84,10 +94,20 @@ def user_engine() -> tuple[EmbeddedEngine, str]:
     When the daemon had died (its socket left behind), the learner is told once, on stderr, that its lab
     was lost: nothing they see later would say so.
     """
-    import sys
-
     status, note = daemon.start()
     if daemon.LOST in note:
         sys.stderr.write("labkit: the embedded engine had stopped, so its containers and networks are gone; "
                          "a new one runs now\n")
     return EmbeddedEngine(status.socket), note
+
+
+def learner_engine() -> tuple[EmbeddedEngine, str]:
+    """The sim kind's engine: the daemon at LABKIT_SIM_SOCKET (a grader's, private), else the user's own
+    `labkit sim` daemon, started on first use; with where it is and where it differs from Docker, in a few words."""
+    private = os.environ.get("LABKIT_SIM_SOCKET")
+    if private:
+        where = f"a private embedded engine at unix://{private}"
+        return EmbeddedEngine(private, restart=False), f"{where}; {DIFFERS}"
+    engine, note = user_engine()
+    engine.version()  # connect now (the SDK, the API version): the learner's first command costs what the next does
+    return engine, f"labkit's embedded engine {note.removeprefix('labkit sim: ')}; {DIFFERS}"

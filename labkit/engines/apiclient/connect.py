@@ -1,4 +1,5 @@
-"""Reach a Docker Engine through the Docker SDK, honouring DOCKER_HOST and docker contexts."""
+"""Reach a daemon serving the Engine API through the Docker SDK: its address (one given, else DOCKER_HOST or the
+docker context), TLS, a ping, and the one-line message when it does not answer."""
 
 from __future__ import annotations
 

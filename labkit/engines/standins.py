@@ -14,8 +14,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from labkit.courseimages import BUILT_IN, BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE, STANDIN_LABEL
 from labkit.errors import CommandError, NotFound
-from labkit.images import BUILT_IN, BUSYBOX_APPLETS, CURL_IMAGE, PYTHON_IMAGE, STANDIN_LABEL
 
 RECIPE_VERSION = "1"
 MIRROR = os.environ.get("LABKIT_DEBIAN_MIRROR", "http://deb.debian.org/debian")

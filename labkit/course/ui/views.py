@@ -61,7 +61,7 @@ def summary(snap: state.LabState) -> str:
 
 def topology() -> None:
     """Print the lab's topology and draw it."""
-    from labkit.course import diagrams
+    from labkit.course.ui import diagrams
 
     snap = state.snapshot()
     print(summary(snap), end="")
@@ -70,7 +70,7 @@ def topology() -> None:
 
 def request_path(source: str, url: str) -> None:
     """Trace a request from engine state, make it for real, print both and draw the path."""
-    from labkit.course import diagrams
+    from labkit.course.ui import diagrams
 
     try:
         t = paths.trace(state.snapshot(), source, url)
@@ -84,7 +84,7 @@ def _show_once(fig, text: str) -> None:
     """One output: the figure, with the same facts as its text twin (nbval, screen readers, a terminal)."""
     import base64
 
-    from labkit.course import diagrams
+    from labkit.course.ui import diagrams
 
     try:
         from IPython import get_ipython

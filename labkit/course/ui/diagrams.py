@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 
-from labkit.course.figures import (  # the drawing kit, for callers of diagrams too
+from labkit.course.state import ContainerView, LabState, Listener, NetworkView, Published
+from labkit.course.ui.figures import (  # the drawing kit, for callers of diagrams too
     AMBER,
     BLUE,
     BOX_FONT,
@@ -38,8 +39,7 @@ from labkit.course.figures import (  # the drawing kit, for callers of diagrams 
     png_bytes,
     show,
 )
-from labkit.course.pathfigure import request_path_figure
-from labkit.course.state import ContainerView, LabState, Listener, NetworkView, Published
+from labkit.course.ui.pathfigure import request_path_figure
 from labkit.netrules import BUILTIN_NETWORKS
 
 EMPTY_MESSAGE = "the lab is empty: no labkit networks or containers"

@@ -1,0 +1,169 @@
+"""Lesson 14 · The seven mental locks: its lab, its exercises with their checks and tasks, and its predictions."""
+
+from __future__ import annotations
+
+from labkit.course.outcomes import PUBLISHED_LOOPBACK, Prediction, curl_outcome
+from labkit.course.vocabulary import Lesson, Plan, Question, quiz
+
+KEY = "14"
+
+LESSON = Lesson(
+    KEY,
+    "The seven mental locks",
+    Plan("fixed", True, True, True),
+    exercises=(
+        quiz(
+            "14-lock-1",
+            KEY,
+            "Mental lock 1",
+            question=Question(
+                "A container's IP changes when it is re-created. What should clients use to reach it?",
+                (
+                    ("a", "Its last known IP"),
+                    ("b", "Its container or service name"),
+                    ("c", "The host's IP"),
+                    ("d", "A published port"),
+                ),
+                "b",
+                "Names are stable; addresses are handed out again at every start.",
+            ),
+            hints=(
+                "Lock 1's experiment re-created server: compare its address before and after, and what the "
+                "request by name did.",
+                "An address is handed out when a container starts; which of the choices is given by you instead?",
+            ),
+        ),
+        quiz(
+            "14-lock-2",
+            KEY,
+            "Mental lock 2",
+            question=Question(
+                "Two containers on the default `bridge` network try `curl http://server:3000`. What happens?",
+                (
+                    ("a", "It works: DNS is everywhere"),
+                    ("b", "The name does not resolve: the default bridge has no embedded DNS"),
+                    ("c", "It works only with -p"),
+                    ("d", "It resolves to the host"),
+                ),
+                "b",
+                "Embedded DNS runs per user-defined network.",
+            ),
+            hints=(
+                "Lock 2's experiment asked for `server` from a container on the default bridge: read curl's error.",
+                "Which networks come with Docker's embedded DNS server, and is the default bridge one of them?",
+            ),
+        ),
+        quiz(
+            "14-lock-3",
+            KEY,
+            "Mental lock 3",
+            question=Question(
+                "Does container-to-container traffic on one network need -p?",
+                (
+                    ("a", "Yes, always"),
+                    ("b", "Only for TCP"),
+                    ("c", "No: -p is only for traffic from the host"),
+                    ("d", "Only with EXPOSE"),
+                ),
+                "c",
+                "Containers on a network reach each other's container ports directly.",
+            ),
+            hints=(
+                "Lock 3's experiment ran `docker port server`, then a request from client: what did each say?",
+                "-p opens a door on the host. Is the host on the path between two containers of one network?",
+            ),
+        ),
+        quiz(
+            "14-lock-4",
+            KEY,
+            "Mental lock 4",
+            question=Question(
+                "In container A, `curl localhost:3000` while container B (another namespace) listens on 3000:",
+                (
+                    ("a", "Reaches B"),
+                    ("b", "Reaches A's own loopback: refused if nothing in A listens"),
+                    ("c", "Reaches the host"),
+                    ("d", "Times out always"),
+                ),
+                "b",
+                "Loopback never leaves a network namespace.",
+            ),
+            hints=(
+                "Lock 4's experiment ran `curl http://localhost:3000` inside client: which namespace answered?",
+                "A packet to a loopback address never leaves the network namespace it was sent in.",
+            ),
+        ),
+        quiz(
+            "14-lock-5",
+            KEY,
+            "Mental lock 5",
+            question=Question(
+                "An app binds 127.0.0.1:3000 inside its container. Who can connect to it?",
+                (
+                    ("a", "Everyone on the network"),
+                    ("b", "Only the host via -p"),
+                    ("c", "Only programs in the same network namespace"),
+                    ("d", "Nobody"),
+                ),
+                "c",
+                "127.0.0.1 is the container's own loopback; eth0 traffic finds no listener.",
+            ),
+            hints=(
+                "Lock 5's experiment asked the loopback-only server from client and from the host: which got an "
+                "answer?",
+                "127.0.0.1 is the loopback of the namespace the app runs in; where do other containers' packets "
+                "arrive?",
+            ),
+        ),
+        quiz(
+            "14-lock-6",
+            KEY,
+            "Mental lock 6",
+            question=Question(
+                "Which bind address lets other containers and published ports reach a service?",
+                (("a", "127.0.0.1"), ("b", "localhost"), ("c", "0.0.0.0 (every interface)"), ("d", "The host's IP")),
+                "c",
+                "0.0.0.0 listens on eth0 too, where other containers' and forwarded traffic arrives.",
+            ),
+            hints=(
+                "Lock 6's experiment compared what server and lonely listen on (labkit.listening).",
+                "Other containers' traffic, and traffic forwarded from a published port, arrive on eth0. Which bind "
+                "address includes eth0?",
+            ),
+        ),
+        quiz(
+            "14-lock-7",
+            KEY,
+            "Mental lock 7",
+            question=Question(
+                "Which path does a request from one container to another on the same network take?",
+                (
+                    ("a", "Container → host port → NAT → container"),
+                    ("b", "Container → DNS → the other container's IP → its app"),
+                    ("c", "Container → internet → container"),
+                    ("d", "Container → docker CLI → container"),
+                ),
+                "b",
+                "No host, no NAT, no ports: name, address, app.",
+            ),
+            hints=(
+                "Lock 7's experiment traced the request hop by hop (labkit.request_path).",
+                "Does the trace from client to server show a host port, NAT or the docker CLI anywhere?",
+            ),
+        ),
+    ),
+    predictions={
+        "14-bridge": Prediction(
+            "A container on the default `bridge` network asks for `http://server:3000`. What does curl get?",
+            (("a", "The greeting"), ("b", "The name does not resolve (curl 6)"), ("c", "Refused (curl 7)")),
+            "docker run --rm curlimages/curl:8.14.1 curl",
+            curl_outcome(refused="c", unresolved="b", dropped="", timeout=""),
+        ),
+        "14-lonely-host": Prediction(
+            "lonely binds 127.0.0.1 and publishes `-p 8083:3000`. What does the host's curl get?",
+            PUBLISHED_LOOPBACK,
+            "http://localhost:8083",
+            curl_outcome(refused="b", dropped="c"),
+        ),
+    },
+)
