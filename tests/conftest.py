@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("LABKIT_SESSION", f"test-{os.getpid()}")
 # and its own embedded-engine daemon (a private folder), stopped when the run ends
 os.environ.setdefault("LABKIT_SIM_DIR", tempfile.mkdtemp(prefix="lk-t-"))
+# and its own state folder: the progress, answers and predictions its kernels keep never land in the home folder
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="lk-state-")
 
 
 def pytest_collection_modifyitems(config, items):

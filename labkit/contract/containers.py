@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from labkit import ownership, session
 from labkit.contract import filters, render
 from labkit.contract.cmdline import Parsed
@@ -9,7 +11,7 @@ from labkit.contract.options import env_list, parse_publish
 from labkit.contract.result import Out
 from labkit.courseimages import CURL_IMAGE, PYTHON_IMAGE, with_tag
 from labkit.engines.base import Engine
-from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound, NotFound
+from labkit.errors import CommandError, Conflict, EngineError, ImageNotFound, LabkitError, NotFound
 
 # the CLI's refusal of -it when its input is not a terminal (labkit never has one to give)
 NOT_A_TTY = "the input device is not a TTY\n"
@@ -101,15 +103,18 @@ def attached(engine: Engine, cid: str, o: Out, tty: bool, shown: str, rm: bool) 
         engine.kill(cid, "SIGINT")
     except EngineError:
         pass
-    import threading
-
     done: list[int] = []
-    waiter = threading.Thread(target=lambda: done.append(_rest(engine, cid, o, tty)), daemon=True)
+    gave_up = threading.Event()
+    printing = threading.Lock()
+    waiter = threading.Thread(target=_rest_unless_abandoned, args=(engine, cid, o, tty, done, gave_up, printing),
+                              name=f"labkit-wait-{shown}", daemon=True)
     waiter.start()
     try:
         waiter.join(5.0)
     except KeyboardInterrupt:
         pass
+    with printing:  # from here on the waiter prints nothing: this cell is over, and a later cell is not its own
+        gave_up.set()
     if done:
         kept = "" if rm else f"; the container is kept: `docker rm {shown}` removes it"
         o.err(f"labkit: interrupted: {shown} got SIGINT, as `docker run` forwards it, and exited ({done[0]}){kept}\n")
@@ -117,6 +122,21 @@ def attached(engine: Engine, cid: str, o: Out, tty: bool, shown: str, rm: bool) 
     o.err(f"labkit: stopped waiting; {shown} keeps running (it did not stop on SIGINT): `docker rm -f {shown}` "
           "removes it\n")
     return 130
+
+
+def _rest_unless_abandoned(engine: Engine, cid: str, o: Out, tty: bool, done: list[int],
+                           gave_up: threading.Event, printing: threading.Lock) -> None:
+    """The waiter after an interrupt: the container's last output and exit code, while its cell still waits.
+
+    Once the cell has stopped waiting, the waiter ends quietly whatever happens to the container: stopped, or
+    removed (`docker rm -f`, as the cell's last line advises, ends the wait with the container gone)."""
+    try:
+        code = engine.wait(cid)
+        with printing:
+            if not gave_up.is_set():
+                done.append(_rest(engine, cid, o, tty, code))
+    except (LabkitError, OSError):
+        pass  # removed meanwhile (or the engine went away): nothing left to print, and no one waits for it
 
 
 def _follow(engine: Engine, cid: str, o: Out, tty: bool) -> None:
@@ -128,10 +148,11 @@ def _follow(engine: Engine, cid: str, o: Out, tty: bool) -> None:
         (o.out if stream == 1 else o.err)(text)
 
 
-def _rest(engine: Engine, cid: str, o: Out, tty: bool) -> int:
-    """After an interrupt: print what the container adds to its log, until it exits; its exit code."""
+def _rest(engine: Engine, cid: str, o: Out, tty: bool, code: int | None = None) -> int:
+    """Print what the container added to its log that the follow has not printed, once it exits (code: its exit
+    code when already waited for); its exit code."""
     out, err = "".join(o.stdout), "".join(o.stderr)
-    code = engine.wait(cid)
+    code = engine.wait(cid) if code is None else code
     full_out, full_err = engine.logs(cid)
     if tty:
         full_out = full_out.replace("\r\n", "\n")

@@ -1,7 +1,8 @@
 """The learner's recorded answers (quiz choices and values they looked up), kept for checks and grading.
 
-Answers belong to the session (labkit.session); when the session has an answers file (the grader
-sets LABKIT_ANSWERS), every answer is also written there, so the grader reads them from outside the
+Answers belong to the session (labkit.session), which keeps them in its store on disk, so a kernel restart keeps
+them (a learner's kernel only: a grading kernel's session starts empty). When the session has an answers file
+(the grader sets LABKIT_ANSWERS), every answer is also written there, so the grader reads them from outside the
 notebook's process.
 """
 

@@ -1,8 +1,11 @@
-"""`labkit.check("01-network")`: run an exercise's check and say what passed, what did not, and a hint.
+"""`labkit.check("01-network")`: run an exercise's check and say what passed, what did not, and the hint that fits.
 
-Each new attempt that still fails (the check's verdict changed) gives the next hint, and after the last hint
-the solution; a check with nothing changed since the last one (Run All) repeats the hint it gave. The first
-check after a lesson's set-up (`labkit.lesson`, which forgets the lesson's hints) spends none.
+The mistake the check found chooses the hint: a failing part whose finding names a near miss carries the hint for
+that mistake (labkit.course.nearmiss.Miss); with none, the exercise's own hints apply, which are written for an
+exercise not yet done. Every failing check gives a hint, the first one too; each further failing check gives the
+next one of the same ladder (a mistake's hint, or the exercise's hints in order), then a solution. A different
+mistake starts its own ladder; a lesson's set-up (`labkit.lesson`) forgets its exercises' ladders. What a check
+says about the next run ("run the check again for another hint") is what the next run does.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from labkit import session
 from labkit.course.catalog import EXERCISES
+from labkit.course.nearmiss import hint_of
 from labkit.course.vocabulary import Context, Exercise, Part
 from labkit.errors import CommandError, EngineError
 
@@ -73,18 +77,36 @@ def evaluate_exercise(exercise: Exercise, ctx: Context) -> CheckResult:
     return CheckResult(exercise, parts)
 
 
-def guidance(exercise: Exercise, attempt: int, repeated: bool = False) -> str:
-    """The hint for the n-th failed attempt (0-based; -1 before any attempt); after the last hint, the solution."""
-    if attempt < 0:
-        return "  (do the exercise above, then run this check again: each attempt brings a hint)"
-    if repeated:
-        return "  nothing changed since your last check: " + guidance(exercise, attempt).lstrip()
-    if attempt < len(exercise.hints):
-        more = "run the check again for another hint" if attempt + 1 < len(exercise.hints) else \
-            "run the check again to see a solution"
-        return f"  hint {attempt + 1}/{len(exercise.hints)}: {exercise.hints[attempt]}\n  ({more})"
+def fitting_hints(exercise: Exercise, parts: list[Part]) -> tuple[str, ...]:
+    """The hints for what the check found: the hint of the first failing part that names a mistake, else the
+    exercise's own hints (for an exercise not done yet, or a mistake no near miss names)."""
+    for _, ok, found in parts:
+        if not ok and hint_of(found):
+            return (hint_of(found),)
+    return exercise.hints
+
+
+def guidance(exercise: Exercise, hints: tuple[str, ...], step: int) -> str:
+    """What to try next at the `step`-th failing check (0-based) of a ladder of hints: hint `step`, or after the last
+    hint the solution. The line after a hint says truly what the next failing check gives."""
+    if step < len(hints):
+        label = f"hint {step + 1}/{len(hints)}" if len(hints) > 1 else "hint"
+        more = "run the check again for another hint" if step + 1 < len(hints) else "run the check again to see a solution"
+        return f"  {label}: {hints[step]}\n  ({more})"
     solution = "\n".join("    " + line for line in exercise.solution.splitlines())
     return f"  a solution (type it yourself, then run the check again):\n{solution}"
+
+
+def next_guidance(exercise: Exercise, parts: list[Part], ladders: dict) -> str:
+    """The guidance for this failing check, one step further along its ladder than the last failing check of the
+    same exercise on the same ladder; `ladders` (the session's, exercise id -> (ladder's first hint, steps taken))
+    is updated. A different mistake starts its own ladder at its first hint."""
+    hints = fitting_hints(exercise, parts)
+    key = hints[0] if hints else ""
+    last = ladders.get(exercise.id)
+    step = last[1] if isinstance(last, tuple) and len(last) == 2 and last[0] == key and isinstance(last[1], int) else 0
+    ladders[exercise.id] = (key, step + 1)
+    return guidance(exercise, hints, step)
 
 
 def check(exercise_id: str) -> CheckResult:
@@ -96,5 +118,14 @@ def check(exercise_id: str) -> CheckResult:
     ctx = Context(me.engine(), dict(me.answers), Path(os.getcwd()))
     result = evaluate(exercise_id, ctx)
     if not result.passed:
-        result.guidance = guidance(result.exercise, *me.hint_for(exercise_id, tuple(result.parts)))
+        result.guidance = next_guidance(result.exercise, result.parts, me.attempts)
     return result
+
+
+def quiz_feedback(exercise_id: str, choice: str) -> str:
+    """What a quiz widget says about a choice: "Right." and why, or "Not quite." and the quiz's first hint — the
+    same hint `labkit.check` gives first, so the two never point different ways."""
+    ex = EXERCISES[exercise_id]
+    if ex.question is not None and choice == ex.question.correct:
+        return "Right. " + ex.question.why
+    return "Not quite. " + (ex.hints[0] if ex.hints else "")

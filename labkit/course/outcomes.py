@@ -93,7 +93,8 @@ def nslookup_server(results: list[Result]) -> Outcome:
     return other(r)
 
 
-# the choices of every "publish a loopback-bound app and ask from the host" prediction (lessons 08, 11, 14)
+# the choices of the "publish a loopback-bound app and ask from the host" prediction (lesson 11; 08 points to it and
+# 14 refers back to it, so the course asks it once)
 PUBLISHED_LOOPBACK = (("a", "The greeting: -p fixes it"), ("b", "Refused at once (curl 7): nothing on the host listens"),
                       ("c", "The host's side accepts, then the connection is dropped (curl 52 or 56)"),
                       ("d", "A timeout (curl 28)"))

@@ -17,6 +17,8 @@ Design (why it is built this way):
   and the outcome's fixed description (no ids, no addresses, no timings).
 - **Not graded.** Predictions live on the learner's Session (labkit.session), never in the answers the grader
   reads: a wrong guess costs nothing, and the reveal says what happened either way.
+- **Kept as long as the lab.** The session keeps them in its store on disk (labkit.session), so after a kernel
+  restart the widget shows the prediction made and the reveal judges it; a grading kernel's session has none.
 """
 
 from __future__ import annotations
@@ -49,9 +51,8 @@ def made(pid: str) -> str | None:
 
 
 def forget() -> None:
-    """Forget the current session's predictions and witnessed results (tests)."""
-    _made().clear()
-    _seen().clear()
+    """Forget the current session's predictions (kept ones too) and witnessed results (tests)."""
+    session.current().forget_predictions()
 
 
 def _spec(pid: str) -> Prediction:
@@ -70,7 +71,7 @@ def record(pid: str, value: str) -> None:
         raise CommandError(f"labkit: {value!r} is not a choice of {pid}; write one of {', '.join(keys)}\n", 1)
     if not keys and not value:
         raise CommandError(f"labkit: type what you expect for {pid} (a few words)\n", 1)
-    _made()[pid] = value
+    session.current().record_prediction(pid, value)
 
 
 def _text(pid: str, p: Prediction, chosen: str | None) -> str:
@@ -112,7 +113,7 @@ def predict(pid: str, choice: str | None = None, text: str | None = None) -> Non
     def changed(change) -> None:
         value = change["new"]
         if value:
-            _made()[pid] = str(value).strip()
+            session.current().record_prediction(pid, str(value).strip())
             _seen().clear()
             show(_made()[pid])
 

@@ -7,6 +7,10 @@ looking at your progress spends no hint. A lesson's lab exists only while you ar
 progress file (`$XDG_STATE_HOME/labkit/progress-<session>.json`, default `~/.local/state/labkit/`), shared by
 every notebook of the session. Quizzes are judged from the recorded answers at any time; lab and answer exercises
 of other lessons are judged when their lesson's lab is the current one, and otherwise shown as done or not yet.
+
+What is wrong now is never shown as passed: a quiz whose current choice is wrong, or a recorded answer that was not
+right when it was recorded (labkit.course.staleness notes which were), is not done, whatever passed before; only a
+lab that moved on, or a looked-up value the lab has changed under, keeps an earlier pass.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import os
 from pathlib import Path
 
 from labkit import session
+from labkit.course.answers import right_when_recorded
 from labkit.course.catalog import EXERCISES, LESSONS
 from labkit.course.checks import CheckResult, evaluate
 from labkit.course.vocabulary import Context, Exercise
@@ -35,14 +40,28 @@ def passed_before() -> dict[str, int]:
     return {str(k): int(v) for k, v in data.items()} if isinstance(data, dict) else {}
 
 
-def note(result: CheckResult | None) -> None:
-    """Remember a passing check (labkit.check and the views below call this); failures change nothing."""
-    if result is None or not result.passed:
+def wrong_now(exercise: Exercise, answers: dict[str, str]) -> bool:
+    """For a check that fails now: whether what the learner recorded is wrong now (so no earlier pass counts) — a
+    quiz's choice, or a recorded answer that was not right when it was recorded — rather than a lab that moved on."""
+    if exercise.kind == "quiz":
+        return True
+    return exercise.kind == "answer" and not right_when_recorded(answers, exercise.id)
+
+
+def note(result: CheckResult | None, answers: dict[str, str] | None = None) -> None:
+    """Remember a passing check (labkit.check and the views below call this); a failing one forgets an earlier pass
+    when what was recorded is wrong now (`wrong_now`; `answers`: the session's unless given)."""
+    if result is None:
         return
     done = passed_before()
-    if done.get(result.exercise.id) == result.points:
+    if result.passed:
+        if done.get(result.exercise.id) == result.points:
+            return
+        done[result.exercise.id] = result.points
+    elif result.exercise.id in done and wrong_now(result.exercise, session.current().answers if answers is None else answers):
+        del done[result.exercise.id]
+    else:
         return
-    done[result.exercise.id] = result.points
     path = _file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -66,14 +85,17 @@ def judge_now(exercise: Exercise) -> bool:
 def status(exercise: Exercise, ctx: Context | None = None) -> tuple[str, int, str]:
     """(mark, points earned, why) for one exercise: ✔ passed, ✘ not yet, · not judged now and not done."""
     earlier = passed_before().get(exercise.id)
+    ctx = ctx or _context()
     if judge_now(exercise):
-        result = evaluate(exercise.id, ctx or _context())
-        note(result)
+        result = evaluate(exercise.id, ctx)
+        note(result, ctx.answers)
         if result.passed:
             return "✔", result.points, "passed"
-        if earlier is not None:
+        if earlier is not None and not wrong_now(exercise, ctx.answers):
             return "✔", earlier, "passed earlier (the lab has changed since)"
         return "✘", 0, next((found for _, ok, found in result.parts if not ok), "not yet")
+    if earlier is not None and exercise.kind == "answer" and not right_when_recorded(ctx.answers, exercise.id):
+        return "✘", 0, f"the answer recorded now is not the one that passed (run lesson {exercise.lesson} to check it)"
     if earlier is not None:
         return "✔", earlier, "passed earlier"
     return "·", 0, f"not done yet (run lesson {exercise.lesson} to do it)"

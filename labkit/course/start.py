@@ -25,6 +25,11 @@ from labkit.course.labbuild import (
 )
 from labkit.errors import CommandError
 
+# What the set-up says of the day8 image it built: which version of the server, never how it behaves (where the
+# server listens is what lessons 05-08 find out; the set-up is printed before every question of a lesson).
+SERVER_AS = {"loopback": "the server as the notes first wrote it (assets/day8)",
+             "fixed": "the server as step 09 leaves it (assets/day8, edited)"}
+
 
 def reset(say=None) -> None:
     """Remove everything this session created (containers, then networks); other sessions' labs stay."""
@@ -46,18 +51,17 @@ def lesson(step: str | int, quiet: bool = False) -> None:
     lines = [f"Lesson {key} · {found.title} — the lab is ready:"]
     if plan.image:
         build_image(plan.image)
-        how = "127.0.0.1 (as in the notes at this point)" if plan.image == "loopback" else "0.0.0.0 (fixed in step 09)"
-        lines.append(f"  image      {IMAGE:<14} its server.py binds {how}")
+        lines.append(f"  image      {IMAGE:<14} {SERVER_AS[plan.image]}")
     if plan.loopback_image:
         build_image("loopback", LOOPBACK_TAG)
-        lines.append(f"  image      {LOOPBACK_TAG:<14} the original server, still bound to 127.0.0.1")
+        lines.append(f"  image      {LOOPBACK_TAG:<14} the server as the notes first wrote it, under its own tag")
     if plan.network:
         addressing.create(NETWORK)
         lines.append(f"  network    {NETWORK:<14} subnet {addressing.subnet_of(NETWORK)}, given by the set-up: "
                      "the same addresses every run")
     if plan.server:
         docker(f"run -d --name server --network {NETWORK} {IMAGE}")
-        lines.append(f"  container  server         running {IMAGE} on {NETWORK}, no published ports")
+        lines.append(f"  container  server         started from {IMAGE} on {NETWORK}, no published ports")
     if plan.client:
         docker(f"run -d --name client --network {NETWORK} {CLIENT_IMAGE} sleep infinity")
         lines.append(f"  container  client         {CLIENT_IMAGE} on {NETWORK}, idle: we `docker exec` into it")

@@ -131,8 +131,9 @@ def fetch(ctx: Context, source: str, url: str) -> Part:
     return (f"{source} gets '{HELLO}' from {url}", r.exit_code == 0 and HELLO in r.stdout, f"curl said: {got}")
 
 
-def answer_equals(ctx: Context, qid: str, expected: str | None, what: str) -> Part:
-    """Part: the value recorded for qid is the lab's (a stale or near-miss value says so)."""
+def answer_equals(ctx: Context, qid: str, expected: str | None, what: str, look_up: str = "") -> Part:
+    """Part: the value recorded for qid is the lab's (a stale or near-miss value says so, with the hint that fits:
+    `look_up` says where the lab shows the value, e.g. "`docker network inspect day8-net`")."""
     given = ctx.answers.get(qid)
     if not given:
         return (f"an answer is recorded for {qid}", False, f"nothing recorded yet: run labkit.answer(\"{qid}\", ...)")
@@ -141,8 +142,8 @@ def answer_equals(ctx: Context, qid: str, expected: str | None, what: str) -> Pa
     if given.strip() == expected:
         return (f"{what} matches the lab", True, f"you recorded {given!r}")
     if right_when_recorded(ctx.answers, qid):
-        return (f"{what} matches the lab", False, f"you recorded {given!r}" + nearmiss.STALE)
-    miss = nearmiss.recorded_address(ctx.state, given.strip(), expected)
+        return (f"{what} matches the lab", False, f"you recorded {given!r}" + nearmiss.stale(look_up))
+    miss = nearmiss.recorded_address(ctx.state, given.strip(), expected, look_up, what)
     return (f"{what} matches the lab", False, f"you recorded {given!r}" + miss)
 
 
@@ -179,16 +180,18 @@ def quiz_check(qid: str, question: Question) -> Callable[[Context], list[Part]]:
         given = ctx.answers.get(qid)
         if not given:
             return [("a choice is recorded", False, "no choice recorded yet: pick one and put it in answer=")]
-        return [("the chosen answer is right", given == question.correct, f"you chose {given!r}")]
+        right = given == question.correct
+        return [("the right choice is recorded", right, f"you chose {given!r}" + ("" if right else ", which is not it"))]
 
     return check
 
 
-def recorded_address(qid: str, name: str, network: str = "day8-net") -> Callable[[Context], list[Part]]:
-    """A check that the answer recorded for qid is the container's address on the network, as the engine has it."""
+def recorded_address(qid: str, name: str, network: str = "day8-net", look_up: str = "") -> Callable[[Context], list[Part]]:
+    """A check that the answer recorded for qid is the container's address on the network, as the engine has it
+    (`look_up`: where the lesson shows it, for the hints)."""
     def check(ctx: Context) -> list[Part]:
         c = ctx.state.container(name)
-        return [answer_equals(ctx, qid, c.ip_on(network) if c else None, f"{name}'s address on {network}")]
+        return [answer_equals(ctx, qid, c.ip_on(network) if c else None, f"{name}'s address on {network}", look_up)]
 
     return check
 

@@ -40,3 +40,26 @@ def test_it_in_a_notebook_says_what_to_do_instead(lab):
     err = "".join(o.get("text", "") for o in cells[1].outputs if o.get("name") == "stderr")
     assert err.startswith("the input device is not a TTY\n")
     assert "labkit: a notebook cell is not a terminal, so -it cannot attach" in err
+
+
+IGNORES_SIGINT = ("python3 -c \"import signal, time; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                  "print('up', flush=True); time.sleep(120)\"")
+JOIN_WAITER = ("import threading\n"
+               "[t.join(60) for t in threading.enumerate() if t.name.startswith('labkit-wait-')]\n"
+               "print('waiter gone:', not [t for t in threading.enumerate() if t.name.startswith('labkit-wait-')])")
+
+
+def test_removing_the_container_the_interrupt_left_running_prints_nothing_more(lab):
+    """The interrupt's advice followed (`docker rm -f`): the cell that stopped waiting and the cells after it get
+    no traceback from the waiter left behind; it ends quietly with its container."""
+    cells = _run(["%load_ext labkit", f"%docker run --name lk-ignores python:3.13-slim {IGNORES_SIGINT}",
+                  "%docker rm -f lk-ignores", JOIN_WAITER, "%docker ps -a --filter name=lk-ignores -q"], timeout=15)
+    err = "".join(o.get("text", "") for o in cells[1].outputs if o.get("name") == "stderr")
+    assert err.endswith("labkit: stopped waiting; lk-ignores keeps running (it did not stop on SIGINT): "
+                        "`docker rm -f lk-ignores` removes it\n"), err
+    after = [o for c in cells[2:] for o in c.outputs]
+    assert not [o for o in after if o.output_type == "error"], after
+    assert "".join(o.get("text", "") for o in after if o.get("name") == "stderr") == "", after
+    assert [o.get("text") for o in cells[2].outputs] == ["lk-ignores\n"]
+    assert [o.get("text") for o in cells[3].outputs] == ["waiter gone: True\n"]
+    assert cells[4].outputs == []

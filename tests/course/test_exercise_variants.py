@@ -237,6 +237,44 @@ WRONG = {
 }
 
 
+# (exercise, case) -> words the first failing labkit.check's hint has: the hint that fits that mistake (the exercise's
+# own first hint only where the lab cannot tell the mistake from an exercise not yet done)
+HINT = {
+    ("01-network", "nothing"): "Which `docker network` subcommand makes a new network?",
+    ("01-network", "day8-network"): "Compare day8-network with day8-net letter by letter",
+    ("01-network", "underscore"): "Compare day8_net with day8-net letter by letter (a hyphen, not an underscore",
+    ("02-server", "published"): "run it again the same way, without -p",
+    ("02-server", "default-network"): "With no --network, a container lands on the default bridge. Put server on "
+                                      "day8-net: --network day8-net when you run it, or `docker network connect day8-net "
+                                      "server`",
+    ("02-server", "misspelled-network"): "The failed run still holds the name server: `docker rm server` frees it",
+    ("02-server", "interrupted-without-d"): "`docker rm server`, then run it again with -d (detached)",
+    ("02-server", "wrong-image"): "The server is the lesson's own image, built as day8",
+    ("03-same-network", "nothing"): "Compare the names character by character",
+    ("03-same-network", "client-on-default"): "Compare the names character by character",
+    ("03-same-network", "both-on-default"): "Names resolve only on user-defined networks",
+    ("03-same-network", "client-exits"): "Which command keeps running until it is stopped?",
+    ("04-client", "curl-not-sleep"): "Which command keeps running until it is stopped?",
+    ("04-client", "wrong-image"): "curlimages/curl:8.14.1 (it has curl)",
+    ("04-client", "default-network"): "`docker network connect day8-net client`",
+    ("04-client", "misspelled-network"): "`docker rm client` frees it",
+    ("04-client", "no-tag"): "What command keeps a container alive so you can exec into it?",
+    ("11-publish", "reversed"): "-p is written HOST:CONTAINER, the host's side first",
+    ("11-publish", "not-published"): "Which flag of docker run maps a host port to a container port",
+    ("11-publish", "loopback-app"): "Which image of this lab has its app listening on every interface?",
+    ("11-publish", "interrupted-without-d"): "run it again with -d (detached)",
+    ("12-compose", "other-project"): "Compose named the project store",
+    ("12-compose", "db-removed"): "named with -f: `docker compose -f assets/shop/compose.yaml …`",
+    ("12-compose", "up-then-stopped"): "`docker start shop-api-1` starts it again",
+    ("12-compose", "taken-down"): "named with -f: `docker compose -f assets/shop/compose.yaml …`",
+    ("13-replicas", "two-replicas"): "How did user-1 and user-2 get the shared name user-service?",
+    ("13-replicas", "alias-on-another-network"): "`docker network connect --alias user-service day8-net user-3`",
+    ("13-replicas", "misspelled-alias"): "Compare user-services with user-service letter by letter",
+    ("13-replicas", "not-a-server"): "A replica must run the service itself",
+    ("13-replicas", "stopped-replica"): "A stopped replica is left out of DNS answers: `docker start user-3`",
+}
+
+
 @engine
 @pytest.mark.parametrize("exercise, case", [(e, c) for e, (_, cases) in RIGHT.items() for c in cases])
 def test_a_correct_solution_passes(course, exercise, case):
@@ -254,11 +292,15 @@ def test_a_typical_mistake_fails_saying_what_it_is(course, exercise, case):
     lines, says = cases[case]
     do(lab, lines)
     _fails(lab, exercise, says)
+    first = checks.check(exercise).guidance  # the learner's first check after the mistake: the hint that fits it
+    assert HINT[exercise, case] in first, first
+    assert first.startswith("  hint") and "nothing changed" not in first, first
 
 
 def test_every_lab_exercise_has_two_right_and_three_wrong_cases():
     labs = {e.id for e in EXERCISES.values() if e.kind == "lab"} - {"09-fix", "15-diagnosis"}
     assert set(RIGHT) == set(WRONG) == labs
+    assert set(HINT) == {(e, c) for e, (_, cases) in WRONG.items() for c in cases}
     for exercise in labs:
         assert len(RIGHT[exercise][1]) >= 2 and len(WRONG[exercise][1]) >= 3, exercise
         messages = [tuple(says) for _, says in WRONG[exercise][1].values()]
@@ -415,7 +457,7 @@ def test_a_quiz_fails_naming_the_wrong_choice_or_that_none_was_made(quiz_session
     assert len(wrong) >= 3
     for key in wrong[:2]:
         labkit.quiz(qid, answer=key)
-        assert _quiz_verdict(qid).message == f"not yet: the chosen answer is right — you chose {key!r}"
+        assert _quiz_verdict(qid).message == f"not yet: the right choice is recorded — you chose {key!r}, which is not it"
     answers.record(qid, wrong[2])  # a click records the same way
     result = _quiz_verdict(qid)
     assert not result.passed and result.points == 0 and f"you chose {wrong[2]!r}" in result.message

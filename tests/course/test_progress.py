@@ -74,3 +74,47 @@ def test_a_failing_check_records_nothing(me):
     assert progress.passed_before() == {}
     progress.note(CheckResult(EXERCISES["01-network"], [("x", True, "y")]))
     assert progress.passed_before() == {"01-network": 2}
+
+
+def test_a_right_quiz_answer_turned_wrong_is_not_shown_as_passed(me, capsys):
+    """Issue 21: the check fails, so score() and progress() must not say "passed earlier" either."""
+    me.lesson = "14"
+    right = QUESTIONS["14-lock-1"].correct
+    wrong = next(k for k, _ in QUESTIONS["14-lock-1"].choices if k != right)
+    me.answers["14-lock-1"] = right
+    progress.show_lesson("14")
+    assert "✔ 14-lock-1          1/1" in capsys.readouterr().out
+    assert progress.passed_before() == {"14-lock-1": 1}
+    me.answers["14-lock-1"] = wrong
+    progress.show_lesson("14")
+    out = capsys.readouterr().out
+    assert f"✘ 14-lock-1          0/1  Mental lock 1 — you chose {wrong!r}, which is not it" in out, out
+    assert "passed earlier" not in out and out.rstrip().endswith("total: 0/7 points")
+    progress.show()
+    assert "✘14-lock-1" in capsys.readouterr().out
+    assert progress.passed_before() == {}  # the earlier pass is forgotten, not kept for another view to show
+    me.answers["14-lock-1"] = right
+    progress.show_lesson("14")
+    assert "✔ 14-lock-1          1/1" in capsys.readouterr().out
+
+
+def test_a_recorded_answer_keeps_an_earlier_pass_only_while_it_is_the_value_that_passed(me, capsys):
+    """A looked-up value the lab changed under (right when recorded) stays passed; another value recorded since does
+    not, judged now or not."""
+    from labkit.course.answers import RIGHT_WHEN_RECORDED
+    from labkit.course.catalog import EXERCISES
+    from labkit.course.checks import CheckResult
+
+    progress.note(CheckResult(EXERCISES["05-server-ip"], [("x", True, "y")]))
+    me.lesson = "14"  # lesson 05's lab is gone: not judged now
+    me.answers.update({"05-server-ip": "172.18.0.3", RIGHT_WHEN_RECORDED: "05-server-ip"})
+    progress.show()
+    assert "✔05-server-ip" in capsys.readouterr().out
+    me.answers.update({"05-server-ip": "10.9.8.7", RIGHT_WHEN_RECORDED: ""})  # recorded again, wrong when recorded
+    progress.show()
+    assert "✘05-server-ip" in capsys.readouterr().out
+    me.lesson = "05"  # judged now, on a lab without lesson 05's server: stale would pass earlier, wrong does not
+    progress.show_lesson("05")
+    out = capsys.readouterr().out
+    assert "✘ 05-server-ip" in out and "passed earlier" not in out, out
+    assert progress.passed_before() == {}

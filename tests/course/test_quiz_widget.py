@@ -43,6 +43,7 @@ def test_a_click_is_recorded_shown_and_kept_when_the_cell_runs_again(shown):
     assert session.current().answers["07-ps"] == "b"
     assert "none yet" not in feedback.value and "Your answer: b. ✔" in feedback.value
     assert 'labkit.quiz("07-ps", answer="b")' in feedback.value  # how to keep it for grading
+    assert "kept for this session, through a kernel restart" in feedback.value  # and what a click alone keeps
     widgets.quiz("07-ps")  # the same cell, run again without answer=
     again = shown[1][0]
     assert _widget(again).children[1].value == "b"

@@ -42,7 +42,7 @@ LESSON = Lesson(
                 "Each user-defined network has an embedded DNS server; containers ask it at 127.0.0.11.",
             ),
             hints=(
-                "This lesson has no experiment yet: think of how a browser turns a website's name into an address.",
+                "Look at the mental model this lesson draws: what does container A ask before it knows B's address?",
                 "Three of the choices are files, flags or firewall rules; only one of them can be asked a name.",
             ),
         ),

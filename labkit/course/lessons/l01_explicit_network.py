@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from labkit.contract.result import Result
+from labkit.course.nearmiss import Miss
 from labkit.course.outcomes import Outcome, Prediction, other
 from labkit.course.vocabulary import Context, Lesson, Part, Plan, exercise
 
@@ -20,7 +21,12 @@ def check_network(ctx: Context) -> list[Part]:
         mine = [n.name for n in ctx.state.networks if n.user_defined]
         close = difflib.get_close_matches("day8-net", mine, n=1, cutoff=0.6)
         found = (
-            f"you created {close[0]}; the lesson's network is day8-net, character for character"
+            Miss(
+                f"you created {close[0]}; the lesson's network is day8-net, character for character",
+                f"You know the subcommand; the name is off. Compare {close[0]} with day8-net letter by letter"
+                + _differences(close[0])
+                + " and create the network with the exact name.",
+            )
             if close
             else "there is no network called day8-net"
         )
@@ -30,9 +36,21 @@ def check_network(ctx: Context) -> list[Part]:
         (
             "day8-net is a user-defined bridge network",
             net.driver == "bridge" and net.user_defined,
-            f"its driver is {net.driver}",
+            Miss(
+                f"its driver is {net.driver}",
+                "A user-defined bridge is what `docker network create` makes with no --driver (or --driver bridge): "
+                "remove day8-net and create it again that way.",
+            ),
         ),
     ]
+
+
+def _differences(name: str) -> str:
+    """The usual slips between a network's name and day8-net, said in a bracket ("" when none of them)."""
+    slips = [("_" in name, "a hyphen, not an underscore"), ("network" in name, "net, not network"),
+             (name != name.lower(), "all in lower case")]
+    said = [words for slipped, words in slips if slipped]
+    return f" ({'; '.join(said)})" if said else ""
 
 
 def _builtin_networks(results: list[Result]) -> Outcome:

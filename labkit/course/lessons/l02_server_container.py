@@ -14,11 +14,16 @@ KEY = "02"
 
 def check_server(ctx: Context) -> list[Part]:
     """02: server runs day8 on day8-net with nothing published."""
-    parts = [running(ctx, "server")]
     c = ctx.state.container("server")
     if c is None:
-        return parts
-    parts.append(("server runs the day8 image", c.image.split(":")[0] == "day8", f"its image is {c.image}"))
+        return [running(ctx, "server")]
+    image = nearmiss.Miss(
+        f"its image is {c.image}",
+        "The server is the lesson's own image, built as day8: remove this container (`docker rm -f server`) and run it "
+        "again from day8.",
+    )
+    parts = [("server runs the day8 image", c.image.split(":")[0] == "day8", image)]  # first: a wrong image explains the rest
+    parts.append(running(ctx, "server"))
     parts.append(on_network(ctx, "server", "day8-net"))
     parts.append(
         ("no port is published", not c.published, "published: " + published(c) + nearmiss.published_where_none_asked(c))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labkit.course.nearmiss import Miss
 from labkit.course.outcomes import Prediction, nslookup_server
 from labkit.course.vocabulary import Context, Lesson, Part, Plan, exercise, on_network, running
 
@@ -14,7 +15,12 @@ def check_client(ctx: Context) -> list[Part]:
     c = ctx.state.container("client")
     if c is None:
         return parts
-    parts.append(("client runs the curl image", c.image.startswith("curlimages/curl"), f"its image is {c.image}"))
+    image = Miss(
+        f"its image is {c.image}",
+        "The client is the image the one-shot client used, curlimages/curl:8.14.1 (it has curl): remove this container "
+        "(`docker rm -f client`) and run it again from that image.",
+    )
+    parts.append(("client runs the curl image", c.image.startswith("curlimages/curl"), image))
     parts.append(on_network(ctx, "client", "day8-net"))
     return parts
 

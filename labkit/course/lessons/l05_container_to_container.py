@@ -25,7 +25,9 @@ LESSON = Lesson(
             ),
             solution="import labkit\n"
             'labkit.answer("05-server-ip", labkit.docker("exec client getent hosts server").stdout.split()[0])',
-            check=recorded_address("05-server-ip", "server"),
+            check=recorded_address(
+                "05-server-ip", "server", look_up="the last `Address:` of `nslookup -type=a server` inside client"
+            ),
             kind="answer",
         ),
     ),

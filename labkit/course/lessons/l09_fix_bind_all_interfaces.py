@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from labkit.contract.result import Result
+from labkit.course.nearmiss import Miss
 from labkit.course.outcomes import Outcome, Prediction
 from labkit.course.vocabulary import Context, Lesson, Part, Plan, exercise, fetch, running
 
@@ -45,11 +46,14 @@ def _why_not_fixed(ctx: Context, server) -> str:
     try:
         image = ctx.engine.inspect_image("day8")
     except Exception:  # noqa: BLE001 - no day8 image at all
-        return " — and there is no day8 image: build it from your folder (docker build -t day8 day8)"
+        return Miss(" — and there is no day8 image: build it from your folder (docker build -t day8 day8)",
+                    "Build the image from your folder (`docker build -t day8 day8`), then re-create server from it.")
     if server.image_id and image.get("Id") and server.image_id != image["Id"]:
-        return (
+        return Miss(
             " — server was created from an older build of day8; a container keeps the image it was created "
-            "from: remove server and run it again"
+            "from: remove server and run it again",
+            "Your build is done; server still runs the one before it. A container never switches image: "
+            "`docker rm -f server`, then run it again as before.",
         )
     mine = ctx.folder / "day8" / "server.py"
     running = ctx.docker("exec server cat server.py")  # the copy the image gave server (WORKDIR /app)
@@ -60,16 +64,16 @@ def _why_not_fixed(ctx: Context, server) -> str:
     if changed:  # the same image, but not the file you have now: it was built before your edit
         edited = _mtime(mine)
         restarted = _seconds(server.created) < edited < _seconds(server.started)  # started again, not re-created
-        return (
+        return Miss(
             " — day8/server.py has changed since the image server runs was built"
             + (", and restarting runs the same old image again" if restarted else "")
-            + ": build the image again (docker build -t day8 day8), then re-create server"
+            + ": build the image again (docker build -t day8 day8), then re-create server",
+            "Your edit is in the file, not yet in an image: build again (`docker build -t day8 day8`), then remove "
+            "server and run it again from the new build.",
         )
-    return (
-        " — only programs inside server itself can reach 127.0.0.1"
-        if any(lst.loopback_only for lst in server.listeners)
-        else ""
-    )
+    # the lab as the lesson starts it (or an edit that still binds loopback): the exercise's own hints apply
+    loopback = any(lst.loopback_only for lst in server.listeners)
+    return " — only programs inside server itself can reach 127.0.0.1" if loopback else ""
 
 
 def _mtime(path: Path) -> float:

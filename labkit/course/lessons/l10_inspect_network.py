@@ -43,7 +43,9 @@ LESSON = Lesson(
             solution='import json, labkit\nnet = json.loads(labkit.docker("network inspect day8-net").stdout)[0]\n'
             'labkit.answer("10-client-ip", next(c["IPv4Address"].split("/")[0] for c in net["Containers"].values() '
             'if c["Name"] == "client"))',
-            check=recorded_address("10-client-ip", "client"),
+            check=recorded_address(
+                "10-client-ip", "client", look_up="client's IPv4Address under Containers in `docker network inspect day8-net`"
+            ),
             kind="answer",
         ),
     ),

@@ -75,8 +75,10 @@ LESSON = Lesson(
             task="Bring the `shop` project (`assets/shop/compose.yaml`) up again and leave it running, so that its "
             "`api` service reaches `db` by its service name.",
             hints=(
-                "Which compose subcommand starts the services in the background?",
-                "Use the file in assets/shop: `docker compose -f assets/shop/compose.yaml ...`",
+                "Compose works from a compose file, named with -f: `docker compose -f assets/shop/compose.yaml …`. "
+                "Which subcommand brings its services up?",
+                "In a notebook a command must not hold the cell: which flag of `up` starts the services in the "
+                "background?",
             ),
             solution="%docker compose -f assets/shop/compose.yaml up -d",
             check=check_compose,

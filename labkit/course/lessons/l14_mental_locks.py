@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from labkit.course.outcomes import PUBLISHED_LOOPBACK, Prediction, curl_outcome
+from labkit.course.outcomes import Prediction, curl_outcome
 from labkit.course.vocabulary import Lesson, Plan, Question, quiz
 
 KEY = "14"
@@ -158,12 +158,6 @@ LESSON = Lesson(
             (("a", "The greeting"), ("b", "The name does not resolve (curl 6)"), ("c", "Refused (curl 7)")),
             "docker run --rm curlimages/curl:8.14.1 curl",
             curl_outcome(refused="c", unresolved="b", dropped="", timeout=""),
-        ),
-        "14-lonely-host": Prediction(
-            "lonely binds 127.0.0.1 and publishes `-p 8083:3000`. What does the host's curl get?",
-            PUBLISHED_LOOPBACK,
-            "http://localhost:8083",
-            curl_outcome(refused="b", dropped="c"),
         ),
     },
 )

@@ -27,6 +27,7 @@ from collections.abc import Callable
 
 from labkit.course import addressing
 from labkit.course.labbuild import ALL_BIND, LOOPBACK_BIND, NETWORK, build_variant, fixed_source
+from labkit.course.nearmiss import Miss
 from labkit.course.vocabulary import Lesson, Plan, exercise
 from labkit.courseimages import CURL_IMAGE
 
@@ -160,7 +161,14 @@ def check_diagnosis(ctx) -> list[tuple[str, bool, str]]:
         (
             "the cause is the lab's fault",
             given == truth,
-            "right" if given == truth else f"not {given}: that would look like this — {CAUSES[given]}",
+            "right"
+            if given == truth
+            else Miss(
+                f"not {given}: that would look like this — {CAUSES[given]}",
+                f"Compare the lab with that description of {given}: which hop does "
+                'labkit.request_path("client", "http://api:3000") say fails, and with which curl code? The cause '
+                "that matches what you see is the one to record.",
+            ),
         )
     )
     r = ctx.docker(f"exec client curl -sS -m 5 {URL}")
@@ -169,7 +177,13 @@ def check_diagnosis(ctx) -> list[tuple[str, bool, str]]:
         (
             f"client gets 'Hello from inside the container' from {URL}",
             r.exit_code == 0 and "Hello from inside the container" in r.stdout,
-            f"curl said: {got}",
+            Miss(
+                f"curl said: {got}",
+                "You named the cause; now repair it, by any means the course taught, so that client gets the "
+                "greeting from http://api:3000 (the request goes to the name api, port 3000).",
+            )
+            if given == truth
+            else f"curl said: {got}",
         )
     )
     return parts

@@ -70,13 +70,16 @@ def host_line(line: str) -> None:
 
 
 def register(ipython) -> None:
-    """Register the magics on an IPython shell and say, in one line, which engine runs and why."""
+    """Register the magics on an IPython shell (and its `!docker` and `%%writefile` guards: shellhooks) and say, in
+    one line, which engine runs and why."""
     from labkit import session
+    from labkit.course.ui import shellhooks
     from labkit.errors import CommandError
 
     ipython.register_magic_function(docker_line, "line", "docker")
     ipython.register_magic_function(docker_cell, "cell", "docker")
     ipython.register_magic_function(host_line, "line", "host")
+    shellhooks.install(ipython)
     try:
         print(session.current().reason())
     except CommandError as err:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from labkit.course import answers
 from labkit.course.catalog import QUESTIONS
+from labkit.course.checks import quiz_feedback
 from labkit.errors import CommandError
 
 
 def _keep_line(qid: str, choice: str) -> str:
-    return ("To keep this answer when the notebook is re-run or graded, the cell should read: "
-            f'labkit.quiz("{qid}", answer="{choice}")')
+    return ("Your click is kept for this session, through a kernel restart; for grading, which re-runs the "
+            f'notebook, the cell should read: labkit.quiz("{qid}", answer="{choice}")')
 
 
 def _html(text: str) -> str:
@@ -20,13 +21,15 @@ def _html(text: str) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", html.escape(text, quote=False))
 
 
-def _verdict(q, value: str) -> str:
-    return "Right. " + q.why if value == q.correct else "Not quite: look at this lesson's experiments again."
+def _verdict(qid: str, value: str) -> str:
+    """What the widget says of a choice: the check's own words (labkit.course.checks.quiz_feedback)."""
+    return quiz_feedback(qid, value)
 
 
 def quiz(qid: str, answer: str | None = None):
     """Show a multiple-choice question once (a widget, with the same question as text where widgets do not
-    show); the choice, clicked or given as answer=, is recorded for grading and stays through re-runs."""
+    show); the choice, clicked or given as answer=, is recorded and kept with the session (a kernel restart keeps
+    a click); grading re-runs the notebook, so only answer= counts there."""
     import ipywidgets as w
     from IPython.display import display
 
@@ -45,7 +48,7 @@ def quiz(qid: str, answer: str | None = None):
         lines.append('Your answer: none yet. Pick one, or write answer="…" in this cell.')
     else:
         how = "recorded" if answer is not None else "your earlier click, recorded"
-        lines.append(f"Your answer: {chosen_now} ({how}). {_verdict(q, chosen_now)}")
+        lines.append(f"Your answer: {chosen_now} ({how}). {_verdict(qid, chosen_now)}")
     text = "\n".join(lines)
 
     radio = w.RadioButtons(options=[(f"{k}) {t}", k) for k, t in q.choices], value=chosen_now,
@@ -58,7 +61,7 @@ def quiz(qid: str, answer: str | None = None):
             return
         mark = "✔" if value == q.correct else "✘"
         keep = "" if value == answer else f"<p><small>{_html(_keep_line(qid, value))}</small></p>"
-        feedback.value = f"<p>Your answer: {value}. {mark} {_html(_verdict(q, value))}</p>{keep}"
+        feedback.value = f"<p>Your answer: {value}. {mark} {_html(_verdict(qid, value))}</p>{keep}"
 
     def chosen(change) -> None:
         if change["new"] is not None:
