@@ -6,6 +6,7 @@ import errno
 import os
 import random
 import shutil
+import signal
 import socket
 import tempfile
 from pathlib import Path
@@ -141,6 +142,14 @@ def images_built(engine, tmp_path_factory):
 
 
 CURL = "curlimages/curl:8.14.1"
+
+
+def ctrl_c_reaches_it() -> None:
+    """For Popen's preexec_fn: the child gets SIGINT as a terminal's foreground program does (Python's
+    KeyboardInterrupt). Started from a background job of a non-interactive shell (`make test &`, CI's side-by-side
+    passes) a process inherits SIGINT ignored, and Python then installs no handler: a test's simulated Ctrl-C would
+    meet nothing."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ import pytest
 
 from labkit import session
 from labkit.ownership import clean, leftovers
-from tests.conftest import ASSETS, CURL
+from tests.conftest import ASSETS, CURL, ctrl_c_reaches_it
 
 
 @pytest.fixture
@@ -80,7 +80,8 @@ def test_clean_cli_narrates(lab):
 def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_built):
     env = dict(os.environ, LABKIT_ENGINE=lab.engine.name)
     proc = subprocess.Popen([sys.executable, "-m", "labkit", "docker", "run", "--name", "lk-int", images_built["fixed"]],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=ctrl_c_reaches_it)
     api = lab.engine.api
 
     def running() -> bool:

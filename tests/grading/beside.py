@@ -56,7 +56,8 @@ def main() -> int:
         shutil.rmtree(out, ignore_errors=True)  # a new --out each round: every notebook is graded again
         started = time.monotonic()
         proc = subprocess.Popen([args.labkit, "grade", str(subs), "--out", str(out), "--jobs", "2"], cwd=args.folder,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal
         _, err = proc.communicate()
         if STOP and proc.returncode == 130:
             break

@@ -18,6 +18,7 @@ from labkit.grading import run
 from labkit.grading.outdir import OutDir
 from labkit.grading.run import Item, grade
 from labkit.grading.store import ResultStore, settings_digest
+from tests.conftest import ctrl_c_reaches_it
 from tests.grading.corpus import released, running, solve, watching
 
 EXPECTED = {"a-02": 2, "b-02": 0, "c-02": 2, "d-02": 0, "e-02": 2, "f-02": 0}
@@ -47,7 +48,7 @@ def test_an_interrupted_run_is_finished_by_running_it_again(tmp_path, monkeypatc
     cmd = [sys.executable, "-m", "labkit", "grade", str(subs), "--out", str(out), "--timeout", "120"]
     with watching(jobs) as box_uids:  # its job folders (so its workers, daemons, kernels and boxes) are under jobs
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env=dict(os.environ, TMPDIR=str(jobs)))
+                                env=dict(os.environ, TMPDIR=str(jobs)), preexec_fn=ctrl_c_reaches_it)
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and len(list((out / "graded").glob("*.json"))) < 2:
             time.sleep(0.05)

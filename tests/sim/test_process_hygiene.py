@@ -27,6 +27,8 @@ SCRIPT = textwrap.dedent("""
     print(" ".join(map(str, pids)), flush=True)
     if sys.argv[2] == "wait":
         time.sleep(300)
+    else:
+        sys.stdin.readline()  # exits when told: the test has seen both servers alive first
 """)
 
 
@@ -52,8 +54,8 @@ def _gone(pids: list[int], deadline: float = 10.0) -> bool:
 
 
 def _start(mode: str) -> tuple[subprocess.Popen, list[int]]:
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(ASSETS), mode], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(ASSETS), mode], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     pids = [int(p) for p in line.split()]
     if len(pids) != 2:
@@ -65,6 +67,8 @@ def _start(mode: str) -> tuple[subprocess.Popen, list[int]]:
 
 def test_processes_end_when_the_kernel_exits():
     proc, pids = _start("exit")
+    proc.stdin.write("\n")
+    proc.stdin.close()
     assert proc.wait(timeout=30) == 0
     assert _gone(pids)
 
