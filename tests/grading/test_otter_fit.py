@@ -180,9 +180,10 @@ def otter_graded(tmp_path_factory):
         lesson, who = key
         out = root / "runs" / lesson / who
         out.mkdir(parents=True)
-        sims.append(tempfile.mkdtemp(prefix="lk-otter-"))
+        sim = tempfile.mkdtemp(prefix="lk-otter-")  # this run's own daemon (never sims[-1]: three threads append)
+        sims.append(sim)
         [autograder] = (root / "course" / NAMES[lesson] / "dist" / "autograder").glob("*-autograder_*.zip")
-        proc = _otter(out, dict(env, LABKIT_SIM_DIR=sims[-1], LABKIT_SESSION=f"otter-{lesson}-{who}-{os.getpid()}"),
+        proc = _otter(out, dict(env, LABKIT_SIM_DIR=sim, LABKIT_SESSION=f"otter-{lesson}-{who}-{os.getpid()}"),
                       "run", "-a", str(autograder), "-o", str(out), "--no-logo", str(hand_ins[key]))
         assert proc.returncode == 0, (key, proc.stdout[-3000:], proc.stderr[-3000:])
         return json.loads((out / "results.json").read_text())
