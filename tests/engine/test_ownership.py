@@ -109,13 +109,11 @@ def test_interrupted_foreground_run_leaves_only_labelled_resources(lab, images_b
     assert api.containers(all=True, filters={"label": f"labkit.session={session.current().id}"}) == []
 
 
-def test_two_sessions_on_one_engine_leave_each_others_lab_alone(engine, tmp_path, monkeypatch):
-    """A learner's lesson set-up and clean-up never remove another session's lab (the instructor's, a classmate's)."""
+@pytest.fixture
+def two_sessions(engine, tmp_path, monkeypatch):
+    """Two learners' sessions on the engine under test, (a, b), with a active and the lesson's assets in the current
+    folder; afterwards both labs are cleaned and nothing of either is left."""
     import shutil
-
-    from labkit.contract.transcript import run_line
-    from labkit.course import start as lessons
-    from labkit.course.state import snapshot
 
     shutil.copytree(ASSETS, tmp_path / "assets" / "day8")
     monkeypatch.chdir(tmp_path)
@@ -125,22 +123,7 @@ def test_two_sessions_on_one_engine_leave_each_others_lab_alone(engine, tmp_path
         s.use_engine(engine=engine, reason="the engine under test")
     previous = session.activate(a)
     try:
-        # a subnet of its own: Docker's next default pool may be 172.18.0.0/16, which b's day8-net needs (below)
-        assert run_line("docker network create --subnet 10.231.7.0/24 lk-a-net", engine=engine).exit_code == 0
-        assert run_line(f"docker run -d --name lk-a-c --network lk-a-net {CURL} sleep 300", engine=engine).exit_code == 0
-        session.activate(b)
-        lessons.lesson("03", quiet=True)  # b's set-up: reset b's lab, then image, day8-net and server
-        assert {c.name for c in snapshot(engine).containers} == {"server"}
-        assert clean(engine, b.id, say=lambda s: None) == 2  # server, then day8-net
-        session.activate(a)
-        assert [c.name for c in snapshot(engine).containers] == ["lk-a-c"]
-        assert snapshot(engine).container("lk-a-c").running
-        session.activate(b)
-        lessons.lesson("02", quiet=True)
-        session.activate(a)
-        lessons.reset()  # a's own reset: a's lab goes, b's day8-net stays
-        assert snapshot(engine).containers == [] and snapshot(engine).networks == []
-        assert [n.name for n in snapshot(engine, b.id).networks] == ["day8-net"]
+        yield a, b
     finally:
         session.activate(previous)
         for s in (a, b):
@@ -148,36 +131,47 @@ def test_two_sessions_on_one_engine_leave_each_others_lab_alone(engine, tmp_path
     assert leftovers(engine, [a.id, b.id]) == ([], [])
 
 
-def test_a_foreign_network_on_the_lab_subnet_is_named_and_left_alone(engine, tmp_path, monkeypatch):
-    """When another session's network holds day8-net's fixed subnet, the set-up says which, in one line, and keeps it."""
-    import shutil
+def test_two_sessions_on_one_engine_leave_each_others_lab_alone(engine, two_sessions):
+    """A learner's lesson set-up and clean-up never remove another session's lab (the instructor's, a classmate's)."""
+    from labkit.contract.transcript import run_line
+    from labkit.course import start as lessons
+    from labkit.course.state import snapshot
 
+    a, b = two_sessions
+    # a subnet of its own: Docker's next default pool may be 172.18.0.0/16, which b's day8-net needs (below)
+    assert run_line("docker network create --subnet 10.231.7.0/24 lk-a-net", engine=engine).exit_code == 0
+    assert run_line(f"docker run -d --name lk-a-c --network lk-a-net {CURL} sleep 300", engine=engine).exit_code == 0
+    session.activate(b)
+    lessons.lesson("03", quiet=True)  # b's set-up: reset b's lab, then image, day8-net and server
+    assert {c.name for c in snapshot(engine).containers} == {"server"}
+    assert clean(engine, b.id, say=lambda s: None) == 2  # server, then day8-net
+    session.activate(a)
+    assert [c.name for c in snapshot(engine).containers] == ["lk-a-c"]
+    assert snapshot(engine).container("lk-a-c").running
+    session.activate(b)
+    lessons.lesson("02", quiet=True)
+    session.activate(a)
+    lessons.reset()  # a's own reset: a's lab goes, b's day8-net stays
+    assert snapshot(engine).containers == [] and snapshot(engine).networks == []
+    assert [n.name for n in snapshot(engine, b.id).networks] == ["day8-net"]
+
+
+def test_a_foreign_network_on_the_lab_subnet_is_named_and_left_alone(engine, two_sessions):
+    """When another session's network holds day8-net's fixed subnet, the set-up says which, in one line, and keeps it."""
     from labkit.contract.transcript import run_line
     from labkit.course import start as lessons
     from labkit.course.addressing import subnet_of
     from labkit.errors import CommandError
 
-    shutil.copytree(ASSETS, tmp_path / "assets" / "day8")
-    monkeypatch.chdir(tmp_path)
-    pid = os.getpid()
-    a, b = session.Session(f"test-a-{pid}"), session.Session(f"test-b-{pid}")
-    for s in (a, b):
-        s.use_engine(engine=engine, reason="the engine under test")
-    previous = session.activate(a)
-    try:
-        assert run_line(f"docker network create --subnet {subnet_of('day8-net')} lk-held", engine=engine).exit_code == 0
-        session.activate(b)
-        with pytest.raises(CommandError) as raised:
-            lessons.lesson("03", quiet=True)
-        message = str(raised.value).strip()
-        assert "\n" not in message and "lk-held" in message and "docker network rm lk-held" in message
-        session.activate(a)
-        assert [n.name for n in snapshot_networks(engine)] == ["lk-held"]
-    finally:
-        session.activate(previous)
-        for s in (a, b):
-            clean(engine, s.id, say=lambda s: None)
-    assert leftovers(engine, [a.id, b.id]) == ([], [])
+    a, b = two_sessions
+    assert run_line(f"docker network create --subnet {subnet_of('day8-net')} lk-held", engine=engine).exit_code == 0
+    session.activate(b)
+    with pytest.raises(CommandError) as raised:
+        lessons.lesson("03", quiet=True)
+    message = str(raised.value).strip()
+    assert "\n" not in message and "lk-held" in message and "docker network rm lk-held" in message
+    session.activate(a)
+    assert [n.name for n in snapshot_networks(engine)] == ["lk-held"]
 
 
 def snapshot_networks(engine):
