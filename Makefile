@@ -3,10 +3,15 @@ PYTHON    ?= python3
 VENV      := .venv
 BIN       := $(VENV)/bin
 # `make lab` installs what the course needs to run (labkit, JupyterLab, widgets …); `make test` adds the test
-# tools (pytest, nbval, ruff, Playwright, repo2docker …: the `test` extra of pyproject.toml). pip is upgraded only
-# when too old for an editable install of a pyproject.toml project (no index query otherwise), and `make lab`'s
-# install skips compiling every module up front: Python compiles what it imports, on first use (bench/setup_cost.py
-# measures the venv and the time to a first JupyterLab).
+# tools (pytest, nbval, ruff, Playwright, repo2docker …: the `test` extra of pyproject.toml). The venv holds no pip
+# and no setuptools of its own (24 MiB the course never runs) when this machine's pip can install into it from
+# outside (pip 22.3 or newer: `pip --python`); otherwise it gets its own pip, upgraded only when too old for an
+# editable install of a pyproject.toml project, and no setuptools (builds are isolated). `make lab`'s install skips
+# compiling every module up front: Python compiles what it imports, on first use (bench/setup_cost.py measures the
+# venv and the time to a first JupyterLab).
+# This machine's pip when it can serve the venv from outside (and the venv has none of its own), else the venv's.
+HOST_PIP  := $(shell $(PYTHON) -m pip --version 2>/dev/null | awk '{split($$2, v, "."); if (v[1] > 22 || (v[1] == 22 && v[2] >= 3)) print "yes"}')
+PIP       := $(if $(wildcard $(BIN)/pip)$(if $(HOST_PIP),,no),$(BIN)/python -m pip,$(PYTHON) -m pip --python $(BIN)/python)
 RUNTIME   := $(VENV)/.installed
 TESTING   := $(VENV)/.installed-test
 WORKSPACE ?= workspace
@@ -19,15 +24,20 @@ setup: $(RUNTIME)
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit("labkit needs Python 3.10 or newer") if sys.version_info < (3, 10) else None'
+ifeq ($(PIP),$(BIN)/python -m pip)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet 'pip>=23'
+	$(PIP) install --quiet 'pip>=23'
+	$(PIP) uninstall --quiet --yes setuptools 2>/dev/null || true
+else
+	$(PYTHON) -m venv --without-pip $(VENV)
+endif
 
 $(RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --no-compile -e .
+	$(PIP) install --quiet --no-compile -e .
 	@touch $(RUNTIME)
 
 $(TESTING): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PIP) install --quiet -e '.[test]'
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null  # the suite starts hundreds of Pythons: none compiles again
 	@touch $(RUNTIME) $(TESTING)
 

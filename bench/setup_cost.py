@@ -26,6 +26,8 @@ Measured here (2 cores, warm pip cache, median of 3 rounds; an idle machine, loa
         JupyterLab served after 39 s; venv 435 MiB (435 MiB after lesson 05)
     after (nbval in the `test` extra, `pip install --no-compile`, pip upgraded only when older than 23)
         JupyterLab served after 34 s; venv 363 MiB, 381 MiB after lesson 05 (the bytecode of what it imports)
+    after that (no pip or setuptools in the venv when this machine's pip can install into it from outside)
+        JupyterLab served after 22 s; venv 339 MiB, 356 MiB after lesson 05 (one round, load 0.3)
 
 On a loaded machine (load 10-12) the same first `make lab` took 100 s before and 37-45 s after. What is left is
 the runtime's own weight: babel 35 MiB and jedi 32 (JupyterLab's and IPython's), debugpy (ipykernel's), and

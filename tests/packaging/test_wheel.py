@@ -14,8 +14,10 @@ from tests.packaging import wheel
 
 
 def _index_answers() -> bool:
-    """True when pip's package index answers (the wheel's dependencies come from it)."""
-    r = subprocess.run([sys.executable, "-m", "pip", "index", "versions", "setuptools"], capture_output=True, text=True,
+    """True when pip's package index answers (the wheel's dependencies come from it). Asked with the base Python's
+    pip, the one the fresh venv gets: `make`'s venv may have none of its own."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    r = subprocess.run([base, "-m", "pip", "index", "versions", "setuptools"], capture_output=True, text=True,
                        timeout=120)
     return r.returncode == 0
 
