@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from labkit.courseimages import BUILT_IN, BUSYBOX_APPLETS, STANDIN_LABEL
 
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "id", "pwd", "ls", "hostname", "getent",
+COMMON_TOOLS = {"sh", "cat", "sleep", "echo", "true", "false", "env", "printenv", "id", "pwd", "ls", "hostname", "getent",
                 "printf", "test", "[", "grep", "sort", "head", "tail", "wc",
                 "whoami", "mkdir", "touch", "rm", "tee", "cut", "tr", "seq", "basename", "dirname", "uname", "which"}
 PYTHON_TOOLS = COMMON_TOOLS | {"python3", "python"}

@@ -12,6 +12,7 @@ import socket
 import threading
 
 from labkit.engines.sim import restarts, tools, users
+from labkit.engines.sim.images import PATH
 from labkit.engines.sim.model import (
     SimContainer,
     _new_id,
@@ -114,11 +115,15 @@ class Runtime:
     def _program_env(c: SimContainer, extra: list[str] = (), user: str = "", workdir: str = "") -> dict[str, str]:
         """The environment a program in the container sees (image and run -e/exec -e variables; HOME the user's
         home unless set, as runc sets it), its user (the container's, or an exec's -u) and working folder."""
-        env = dict(e.split("=", 1) for e in [*(c.config.get("Env") or []), *extra] if "=" in e)
+        # in dockerd's order: PATH, HOSTNAME, TERM with a tty, then the container's variables, HOME last
+        env = {"PATH": PATH, "HOSTNAME": c.config["Hostname"], **({"TERM": "xterm"} if c.config.get("Tty") else {})}
+        env.update(e.split("=", 1) for e in [*(c.config.get("Env") or []), *extra] if "=" in e)
         env["HOSTNAME"] = c.config["Hostname"]
         env["LABKIT_USER"] = user or c.config.get("User") or "root"
         env.setdefault("HOME", users.resolve(env["LABKIT_USER"], "curl" in c.image.tools).home)
-        env["PWD"] = workdir or c.config.get("WorkingDir") or "/"
+        # the working folder, carried for labkit's tools (files.workdir) and never shown: a program started
+        # without a shell has no PWD on Docker, and a shell sets its own
+        env["LABKIT_PWD"] = workdir or c.config.get("WorkingDir") or "/"
         return env
 
     def _main(self, c: SimContainer) -> None:

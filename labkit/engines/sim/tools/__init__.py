@@ -73,6 +73,7 @@ from labkit.engines.sim.tools.text import (
     grep,
     head,
     hostname,
+    printenv,
     pwd,
     sleep,
     sort_tool,
@@ -107,7 +108,8 @@ def run(ctx: Ctx, argv: list[str]) -> int:
 
 TOOLS = {
     "python3": python, "python": python, "sh": sh, "bash": sh, "ash": sh, "sleep": sleep, "echo": echo_prog,
-    "true": true, "false": false, "env": env_tool, "pwd": pwd, "id": id_tool, "cat": cat, "grep": grep,
+    "true": true, "false": false, "env": env_tool, "printenv": printenv, "pwd": pwd, "id": id_tool, "cat": cat,
+    "grep": grep,
     "sort": sort_tool, "head": head, "tail": tail, "wc": wc,
     "ls": ls, "whoami": whoami, "mkdir": mkdir, "touch": touch, "rm": rm, "tee": tee, "cut": cut, "tr": tr,
     "seq": seq, "basename": basename, "dirname": dirname, "uname": uname, "which": which, "printf": printf_prog,

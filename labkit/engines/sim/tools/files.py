@@ -46,8 +46,8 @@ def is_curl_image(ctx: Ctx) -> bool:
 
 
 def workdir(ctx: Ctx) -> str:
-    """The working folder inside the container."""
-    return ctx.env.get("PWD") or "/"
+    """The working folder inside the container: a shell's PWD, else where the container's program started."""
+    return ctx.env.get("PWD") or ctx.env.get("LABKIT_PWD") or "/"
 
 
 def rootfs(ctx: Ctx) -> str | None:

@@ -26,6 +26,7 @@ def python(ctx: Ctx, argv: list[str]) -> int:
     env = dict(ctx.env)
     who = files.account(ctx)
     env.pop("LABKIT_USER", None)
+    env.pop("LABKIT_PWD", None)  # started without a shell, a program has no PWD (as on Docker)
     env.update(ctx.engine.process_env(ctx.cid), LABKIT_SIM_IDS=f"{who.uid}:{who.gid}")
     cmd = [sys.executable, *python_options(argv), "-m", "labkit.engines.sim.shim", "--", *argv]
     fence = ctx.engine.confinement(ctx.cid)  # a grading lab's Landlock ruleset for this container, else None

@@ -292,10 +292,15 @@ def b_umask(sh: Shell, argv: list[str], io: IO) -> int:
 
 
 def b_kill(sh: Shell, argv: list[str], io: IO) -> int:
-    """kill -0 PID (is it alive); other signals are not implemented by labkit's shell."""
+    """kill -0 PID (is it alive); a signal to PID 1, the container's first program (`kill -9 $$` in `docker run …
+    sh -c`), is ignored as the kernel ignores it for a namespace's init without a handler (exit 0, as on Docker).
+    Other signals are not implemented by labkit's shell."""
     if argv[1:2] == ["-0"]:
         return 0
-    sh.error("kill: labkit's sh sends no signals (only kill -0 is implemented)", io)
+    targets = [a for a in argv[1:] if not a.startswith("-")]
+    if targets and all(t == "1" for t in targets):
+        return 0
+    sh.error("kill: labkit's sh sends no signals (only kill -0, and a signal its first program ignores)", io)
     return 2
 
 

@@ -43,6 +43,8 @@ class Shell(Compound, Programs):
             self.vars[k] = v
             self.exported.add(k)
         self.cwd = files.workdir(ctx)
+        self.vars.pop("LABKIT_PWD", None)  # the engine's note of where it started: PWD from now on
+        self.exported.discard("LABKIT_PWD")
         if "HOME" not in self.vars:
             self.vars["HOME"] = files.account(ctx).home
             self.exported.add("HOME")

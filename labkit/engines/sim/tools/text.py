@@ -1,4 +1,4 @@
-"""Text and the small informational tools: cat, grep, sort, head, tail, wc, sleep, env, pwd, hostname, …
+"""Text and the small informational tools: cat, grep, sort, head, tail, wc, sleep, env, printenv, pwd, hostname, …
 
 Each one prints what the course images' coreutils program prints (messages and exit codes included: `head:
 cannot open 'X' for reading`, `sort: cannot read: X`, wc's column widths) for the options the lessons use.
@@ -67,22 +67,32 @@ def _bre(pattern: str) -> str:
 
 
 def grep(ctx: Ctx, argv: list[str]) -> int:
-    """grep [-v -i -c -q -E -F -x] PATTERN [FILE…]."""
-    flags, args = set(), []
-    for a in argv[1:]:
-        if a.startswith("-") and len(a) > 1 and not args:
+    """grep [-v -i -c -q -E -F -x] [-e PATTERN]… PATTERN [FILE…]: each -e adds a pattern (a line matches when
+    any does), and `--` ends the options."""
+    flags, args, patterns = set(), [], []
+    rest = iter(argv[1:])
+    for a in rest:
+        if a == "--" and not args:
+            args.extend(rest)
+        elif a.startswith("-e") and not args:
+            pattern = a[2:] or next(rest, None)
+            if pattern is None:
+                ctx.error("grep: option requires an argument -- 'e'\nUsage: grep [OPTION]... PATTERNS [FILE]...\n"
+                          "Try 'grep --help' for more information.\n")
+                return 2
+            patterns.append(pattern)
+        elif a.startswith("-") and len(a) > 1 and not args:
             flags.update(a[1:])
         else:
             args.append(a)
-    if not args:
-        ctx.error("Usage: grep [OPTION]... PATTERNS [FILE]...\n")
-        return 2
-    pattern = re.escape(args[0]) if "F" in flags else (args[0] if "E" in flags else _bre(args[0]))
-    if "x" in flags:
-        pattern = f"(?:{pattern})\\Z"
-    rx = re.compile(pattern, re.I if "i" in flags else 0)
-    texts, code = _texts(ctx, args[1:], "grep")
-    many = len(args[1:]) > 1
+    if not patterns:
+        if not args:
+            ctx.error("Usage: grep [OPTION]... PATTERNS [FILE]...\n")
+            return 2
+        patterns, args = [args[0]], args[1:]
+    rx = re.compile("|".join(f"(?:{_grep_pattern(p, flags)})" for p in patterns), re.I if "i" in flags else 0)
+    texts, code = _texts(ctx, args, "grep")
+    many = len(args) > 1
     found = False
     for name, text in texts:
         hits = [line for line in _split_lines(text)
@@ -96,6 +106,12 @@ def grep(ctx: Ctx, argv: list[str]) -> int:
     if "q" in flags and found:
         return 0
     return code or (0 if found else 1)
+
+
+def _grep_pattern(pattern: str, flags: set[str]) -> str:
+    """One grep pattern as a Python regular expression (-F fixed, -E extended, else basic; -x whole lines)."""
+    out = re.escape(pattern) if "F" in flags else (pattern if "E" in flags else _bre(pattern))
+    return f"(?:{out})\\Z" if "x" in flags else out
 
 
 def sort_tool(ctx: Ctx, argv: list[str]) -> int:
@@ -219,13 +235,32 @@ def false(ctx: Ctx, argv: list[str]) -> int:
 
 def env_tool(ctx: Ctx, argv: list[str]) -> int:
     """env: the environment."""
-    ctx.write("".join(f"{k}={v}\n" for k, v in ctx.env.items() if not k.startswith("LABKIT_")))
+    ctx.write("".join(f"{k}={v}\n" for k, v in _environment(ctx).items()))
     return 0
+
+
+def printenv(ctx: Ctx, argv: list[str]) -> int:
+    """printenv [NAME…]: the whole environment, or each NAME's value (exit 1 when one is not set)."""
+    env = _environment(ctx)
+    if len(argv) == 1:
+        return env_tool(ctx, argv)
+    code = 0
+    for name in argv[1:]:
+        if name in env:
+            ctx.write(env[name] + "\n")
+        else:
+            code = 1
+    return code
+
+
+def _environment(ctx: Ctx) -> dict[str, str]:
+    """The container program's environment as it would see it (the engine's own variables left out)."""
+    return {k: v for k, v in ctx.env.items() if not k.startswith("LABKIT_")}
 
 
 def pwd(ctx: Ctx, argv: list[str]) -> int:
     """pwd: the working directory inside the container."""
-    ctx.write((ctx.env.get("PWD") or "/") + "\n")
+    ctx.write(files.workdir(ctx) + "\n")
     return 0
 
 
@@ -248,9 +283,11 @@ def cat(ctx: Ctx, argv: list[str]) -> int:
 
 
 def hostname(ctx: Ctx, argv: list[str]) -> int:
-    """hostname [-i]."""
+    """hostname [-i | -I]: the name, its addresses, or every address of the container's interfaces."""
     info = ctx.engine.container_view(ctx.cid)
-    if "-i" in argv[1:]:
+    if "-I" in argv[1:]:  # each address followed by a space, then the newline (also with none)
+        ctx.write("".join(n["ip"] + " " for n in info["networks"].values() if n.get("ip")) + "\n")
+    elif "-i" in argv[1:]:
         ips = [n["ip"] for n in info["networks"].values()]
         if not ips:
             ctx.error("hostname: Temporary failure in name resolution\n")
