@@ -22,6 +22,7 @@ from labkit.engines.sim.tools.curl_http import (
     tls_handshake,
 )
 from labkit.engines.sim.tools.curl_meter import Meter
+from labkit.engines.sim.tools.curl_writeout import Transfer, effective_url, render
 from labkit.engines.sim.tools.files import host_path
 
 __all__ = ["CURL_VERSION", "curl"]
@@ -111,6 +112,7 @@ def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
     """Fetch one URL (following redirects with -L) and print it as opts say; curl's exit code."""
     start = time.monotonic()
     info: dict = {"remote_ip": "", "port": "", "size_download": 0}
+    transfer = Transfer(connection=info)
     verbose = ctx.error if opts["verbose"] else (lambda text: None)
     shown = not opts["silent"] and not (ctx.tty and opts["output"] in (None, "-"))
     meter = Meter(ctx.error, shown)
@@ -120,21 +122,25 @@ def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
     limit = min(x for x in (_num(opts["max_time"]), _num(opts["connect_timeout"]), 300.0) if x is not None)
     deadline = start + (_num(opts["max_time"]) or 300.0)
     text = ""
-    status = 0
     try:
         for hop in range(51):
+            transfer.url, transfer.method = effective_url(url), method
+            transfer.scheme = transfer.url.partition(":")[0]
             reply = _fetch(ctx, url, opts, method, body, limit, deadline, start, verbose, info, meter.zero_row)
+            transfer.reply = reply
             status = reply.status
             location = reply.header("Location")
-            follow = opts["location"] and location and status in (301, 302, 303, 307, 308) and hop < 50
+            redirect = bool(location) and status in (301, 302, 303, 307, 308)
+            follow = opts["location"] and redirect and hop < 50
+            transfer.redirect_url = _join(url, location) if redirect and not follow else ""
             if opts["fail"] and status >= 400:
                 meter.zero_row()
                 meter.done()
                 verbose(f"* The requested URL returned error: {status}\n* closing connection #0\n")
+                transfer.exitcode, transfer.errormsg = 22, f"The requested URL returned error: {status}"
                 if not opts["silent"] or opts["show_error"]:
-                    ctx.error(f"curl: (22) The requested URL returned error: {status}\n")
-                if opts["write_out"] is not None:
-                    ctx.write(_write_out(opts["write_out"], status, info))
+                    ctx.error(f"curl: (22) {transfer.errormsg}\n")
+                _write_out(ctx, opts, transfer)
                 return 22
             if opts["include"] or opts["head"]:
                 text += "\r\n".join(reply.head) + "\r\n\r\n"
@@ -143,6 +149,7 @@ def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
                 meter.done()
                 meter = Meter(ctx.error, shown, header=False)
                 url = _join(url, location)
+                transfer.redirects += 1
                 if status in (301, 302, 303) and method == "POST" and not opts["request"]:
                     method, body = "GET", None
                 continue
@@ -160,15 +167,14 @@ def _curl_one(ctx: Ctx, url: str, opts: dict) -> int:
         verbose(err.verbose)
         if not opts["silent"] or opts["show_error"]:
             ctx.error(f"curl: ({err.code}) {err.message}\n")
-        if opts["write_out"] is not None:
-            ctx.write(_write_out(opts["write_out"], 0, info))
+        transfer.exitcode, transfer.errormsg = err.code, err.message
+        _write_out(ctx, opts, transfer)
         return err.code
     if opts["output"] and opts["output"] != "-":
         _save(ctx, opts["output"], text)
     else:
         ctx.write(text)
-    if opts["write_out"] is not None:
-        ctx.write(_write_out(opts["write_out"], status, info))
+    _write_out(ctx, opts, transfer)
     return 0
 
 
@@ -266,12 +272,10 @@ def _save(ctx: Ctx, path: str, text: str) -> None:
         f.write(text)
 
 
-def _write_out(fmt: str, status: int, info: dict) -> str:
-    """-w FORMAT with its variables filled in."""
-    out = fmt.replace("%{http_code}", f"{status:03d}").replace("%{response_code}", f"{status:03d}")
-    out = out.replace("%{remote_ip}", info.get("remote_ip", "")).replace("%{remote_port}", str(info.get("port", "")))
-    out = out.replace("%{size_download}", str(info.get("size_download", 0)))
-    return out.replace("\\n", "\n")
+def _write_out(ctx: Ctx, opts: dict, transfer: Transfer) -> None:
+    """Print -w FORMAT, when given, for the transfer (curl_writeout)."""
+    if opts["write_out"] is not None:
+        ctx.write(render(opts["write_out"], transfer, ctx.error))
 
 
 def _num(value) -> float | None:
