@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 
+from labkit.engines.sim.tools import curl_routes
 from labkit.engines.sim.tools.base import Ctx
 from labkit.engines.sim.tools.curl_http import (
     CURL_VERSION,
@@ -34,7 +35,8 @@ _VALUED = {"m": "max_time", "o": "output", "w": "write_out", "X": "request", "H"
            "A": "user_agent"}
 _LONG_VALUED = {"max-time": "max_time", "connect-timeout": "connect_timeout", "output": "output",
                 "write-out": "write_out", "request": "request", "header": "header", "data": "data",
-                "data-raw": "data", "data-binary": "data", "data-ascii": "data", "user-agent": "user_agent"}
+                "data-raw": "data", "data-binary": "data", "data-ascii": "data", "user-agent": "user_agent",
+                "resolve": "resolve", "connect-to": "connect_to"}
 _TRY = "curl: try 'curl --help' or 'curl --manual' for more information\n"
 
 
@@ -42,7 +44,8 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
     """curl [options] URL..., over the network model (see the module docstring for the options)."""
     opts: dict = {"silent": False, "show_error": False, "include": False, "head": False, "fail": False,
                   "verbose": False, "location": False, "max_time": None, "connect_timeout": None, "output": None,
-                  "write_out": None, "request": None, "header": [], "data": [], "user_agent": None}
+                  "write_out": None, "request": None, "header": [], "data": [], "user_agent": None,
+                  "resolve": [], "connect_to": []}
     urls: list[str] = []
     args = argv[1:]
     i = 0
@@ -95,6 +98,10 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
             ctx.error("Warning: You can only select one HTTP request method! You asked for both POST \n"
                       "Warning: (-d, --data) and HEAD (-I, --head).\n")
         return 2
+    for entry in opts["resolve"]:
+        if curl_routes.resolve_entry(entry) is None:
+            ctx.error(f"curl: (49) Couldn't parse CURLOPT_RESOLVE entry '{entry}'\n")
+            return 49
     code = 0
     for url in urls:
         code = _curl_one(ctx, url, opts) or code
@@ -102,7 +109,7 @@ def curl(ctx: Ctx, argv: list[str]) -> int:
 
 
 def _set(opts: dict, key: str, value: str) -> None:
-    if key in ("header", "data"):
+    if key in ("header", "data", "resolve", "connect_to"):
         opts[key].append(value)
     else:
         opts[key] = value
@@ -182,7 +189,9 @@ def _fetch(ctx: Ctx, url: str, opts: dict, method: str, body: bytes | None, limi
            start: float, verbose, info: dict, tick) -> Reply:
     """One request and its reply, with curl's -v lines."""
     t = parse_url(url)
-    sock = open_connection(ctx, t, limit, start, verbose, info, tick)
+    to = curl_routes.connect_target(t, opts["connect_to"])  # where the connection goes; the request names t
+    addresses = curl_routes.resolved(to.host, to.port, opts["resolve"])
+    sock = open_connection(ctx, to, limit, start, verbose, info, tick, addresses)
     try:
         if t.scheme == "https":
             tls_handshake(sock, t.host, deadline)

@@ -80,16 +80,17 @@ def parse_url(url: str) -> Target:
 
 
 def open_connection(ctx: Ctx, t: Target, limit: float, start: float, verbose, info: dict,
-                    tick=lambda: None) -> socket.socket:
+                    tick=lambda: None, addresses: list[str] | None = None) -> socket.socket:
     """A connected socket to the target, or the CurlError curl gives (resolve, refused, timeout).
 
-    While a connection waits for an answer that never comes, tick() runs once a second (the meter's row)."""
+    `addresses` answers the target's name instead of DNS (curl's --resolve). While a connection waits for an
+    answer that never comes, tick() runs once a second (the meter's row)."""
     literal = True
     try:
         ipaddress.ip_address(t.host)
     except ValueError:
         literal = False
-    ips = _resolve_all(ctx, t.host)
+    ips = addresses or _resolve_all(ctx, t.host)
     if not ips:
         raise CurlError(6, f"Could not resolve host: {t.host}",
                         f"* Could not resolve host: {t.host}\n* shutting down connection #0\n")
