@@ -2,7 +2,8 @@
 
 Options: -s -S -v -i -I -f -L (each also long, and short ones combined: -sSL, -XPOST, -sSo FILE),
 -X METHOD, -H 'Name: value', -d/--data/--data-raw/--data-binary DATA (@FILE reads a file), -A,
--m/--max-time, --connect-timeout, -o FILE, -w FORMAT, -V. Without -s the progress meter
+-m/--max-time, --connect-timeout, -o FILE, -w FORMAT (curl_writeout), --resolve and --connect-to
+(curl_routes), -V. Without -s the progress meter
 (curl_meter) goes to stderr, as under `docker run`/`docker exec` without -t, where stdout is a pipe.
 """
 
