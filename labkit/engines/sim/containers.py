@@ -69,9 +69,15 @@ class ContainerOps:
                 out.append(self._summary(c))
             return out
 
+    def _publishing(self, c: SimContainer) -> bool:
+        """Whether the container's ports are published and listed: not when its only networks are --internal
+        (dockerd then maps no port and lists none, in ps, port or NetworkSettings.Ports)."""
+        nets = [self._net_or_none(name) for name in c.networks]
+        return not nets or any(net is None or not net.internal for net in nets)
+
     def _summary(self, c: SimContainer) -> dict:
         ports = []
-        exposed = (c.config.get("ExposedPorts") or {}) if c.running else {}
+        exposed = (c.config.get("ExposedPorts") or {}) if c.running and self._publishing(c) else {}
         for key in exposed:
             port, _, proto = key.partition("/")
             binds = c.bindings.get(key) if c.running else None
@@ -119,7 +125,7 @@ class ContainerOps:
                           "IPv6Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0,
                           "MacAddress": (ep or {}).get("mac", ""), "DriverOpts": {} if net.user else None}
         ports = {}
-        for key in c.config.get("ExposedPorts") or {}:
+        for key in (c.config.get("ExposedPorts") or {}) if self._publishing(c) else {}:
             binds = c.bindings.get(key)
             if c.running and binds:
                 ports[key] = [{"HostIp": hip, "HostPort": hp} for ip, hp in binds

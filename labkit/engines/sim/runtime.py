@@ -85,6 +85,8 @@ class Runtime:
         c.thread.start()
 
     def _publish(self, c: SimContainer) -> None:
+        if not self._publishing(c):  # only --internal networks: dockerd maps nothing (containers.py)
+            return
         for key, binds in c.bindings.items():
             port = int(key.split("/")[0])
             for ip, hp in binds:
