@@ -14,7 +14,9 @@ A learner must meet each "Predict" before its answer, so `make lab` and Binder o
 - `day8/`, the learner's own server: `labkit.lesson` creates it in the workspace (the notebook's folder); one
   made in `notebooks/day8` before workspaces existed is carried over when the workspace has none.
 
-`--fresh NN` sets the learner's copy of lesson NN (or `day8`) aside in `old/` and starts it again from the course.
+`--fresh NN` sets the learner's copy of lesson NN (or `day8`) aside in `old/` and starts it again from the course, and
+forgets that lesson's quiz choices, answers and predictions in the session's store (labkit.course.answers.forget_lesson:
+LABKIT_SESSION's session, else the user's own, the one their kernels keep).
 The course is `labkit.coursefiles.course_dir()`: the checkout's `notebooks/`, or the copy a wheel installed with
 labkit; only the workspace is written, never the course (JupyterLab's news question: labkit.admin.labsettings).
 """
@@ -191,7 +193,8 @@ def _aside(path: Path, item: Path) -> Path:
 
 
 def fresh(which: str, path: Path | None = None, course: Path | None = None) -> list[str]:
-    """Set the learner's copy of lesson `which` ("09") or of `day8` aside in old/ and start it again; say what moved."""
+    """Set the learner's copy of lesson `which` ("09") or of `day8` aside in old/ and start it again, forgetting the
+    lesson's stored answers and predictions; say what moved and what was forgotten."""
     course = Path(course or COURSE).resolve()
     path = Path(path or default_workspace()).resolve()
     _check_course(course)
@@ -215,4 +218,17 @@ def fresh(which: str, path: Path | None = None, course: Path | None = None) -> l
         path.mkdir(parents=True, exist_ok=True)
         blank_copy(src, target)
         said.append(f"  {src.name}: a fresh copy from the course, without outputs")
+    for lesson in sorted({src.name.split("-", 1)[0] for src in sources}):
+        said.append(_forget_answers(lesson))
     return said
+
+
+def _forget_answers(lesson: str) -> str:
+    """Forget the lesson's stored quiz choices, answers and predictions (the session's store); say so in one line."""
+    from labkit.course import answers
+
+    count, store = answers.forget_lesson(lesson)
+    if not count:
+        return f"  lesson {lesson}: no stored quiz choices, answers or predictions to forget ({store})"
+    return (f"  lesson {lesson}: {count} stored quiz choice(s), answer(s) and prediction(s) forgotten ({store}); "
+            "a kernel still open on the old copy keeps them until it restarts")

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from labkit.contract import gofuncs, gotemplate, listformat
 from labkit.contract.govalues import go_quote
 from labkit.contract.shorten import ellipsis, short_id
+from labkit.engines import imagenames
 from labkit.errors import CommandError
 from labkit.units import ago, human_size
 
@@ -83,11 +84,7 @@ def image_column(container: dict) -> str:
         return "<no image>"
     if container.get("ImageID") and short_id(container["ImageID"]) == short_id(image):
         return short_id(image)
-    image = image.split("@", 1)[0]
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if image.startswith(prefix):
-            return image[len(prefix):]
-    return image
+    return imagenames.familiar(image.split("@", 1)[0])
 
 
 def ps_table(containers: list[dict], quiet: bool = False, now: float | None = None) -> str:

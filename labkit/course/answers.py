@@ -40,3 +40,33 @@ def load(path: str) -> dict[str, str]:
 def right_when_recorded(answers: dict[str, str], question: str) -> bool:
     """Whether the answer recorded for `question` matched the lab at the moment it was recorded."""
     return question in (answers.get(RIGHT_WHEN_RECORDED) or "").split(",")
+
+
+def forget_lesson(lesson: str, session_id: str | None = None) -> tuple[int, str]:
+    """Forget, in a session's store on disk, the quiz choices, answers and predictions of one lesson ("09": every key
+    "09-…"); (how many were forgotten, the store's path). The session is LABKIT_SESSION's, else the user's own — the
+    one every kernel of theirs keeps (a kernel already running keeps what it read until its next labkit.lesson)."""
+    import os
+
+    sid = session_id or os.environ.get("LABKIT_SESSION") or session.default_id()
+    path = session.store_path(sid)
+    prefix = f"{lesson}-"
+    if not os.path.lexists(path):
+        return 0, path
+    with session._locked(path):  # the lock every kernel of the session takes to write its store
+        kept = session.read_store(path)
+        gone = [k for part in kept.values() for k in part if k.startswith(prefix)]
+        if not gone:
+            return 0, path
+        for part in kept.values():
+            for key in [k for k in part if k.startswith(prefix)]:
+                del part[key]
+        right = kept["answers"].get(RIGHT_WHEN_RECORDED)
+        if right is not None:
+            kept["answers"][RIGHT_WHEN_RECORDED] = ",".join(q for q in right.split(",") if q and not q.startswith(prefix))
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600), "w",
+                       encoding="utf-8") as f:
+            json.dump(kept, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
+    return len(gone), path

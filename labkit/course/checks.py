@@ -3,7 +3,8 @@
 The mistake the check found chooses the hint: a failing part whose finding names a near miss carries the hint for
 that mistake (labkit.course.nearmiss.Miss); with none, the exercise's own hints apply, which are written for an
 exercise not yet done. Every failing check gives a hint, the first one too; each further failing check gives the
-next one of the same ladder (a mistake's hint, or the exercise's hints in order), then a solution. A different
+next one of the same ladder (a mistake's hint — for a wrong quiz choice, the hint for its misconception, then the
+quiz's second hint — or the exercise's hints in order), then a solution. A different
 mistake starts its own ladder; a lesson's set-up (`labkit.lesson`) forgets its exercises' ladders. What a check
 says about the next run ("run the check again for another hint") is what the next run does.
 """
@@ -82,6 +83,8 @@ def fitting_hints(exercise: Exercise, parts: list[Part]) -> tuple[str, ...]:
     exercise's own hints (for an exercise not done yet, or a mistake no near miss names)."""
     for _, ok, found in parts:
         if not ok and hint_of(found):
+            if exercise.question is not None:  # a wrong quiz choice: its misconception, then the idea to reason with
+                return (hint_of(found), *exercise.hints[1:])
             return (hint_of(found),)
     return exercise.hints
 
@@ -123,9 +126,11 @@ def check(exercise_id: str) -> CheckResult:
 
 
 def quiz_feedback(exercise_id: str, choice: str) -> str:
-    """What a quiz widget says about a choice: "Right." and why, or "Not quite." and the quiz's first hint — the
-    same hint `labkit.check` gives first, so the two never point different ways."""
+    """What a quiz widget says about a choice: "Right." and why, or "Not quite." and the hint for that choice's
+    misconception (else the quiz's first hint) — the hint `labkit.check` gives first for the same choice, so the two
+    never point different ways."""
     ex = EXERCISES[exercise_id]
     if ex.question is not None and choice == ex.question.correct:
         return "Right. " + ex.question.why
-    return "Not quite. " + (ex.hints[0] if ex.hints else "")
+    fitting = ex.question.mistake(choice) if ex.question is not None else ""
+    return "Not quite. " + (fitting or (ex.hints[0] if ex.hints else ""))

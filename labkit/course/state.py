@@ -11,6 +11,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from labkit import netrules, ownership, session
+from labkit.engines import imagenames
 from labkit.engines.base import Engine
 from labkit.errors import EngineError
 from labkit.netrules import BUILTIN_NETWORKS
@@ -173,8 +174,10 @@ def container_view(engine: Engine, info: dict) -> ContainerView:
     for net, ep in sorted((settings.get("Networks") or {}).items()):
         # a stopped container stays attached to its networks, with no address until it starts again
         if ep and (ep.get("IPAddress") or (not state.get("Running") and net not in ("none", "host"))):
-            # Docker adds the short container id as an alias; only the learner's aliases are shown
-            aliases = tuple(a for a in (ep.get("Aliases") or []) if a and not info.get("Id", "").startswith(a))
+            # dockerd 20.10 adds the short container id to Aliases (`--network-alias svc` inspects as ["svc", "<12
+            # hex>"]); later daemons and Compose add the container's name: only the aliases the learner gave are kept
+            own = {info.get("Id", "")[:12], (info.get("Name") or "").lstrip("/")}
+            aliases = tuple(a for a in (ep.get("Aliases") or []) if a and a not in own)
             endpoints.append(Endpoint(net, ep.get("IPAddress") or "", aliases))
     published = []
     for key, binds in sorted((settings.get("Ports") or {}).items()):
@@ -192,7 +195,8 @@ def container_view(engine: Engine, info: dict) -> ContainerView:
             unknown = f"the engine could not tell ({err.message})"
     return ContainerView(
         id=info.get("Id", ""), hostname=config.get("Hostname", ""),
-        name=info.get("Name", "").lstrip("/"), image=config.get("Image", ""), running=bool(state.get("Running")),
+        name=info.get("Name", "").lstrip("/"), image=imagenames.normal(config.get("Image", "")),
+        running=bool(state.get("Running")),
         status=state.get("Status", ""), network_mode=(info.get("HostConfig") or {}).get("NetworkMode", ""),
         endpoints=endpoints, listeners=listeners, published=published, exposed=exposed,
         lesson=(config.get("Labels") or {}).get(ownership.LESSON_LABEL, ""), listeners_unknown=unknown,

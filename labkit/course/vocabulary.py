@@ -35,12 +35,18 @@ class Plan:
 
 @dataclass(frozen=True)
 class Question:
-    """A multiple-choice question: its prompt, choices (key → text), the right key and why."""
+    """A multiple-choice question: its prompt, choices (key → text), the right key and why; `mistakes` gives each
+    wrong choice the hint for the misconception behind it (wrong key → hint), never stating the right choice."""
 
     prompt: str
     choices: tuple[tuple[str, str], ...]
     correct: str
     why: str
+    mistakes: tuple[tuple[str, str], ...] = ()
+
+    def mistake(self, key: str) -> str:
+        """The hint for the misconception behind wrong choice `key` ("" for the right one or an unknown key)."""
+        return dict(self.mistakes).get(key, "") if key != self.correct else ""
 
 
 @dataclass
@@ -181,7 +187,8 @@ def quiz_check(qid: str, question: Question) -> Callable[[Context], list[Part]]:
         if not given:
             return [("a choice is recorded", False, "no choice recorded yet: pick one and put it in answer=")]
         right = given == question.correct
-        return [("the right choice is recorded", right, f"you chose {given!r}" + ("" if right else ", which is not it"))]
+        found = f"you chose {given!r}" + ("" if right else nearmiss.Miss(", which is not it", question.mistake(given)))
+        return [("the right choice is recorded", right, found)]
 
     return check
 

@@ -1,10 +1,7 @@
 """The engines labkit can run on, one line each: what a kind is called, what it is, and how to make it.
 
 The CLI's `--engine` choices, LABKIT_ENGINE's values, the grader and the test fixtures all read their
-choices here, so a new engine (Podman) is one folder under labkit/engines/ and one line in KINDS:
-
-    EngineKind("podman", "a Podman service through its Docker-compatible API", False,
-               "labkit.engines.podman.learner:learner_engine"),
+choices here, so an engine is one folder under labkit/engines/ and one line in KINDS (Podman was added so).
 
 A kind's `factory` is named as "module:function" and imported only when an engine of that kind is made:
 reading the choices (the CLI's parser, LABKIT_ENGINE's check) costs no Engine API client and no daemon.
@@ -48,6 +45,8 @@ KINDS: tuple[EngineKind, ...] = (
                "labkit.engines.docker.learner:learner_engine"),
     EngineKind("sim", "labkit's embedded engine: a daemon of labkit's own serving the Engine API on a unix socket",
                True, "labkit.engines.simclient:learner_engine"),
+    EngineKind("podman", "a Podman service (`podman system service`) through its Docker-compatible API", False,
+               "labkit.engines.podman.learner:learner_engine"),
 )
 
 
@@ -57,7 +56,7 @@ def kinds() -> tuple[EngineKind, ...]:
 
 
 def names() -> tuple[str, ...]:
-    """The kinds' names ("docker", "sim"), in the order choices are shown."""
+    """The kinds' names ("docker", "sim", "podman"), in the order choices are shown."""
     return tuple(k.name for k in KINDS)
 
 
@@ -73,7 +72,7 @@ def spoken(words: list[str]) -> str:
 
 
 def choices(extra: tuple[str, ...] = ()) -> str:
-    """The names as a person reads them: "docker or sim" ("auto, docker or sim" with extra=("auto",))."""
+    """The names as a person reads them: "docker, sim or podman" ("auto, docker, sim or podman" with extra=("auto",))."""
     return spoken([*extra, *names()])
 
 

@@ -1,7 +1,8 @@
 """Which engine a session uses: LABKIT_ENGINE=auto or a kind's name (labkit.engines.registry), and the
 one-line reason shown to the learner.
 
-auto picks Docker when a daemon answers a ping within 2 s, and the sim (labkit's embedded engine) otherwise;
+auto picks the daemon that answers a ping within 2 s — Podman when its /version names a Podman Engine, Docker
+otherwise — and the sim (labkit's embedded engine) when none answers;
 a daemon that is there but cannot be spoken to (TLS, a broken configuration) is named as such, never as
 "no daemon answered".
 """
@@ -26,6 +27,17 @@ def requested(value: str | None = None) -> str:
     return value
 
 
+def _podman_version(engine: Engine) -> str | None:
+    """Podman's version when the daemon that answered is Podman, else None (also when /version cannot be read)."""
+    from labkit.engines.podman.detect import podman_version
+    from labkit.errors import LabkitError
+
+    try:
+        return podman_version(engine.version())
+    except LabkitError:
+        return None
+
+
 def choose(name: str | None = None) -> tuple[Engine, str]:
     """Pick the engine (auto or a kind's name) and return it with a one-line reason."""
     from labkit.engines.apiclient.connect import ping
@@ -37,6 +49,10 @@ def choose(name: str | None = None) -> tuple[Engine, str]:
     answer = ping(2.0)
     if answer.ok:
         engine, _ = registry.kind("docker").make()
+        podman = _podman_version(engine)
+        if podman is not None:
+            engine, _ = registry.kind("podman").make()
+            return engine, f"podman (Podman {podman} answered at {answer.address})"
         return engine, f"docker (a daemon answered at {answer.address})"
     engine, note = registry.kind("sim").make()
     if answer.problem:

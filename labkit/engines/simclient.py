@@ -22,8 +22,10 @@ from labkit.engines.sim import daemon
 from labkit.errors import CommandError, LabkitError, NotFound
 
 HOST_LABEL = "labkit.host_address="
-# the one list of what the embedded engine does differently from Docker (each one a runnable experiment)
-DIVERGENCES = "tests/conformance/test_divergences.py in the course's repository"
+# the learner's page of what the embedded engine does differently from Docker and what it refuses: the course's
+# notebooks/differences.md, copied into every workspace (tests/course/test_differences_page.py holds it to
+# tests/conformance/test_divergences.py, the runnable experiments, and to the engine's refusals)
+DIVERGENCES = "differences.md, beside the lesson notebooks"
 DIFFERS = f"where it differs from Docker: {DIVERGENCES}"
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from labkit.course.checks import fitting_hints
 from labkit.grading.text import clean
 
 if TYPE_CHECKING:
@@ -170,8 +171,11 @@ class ExerciseVerdict:
         secret = exercise.kind == "hidden"
         if secret and not passed:
             message = next((f"not yet: {w}" for w, ok, _ in parts if not ok), "not yet")
+        # the hint labkit.check gave first for what it found (a near miss's, a wrong quiz choice's); a hidden check
+        # never says what it found, so its hint is the exercise's own
+        hints = exercise.hints if secret else fitting_hints(exercise, parts)
         return cls(exercise.id, exercise.title, points, exercise.points, passed, message, secret,
-                   "" if passed or not exercise.hints else exercise.hints[0],
+                   "" if passed or not hints else hints[0],
                    tuple(CheckedPart(w, ok, "" if secret else f) for w, ok, f in parts))
 
     @classmethod

@@ -23,7 +23,8 @@ class NoEngine:
 
 def test_every_failing_check_gives_a_hint_then_the_next_then_the_solution(monkeypatch):
     """The first failing check already gives hint 1; each further failing check gives what the last one promised
-    (the next hint, then the solution); a lesson's set-up starts the ladder again."""
+    (the next hint, then the solution); a wrong quiz choice starts a ladder of its own; a lesson's set-up starts the
+    ladder again."""
     from labkit import session
 
     me = session.Session("test-hints")
@@ -36,10 +37,12 @@ def test_every_failing_check_gives_a_hint_then_the_next_then_the_solution(monkey
     again = checks.check("06-localhost").guidance  # nothing changed: still the next hint, as promised
     assert f"hint 2/2: {ex.hints[1]}" in again and "(run the check again to see a solution)" in again
     assert "nothing changed" not in again
-    me.record_answer("06-localhost", "a")
+    me.record_answer("06-localhost", "a")  # a wrong choice: its own ladder, from its misconception's hint
+    assert f"hint 1/2: {ex.question.mistake('a')}" in checks.check("06-localhost").guidance
+    assert f"hint 2/2: {ex.hints[1]}" in checks.check("06-localhost").guidance
     assert ex.solution in checks.check("06-localhost").guidance
     me.record_answer("06-localhost", "c")
-    assert ex.solution in checks.check("06-localhost").guidance
+    assert f"hint 1/2: {ex.question.mistake('c')}" in checks.check("06-localhost").guidance
     me.start_lesson("06", [e.id for e in for_lesson("06")])  # the lesson's set-up forgets its hints
     assert "hint 1/2" in checks.check("06-localhost").guidance
 

@@ -164,7 +164,7 @@ def test_repeated_checks_of_a_quiz_keep_every_promise(quiet_session, qid):
     me.start_lesson(ex.lesson, [e.id for e in for_lesson(ex.lesson)])
     text = str(checks.check(qid))
     assert f"✘ the right choice is recorded — you chose {wrong!r}, which is not it" in text
-    assert "the chosen answer is right" not in text and f"hint 1/2: {ex.hints[0]}" in text
+    assert "the chosen answer is right" not in text and f"hint 1/2: {QUESTIONS[qid].mistake(wrong)}" in text
 
 
 @engine
@@ -212,9 +212,41 @@ def test_a_miss_keeps_its_hint_through_concatenation_json_and_pickle():
 @pytest.mark.parametrize("qid", sorted(QUESTIONS))
 def test_a_quiz_widgets_feedback_on_a_wrong_choice_is_the_checks_first_hint(quiet_session, qid):
     q = QUESTIONS[qid]
-    wrong = next(k for k, _ in q.choices if k != q.correct)
     assert checks.quiz_feedback(qid, q.correct) == "Right. " + q.why
-    feedback = checks.quiz_feedback(qid, wrong)
-    quiet_session.record_answer(qid, wrong)
-    assert feedback == "Not quite. " + EXERCISES[qid].hints[0]
-    assert EXERCISES[qid].hints[0] in str(checks.check(qid))  # the same first hint, not another direction
+    for wrong in (k for k, _ in q.choices if k != q.correct):
+        feedback = checks.quiz_feedback(qid, wrong)
+        quiet_session.record_answer(qid, wrong)
+        assert feedback == "Not quite. " + q.mistake(wrong)
+        assert _hint_line(str(checks.check(qid))).endswith(q.mistake(wrong))  # the same first hint
+
+
+# -- a wrong quiz choice gets the hint for its own misconception ------------------------------------------------------
+@pytest.mark.parametrize("qid", sorted(QUESTIONS))
+def test_every_wrong_quiz_choice_has_a_hint_of_its_own_that_does_not_give_the_answer(qid):
+    q = QUESTIONS[qid]
+    wrong = [k for k, _ in q.choices if k != q.correct]
+    hints = [q.mistake(k) for k in wrong]
+    assert all(hints), f"{qid}: wrong choices with no hint of their own: {[k for k in wrong if not q.mistake(k)]}"
+    assert len(set(hints)) == len(hints), f"{qid}: two wrong choices share a hint"
+    assert not set(hints) & set(EXERCISES[qid].hints), f"{qid}: a wrong choice gets the quiz's generic hint"
+    right = dict(q.choices)[q.correct].lower()
+    for k, hint in zip(wrong, hints, strict=True):
+        assert right not in hint.lower() and q.why.lower() not in hint.lower(), f"{qid} {k}: the hint gives the answer"
+    assert q.mistake(q.correct) == ""
+
+
+def test_the_hint_follows_the_wrong_choice_made_and_a_new_choice_starts_its_own(quiet_session):
+    """Lesson 06's quiz: `a` (server's port) is the other container's namespace, `c` (the host's) is the host's."""
+    me, q, ex = quiet_session, QUESTIONS["06-localhost"], EXERCISES["06-localhost"]
+    me.start_lesson("06", [e.id for e in for_lesson("06")])
+    me.record_answer("06-localhost", "a")
+    first, second, third = (str(checks.check("06-localhost")) for _ in range(3))
+    assert _hint_line(first) == f"  hint 1/2: {q.mistake('a')}" and "another namespace" in first
+    assert _hint_line(second) == f"  hint 2/2: {ex.hints[1]}"  # then the idea to reason with, then a solution
+    assert ex.solution in third
+    for before, after in ((first, second), (second, third)):
+        _promise_kept(before, after)
+    me.record_answer("06-localhost", "c")  # another wrong choice: its own misconception, from its first hint
+    again = str(checks.check("06-localhost"))
+    assert _hint_line(again) == f"  hint 1/2: {q.mistake('c')}" and "not the host's" in again
+    assert checks.quiz_feedback("06-localhost", "c") == "Not quite. " + q.mistake("c")

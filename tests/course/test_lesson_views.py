@@ -47,3 +47,33 @@ def test_outside_ipython_a_trace_is_printed_as_text(monkeypatch, capsys):
     monkeypatch.setattr(IPython, "get_ipython", lambda: None)
     views._show_once(Figure(figsize=(1, 1)), "request from host to http://localhost:3000\n")
     assert capsys.readouterr().out == "request from host to http://localhost:3000\n"
+
+
+# dockerd 20.10's inspect of `docker run -d --name user-1 --network day8-net --network-alias user-service day8`
+# (recorded): NetworkSettings.Networks["day8-net"].Aliases is ["user-service", "<the short id>"]; later daemons and
+# Compose list the container's name there too. Only the aliases the learner gave are shown (lesson 13's subject).
+USER_1_ID = "246d66c52aec" + "0" * 52
+
+
+def _user_1(aliases: list[str]) -> dict:
+    return {"Id": USER_1_ID, "Name": "/user-1", "State": {"Running": True, "Status": "running"},
+            "Config": {"Image": "day8"}, "HostConfig": {"NetworkMode": "day8-net"},
+            "NetworkSettings": {"Networks": {"day8-net": {"Aliases": aliases, "IPAddress": "172.18.0.4"}}}}
+
+
+class _NoListeners:
+    def listeners(self, cid: str) -> list:
+        return []
+
+
+def test_a_containers_network_aliases_are_the_ones_the_learner_gave():
+    from labkit.course.state import container_view
+
+    for recorded in (["user-service", "246d66c52aec"], ["user-service", "user-1", "246d66c52aec"]):
+        view = container_view(_NoListeners(), _user_1(recorded))
+        assert [ep.aliases for ep in view.endpoints] == [("user-service",)], recorded
+    lab = _lab()
+    lab.containers.append(container_view(_NoListeners(), _user_1(["user-service", "246d66c52aec"])))
+    text = views.summary(lab)
+    assert "  user-1       172.18.0.4  alias user-service\n" in text
+    assert "  server       172.18.0.2\n" in text  # no alias given: none shown

@@ -153,3 +153,13 @@ def test_predictions_belong_to_the_learners_session(capsys):
     finally:
         session.activate(mine)
     assert predictions.made("01-networks") == "b" and len(mine.witnessed) == 1
+
+
+def test_a_daemon_with_other_containers_is_never_called_dockers_own_system_containers():
+    """Lesson 00's `docker ps -a` on a Docker that already runs someone's container: that is no choice of the
+    prediction (d, "Docker's own system containers", is a misconception), and the reveal says whose they are."""
+    header = "CONTAINER ID   IMAGE     COMMAND   CREATED   STATUS    PORTS     NAMES\n"
+    row = 'a1b2c3d4e5f6   curlimages/curl:8.14.1   "sleep 60"   1 minute ago   Up 1 minute   mine\n'
+    outcome = PREDICTIONS["00-ps"].judge([Result("docker ps -a", 0, header + row)])
+    assert not outcome.keys and "labkit did not make" in outcome.happened
+    assert PREDICTIONS["00-ps"].judge([Result("docker ps -a", 0, header)]).keys == {"a"}

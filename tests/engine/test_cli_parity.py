@@ -39,6 +39,9 @@ def _daemon_problem() -> str | None:
     """Why the CLI cannot be compared here, or None when a docker binary and a daemon answer."""
     if os.environ.get("LABKIT_ENGINE", "").strip().lower() == "sim":
         return "parity with the docker CLI is checked on the docker engine (the sim is held to it by tests/conformance)"
+    if os.environ.get("LABKIT_ENGINE", "").strip().lower() == "podman":
+        return ("parity with the docker CLI is checked on the docker engine (on Podman labkit shows Docker's shapes "
+                "where the docker CLI shows Podman's answers: docs/podman.md)")
     if shutil.which("docker") is None:
         return "no `docker` CLI binary on PATH to compare labkit with"
     try:

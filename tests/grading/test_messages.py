@@ -87,3 +87,24 @@ def test_a_malformed_box_launch_is_one_line_from_the_launcher():
                               text=True, timeout=120)
         assert proc.returncode == 2 and proc.stdout == "", proc.stderr
         assert proc.stderr.startswith("labkit grade: the box launch is malformed (") and proc.stderr.count("\n") == 1
+
+
+def test_a_graded_verdict_gives_the_hint_labkit_check_gave_first_for_what_it_found():
+    """The grade's hint is the check's: a near miss's own hint, a wrong quiz choice's misconception, else the
+    exercise's first hint; a hidden check's stays the exercise's (it never says what it found)."""
+    from labkit.course.catalog import EXERCISES
+    from labkit.course.checks import fitting_hints
+    from labkit.course.nearmiss import Miss
+
+    quiz = next(e for e in EXERCISES.values() if e.question is not None and e.kind != "hidden")
+    wrong = next(key for key, _ in quiz.question.choices if key != quiz.question.correct)
+    found = Miss(f"you chose {wrong!r}", quiz.question.mistake(wrong))
+    verdict = ExerciseVerdict.judged(quiz, False, 0, "not yet", [("the chosen answer is right", False, found)])
+    assert verdict.hint == quiz.question.mistake(wrong) == fitting_hints(quiz, [("x", False, found)])[0]
+    assert verdict.hint and verdict.hint != quiz.hints[0]
+    plain = ExerciseVerdict.judged(quiz, False, 0, "not yet", [("the chosen answer is right", False, "no choice")])
+    assert plain.hint == quiz.hints[0]
+    hidden = next((e for e in EXERCISES.values() if e.kind == "hidden" and e.hints), None)
+    if hidden is not None:
+        secret = ExerciseVerdict.judged(hidden, False, 0, "x", [("it", False, Miss("close", "a precise hint"))])
+        assert secret.hint == hidden.hints[0]

@@ -415,6 +415,9 @@ def test_an_ipv6_endpoint_never_gets_a_traceback():
     ({}, {"RestartPolicy": {"Name": "no", "MaximumRetryCount": 3}},
      "maximum retry count cannot be used with restart policy 'no'"),
     ({"StopSignal": "SIGBOGUS"}, None, "Invalid signal: SIGBOGUS"),
+    # dockerd 20.10, a log driver neither built in nor a plugin (400 after its plugin look-up gives up)
+    ({}, {"LogConfig": {"Type": "nosuchdriver"}},
+     'error looking up logging plugin nosuchdriver: plugin "nosuchdriver" not found'),
     ({"Env": [None]}, None, "invalid environment variable: "),
 ])
 def test_an_invalid_create_body_is_a_400_naming_the_field(daemon, config, host, message):

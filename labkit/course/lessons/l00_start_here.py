@@ -18,7 +18,10 @@ def _ps_empty(results: list[Result]) -> Outcome:
         return Outcome("nothing at all", frozenset({"c"}))
     if r.exit_code != 0:
         return Outcome("an error", frozenset({"b"}))
-    return Outcome(f"{len(rows) - 1} container(s) listed", frozenset({"d"}))
+    # the set-up emptied this lab; what is listed is what the daemon already ran, which labkit leaves alone (Docker
+    # has no system containers of its own: choice d is a misconception, never what happened)
+    return Outcome(f"{len(rows) - 1} container(s) listed: ones this Docker already ran, which labkit did not make and "
+                   "leaves alone (this lab is empty)")
 
 
 LESSON = Lesson(
@@ -40,6 +43,14 @@ LESSON = Lesson(
                 ),
                 "b",
                 "Each user-defined network has an embedded DNS server; containers ask it at 127.0.0.11.",
+                mistakes=(
+                    ("a", "The host's /etc/hosts is the host's file: a container has an /etc/hosts of its own, and it does "
+                     "not list the other containers. Who else could container A ask for a name?"),
+                    ("c", "-p publishes a container's port on the host: it opens a door, it never names anything. What does"
+                     " A need before any port matters?"),
+                    ("d", "NAT rewrites the addresses of packets that cross the host; it needs an address to start from. "
+                     "Where does A get B's address from the name `server`?"),
+                ),
             ),
             hints=(
                 "Look at the mental model this lesson draws: what does container A ask before it knows B's address?",

@@ -26,6 +26,14 @@ LESSON = Lesson(
                 ),
                 "b",
                 "localhost is the loopback of the container's own network namespace.",
+                mistakes=(
+                    ("a", "server is another container, with a network namespace of its own. Does a name for the loopback "
+                     "reach into another namespace?"),
+                    ("c", "The host is outside the container: a container's `localhost` is not the host's. In which "
+                     "namespace does client's curl run?"),
+                    ("d", "Published ports are doors on the host, for traffic from outside; a request to `localhost` inside"
+                     " a container never goes through the host. Whose loopback did the request use?"),
+                ),
             ),
             hints=(
                 "Look at what `docker exec client curl http://localhost:3000` answered in this lesson, and "

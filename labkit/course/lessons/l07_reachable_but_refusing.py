@@ -42,6 +42,14 @@ LESSON = Lesson(
                 ),
                 "b",
                 "PORTS shows exposed (declared) ports; published ones would show an arrow (->).",
+                mistakes=(
+                    ("a", "`Up` says the container's program runs, not which address it listens on. What did client's curl "
+                     "get from server in this lesson?"),
+                    ("c", "A published port shows in PORTS with the host's side and an arrow (`0.0.0.0:8080->3000/tcp`); "
+                     "`3000/tcp` has no arrow."),
+                    ("d", "`docker ps` never asks DNS: it lists what the engine knows of each container. What does the "
+                     "PORTS column list?"),
+                ),
             ),
             hints=(
                 "Compare the PORTS column of `docker ps` with what client's curl got from server in this lesson.",

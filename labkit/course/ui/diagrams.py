@@ -355,6 +355,8 @@ def _draw_wires(ax, box: _Box, x: float, box_edge: float, bars: dict[str, tuple[
         ax.plot([cx, cx], [box_edge, end], color=color, linewidth=1.3, linestyle="--" if dim else "-", zorder=1)
         ax.plot([cx], [end], marker="o", markersize=5, color=color, zorder=3)
         label = ep.ip or "no address while stopped"
+        if ep.aliases:  # the other names it answers to on this network (--network-alias, a Compose service)
+            label += "\nalias " + ", ".join(ep.aliases)
         ax.text(cx + 0.06, end + (0.05 if above else -0.05), label, fontsize=7.5, color=color, fontweight="bold",
                 ha="left", va="bottom" if above else "top", zorder=5,
                 bbox={"boxstyle": "round,pad=0.08", "facecolor": "#f7fafc", "edgecolor": "none"})

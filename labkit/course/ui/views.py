@@ -34,7 +34,7 @@ def listening(name: str) -> None:
 
 
 def summary(snap: state.LabState) -> str:
-    """The topology as text (the diagram's caption): networks, members with addresses, listeners, ports."""
+    """The topology as text (the diagram's caption): networks, members with addresses and aliases, listeners, ports."""
     if not snap.networks and not snap.containers:
         return "the lab is empty: no labkit networks or containers\n"
     lines = []
@@ -42,7 +42,8 @@ def summary(snap: state.LabState) -> str:
         dns = "embedded DNS at 127.0.0.11" if net.user_defined else "no DNS for container names"
         lines.append(f"network {net.name} ({net.subnet}, {dns}{', internal' if net.internal else ''})")
         for c in snap.members(net.name):
-            lines.append(f"  {c.name:<12} {c.ip_on(net.name)}")
+            aliases = [a for ep in c.endpoints if ep.network == net.name for a in ep.aliases]
+            lines.append(f"  {c.name:<12} {c.ip_on(net.name)}" + (f"  alias {', '.join(aliases)}" if aliases else ""))
     for c in snap.containers:
         owner = c.shares_namespace_with
         if owner and c.running:

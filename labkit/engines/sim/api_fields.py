@@ -69,6 +69,10 @@ CONFIG_REFUSED = {"Domainname": "--domainname", "Volumes": "-v/--volume (an anon
                   "MacAddress": "--mac-address"}
 ENDPOINT_REFUSED = {"IPAMConfig": "--ip/--ip6/--link-local-ip", "Links": "--link", "DriverOpts": "--driver-opt"}
 
+# dockerd 20.10's built-in log drivers (`docker info`: Plugins.Log, and none): another name is a plugin it looks up
+DOCKERD_LOG_DRIVERS = {"awslogs", "fluentd", "gcplogs", "gelf", "journald", "json-file", "local", "logentries", "splunk",
+                       "syslog", "none"}
+
 # The fields taken as they come, and why (with the tables above, every field of api_shapes has its decision here)
 CONFIG_APPLIED = {
     "Hostname": "applied", "ExposedPorts": "applied", "Tty": "applied", "OpenStdin": "applied", "Env": "applied",
@@ -78,10 +82,10 @@ CONFIG_APPLIED = {
     "User": "applied (users: the image's passwd and group files; a Python program's os.getuid() and the tools)",
     "Healthcheck": "only its absence or --no-healthcheck (Test NONE); else refused",
     "StopSignal": "only SIGTERM; else refused",
-    "AttachStdin": "how the client attaches, not a container setting",
-    "AttachStdout": "how the client attaches, not a container setting",
-    "AttachStderr": "how the client attaches, not a container setting",
-    "StdinOnce": "how the client attaches, not a container setting",
+    "AttachStdin": "kept in Config, as dockerd keeps it: how the client attaches",
+    "AttachStdout": "kept in Config, as dockerd keeps it: how the client attaches",
+    "AttachStderr": "kept in Config, as dockerd keeps it: how the client attaches",
+    "StdinOnce": "applied (stdinfeed: the first attached client's end of stdin ends the program's)",
     "ArgsEscaped": "Windows only: dockerd ignores it on Linux",
     "OnBuild": "for images built FROM a commit of the container: no effect on the container",
     "Shell": "for images built FROM a commit of the container: no effect on the container",
@@ -197,6 +201,8 @@ def container_refusals(body: dict) -> None:
         if host.get(key) not in defaults:
             raise refuse(f"{flag} {host[key]}" if isinstance(host[key], (str, int)) else flag, f"HostConfig.{key}")
     log = host.get("LogConfig") or {}
+    if (log.get("Type") or "json-file") not in DOCKERD_LOG_DRIVERS:  # neither built in nor a plugin: dockerd's words
+        raise BadRequest(f'error looking up logging plugin {log["Type"]}: plugin "{log["Type"]}" not found')
     if (log.get("Type") or "json-file") != "json-file":
         raise refuse(f"--log-driver {log['Type']}", "HostConfig.LogConfig.Type", "its containers log as json-file")
     if log.get("Config"):

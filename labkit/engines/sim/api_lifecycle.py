@@ -72,7 +72,9 @@ def container_logs(h: Exchange, ref: str) -> None:
         if tty:  # one terminal: both streams are its output, each line ended \r\n (streams.onlcr)
             stream, data = streams.STDOUT, streams.onlcr(data)
         if wanted[stream]:
-            out.write(streams.frame(stream, streams.stamp(data, lines, stamps), tty))
+            data = streams.stamp(data, lines, stamps)
+            # dockerd's log driver keeps a message per line, and sends a frame per message
+            out.write(b"".join(streams.frame(stream, line, tty) for line in ([data] if tty else _lines(data))))
 
     if not _in_window(c, h.q("since"), h.q("until")):
         logs.close()
@@ -84,6 +86,12 @@ def container_logs(h: Exchange, ref: str) -> None:
         streams.pump(logs, send, done=lambda: not c.running, gone=h.gone)
     logs.close()
     out.end()
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """data cut after each newline (the last piece may have none)."""
+    pieces = data.split(b"\n")
+    return [p + b"\n" for p in pieces[:-1]] + ([pieces[-1]] if pieces[-1] else [])
 
 
 _TIMESTAMP = re.compile(r"-?\d+(\.\d+)?")

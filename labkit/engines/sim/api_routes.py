@@ -184,6 +184,9 @@ def _summary(h: Exchange, doc: dict) -> dict | None:
 def container_inspect(h: Exchange, ref: str) -> None:
     doc = _joining(h, h.engine.inspect_container(ref))
     doc["HostConfig"].setdefault("LogConfig", {"Type": "json-file", "Config": {}})  # docker-py's run() reads it
+    c = h.engine.containers.get(doc["Id"])
+    for key, value in (c.echoed_host if c is not None else HOST_ECHOED).items():
+        doc["HostConfig"].setdefault(key, value)
     doc.setdefault("Mounts", [])
     h.send_json(200, doc)
 
@@ -230,6 +233,12 @@ def _host_port(value: str | None) -> str:
     return "" if value in (None, "", "0") else str(int(value))
 
 
+ATTACH_FIELDS = ("AttachStdin", "AttachStdout", "AttachStderr", "StdinOnce")
+# HostConfig fields whose only accepted values change nothing here (api_fields), shown by inspect as dockerd 20.10
+# shows them: the value given, else its default on this machine (cgroup v1: no private cgroup namespace by default)
+HOST_ECHOED = {"Runtime": "runc", "Isolation": "", "CgroupnsMode": "host"}
+
+
 def container_create(h: Exchange) -> None:
     """POST /containers/create: the body's shape, dockerd's checks, the embedded engine's refusals, then the create.
 
@@ -253,6 +262,11 @@ def container_create(h: Exchange) -> None:
     warnings = ["Published ports are discarded when using host network mode"] if mode == "host" and \
         args["bindings"] else []
     cid = h.engine.create_container(**args)
+    # as dockerd keeps them in Config: how the creator attaches (compose's `run -T` reads AttachStdout back), and
+    # StdinOnce, which ends the container's stdin with its first attached client's (stdinfeed)
+    h.engine.containers[cid].config.update({k: bool(body.get(k)) for k in ATTACH_FIELDS})
+    host = body.get("HostConfig") or {}
+    h.engine.containers[cid].echoed_host = {k: host.get(k) or default for k, default in HOST_ECHOED.items()}
     if joins:
         h.server.joins[cid] = joins
     for gone in [k for k in h.server.joins if k not in h.engine.containers]:

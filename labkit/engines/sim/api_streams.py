@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import fcntl
 import io
@@ -31,9 +32,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
-from labkit.engines.sim import api_fields, api_shapes
+from labkit.engines.sim import api_fields, api_shapes, stdinfeed
 from labkit.errors import BadRequest, Conflict, EngineError, NotFound
 
 STDOUT, STDERR = 1, 2
@@ -323,7 +325,16 @@ def container_attach(h: Exchange, ref: str) -> None:
     c, since = container(h, ref), time.time()
     wanted, tty = {STDOUT: h.flag("stdout"), STDERR: h.flag("stderr")}, bool(c.config.get("Tty"))
     logs = LogTail((c.stdout_path, c.stderr_path), from_start=h.flag("logs"))
+    feeding = h.flag("stdin") and bool(c.config.get("OpenStdin"))
+    keys = stdinfeed.detach_sequence(h.q("detachKeys")) if feeding and tty else b""  # dockerd: with a TTY only
+    feed = stdinfeed.StdinFeed()
+    if feeding:  # in place before the 101 goes out: the client starts the container as soon as it reads it
+        c.stdin_feed = feed
     raw = h.hijack()
+    detached = threading.Event()
+    if feeding:
+        threading.Thread(target=_feed_stdin, args=(h, c, feed, keys, detached), daemon=True,
+                         name=f"sim-stdin-{c.name}").start()
 
     def send(stream: int, data: bytes) -> None:
         if tty:  # one terminal: both streams are its output, each line ended \r\n
@@ -335,7 +346,21 @@ def container_attach(h: Exchange, ref: str) -> None:
         ended = c.status in ("exited", "restarting") and c.finished >= since  # this run (a policy may restart it)
         return not h.flag("stream") or c.id not in h.engine.containers or ended
 
-    pump(logs, send, done=finished, gone=h.gone)
+    pump(logs, send, done=finished, gone=lambda: detached.is_set() or h.gone())
+
+
+def _feed_stdin(h: Exchange, c, feed: stdinfeed.StdinFeed, keys: bytes, detached: threading.Event) -> None:
+    """Copy the attached client's stdin into the container's (stdinfeed); the detach keys end the attach and leave
+    the program running, as dockerd does (the connection closes)."""
+    how = stdinfeed.copy_stdin(h.rfile, feed, keys, once=bool(c.config.get("StdinOnce")))
+    if how == "eof":
+        return
+    if c.stdin_feed is feed and not feed.ended.is_set():
+        c.stdin_feed = None  # the program's read waits on, for the next client
+    if how == "detach":
+        detached.set()
+        with contextlib.suppress(OSError):
+            h.connection.shutdown(socket.SHUT_RDWR)
 
 
 # -- exec ------------------------------------------------------------------------------------------
@@ -352,6 +377,8 @@ class Exec:
     stderr: bool
     user: str = ""  # docker exec -u (the container's user when empty)
     workdir: str = ""  # docker exec -w (the container's working folder when empty)
+    stdin: bool = False  # docker exec -i: the client's stdin is the program's (stdinfeed)
+    detach_keys: str = ""
     running: bool = False
     exit_code: int | None = None
 
@@ -359,14 +386,15 @@ class Exec:
         return {"ID": self.id, "Running": self.running, "ExitCode": self.exit_code,
                 "ProcessConfig": {"tty": self.tty, "entrypoint": self.cmd[0], "arguments": self.cmd[1:],
                                   "privileged": False, "user": self.user},
-                "OpenStdin": False, "OpenStdout": self.stdout, "OpenStderr": self.stderr, "CanRemove": False,
+                "OpenStdin": self.stdin, "OpenStdout": self.stdout, "OpenStderr": self.stderr, "CanRemove": False,
                 "ContainerID": self.cid, "DetachKeys": "", "Pid": 0}
 
-    def run(self, engine, detach: bool = False) -> tuple[bytes, bytes]:
+    def run(self, engine, detach: bool = False, stdin=None) -> tuple[bytes, bytes]:
         """Run to the end (the engine hands over an exec's output when it ends): stdout and stderr."""
         code, out, err = 126, "", ""
         try:
-            code, out, err = engine.exec_run(self.cid, self.cmd, self.tty, self.env, detach, self.user, self.workdir)
+            code, out, err = engine.exec_run(self.cid, self.cmd, self.tty, self.env, detach, self.user, self.workdir,
+                                             stdin=stdin)
         except EngineError as error:
             err = error.message + "\n"
         finally:
@@ -393,9 +421,19 @@ def exec_create(h: Exchange, ref: str) -> None:
         del execs[stale.id]
     ex = Exec(os.urandom(32).hex(), c.id, cmd, strings(body.get("Env")), bool(body.get("Tty")),
               bool(body.get("AttachStdout")), bool(body.get("AttachStderr")), body.get("User") or "",
-              body.get("WorkingDir") or "")
+              body.get("WorkingDir") or "", bool(body.get("AttachStdin")), _detach_keys(body))
+    if ex.stdin and ex.tty:
+        stdinfeed.detach_sequence(ex.detach_keys)  # a bad spec is refused here, as dockerd refuses it
     execs[ex.id] = ex
     h.send_json(201, {"Id": ex.id})
+
+
+def _detach_keys(body: dict) -> str:
+    """An exec body's DetachKeys, its name in any case as Go's JSON decoder matches it (docker-py sends detachKeys)."""
+    value = next((v for k, v in body.items() if k.lower() == "detachkeys"), "") or ""
+    if not isinstance(value, str):
+        raise BadRequest("invalid value for DetachKeys: expected a string")
+    return value
 
 
 def _exec(h: Exchange, eid: str) -> Exec:
@@ -418,13 +456,65 @@ def exec_start(h: Exchange, eid: str) -> None:
         threading.Thread(target=ex.run, args=(h.engine, True), daemon=True).start()
         h.send_empty(200)
         return
-    raw = h.hijack()
-    out, err = ex.run(h.engine)
+    if ex.stdin:
+        out, err = _run_fed(h, ex, tty)
+        if out is None:
+            return  # detached: the exec has ended and the stream said why
+    else:
+        h.hijack()
+        out, err = ex.run(h.engine)
+    raw = _raw_sender(h)
     raw(frame(STDOUT, out, tty) if ex.stdout and out else b"")
     if ex.tty:  # the program's stderr is its terminal too: dockerd sends it on stdout (framed or not, as asked)
         raw(frame(STDOUT, err, tty) if ex.stdout and err else b"")
     else:
         raw(frame(STDERR, err, tty) if ex.stderr and err else b"")
+
+
+def _raw_sender(h: Exchange) -> Callable[[bytes], None]:
+    """Sends bytes on a hijacked connection as they are (nothing for none)."""
+    def send(data: bytes) -> None:
+        if data:
+            h.wfile.write(data)
+            h.wfile.flush()
+    return send
+
+
+DETACHED_EXEC = b"exec attach failed: error on attach stdin: read escape sequence\r\n"  # dockerd's, on the stream
+
+
+def _run_fed(h: Exchange, ex: Exec, tty: bool) -> tuple[bytes | None, bytes | None]:
+    """An exec with the client's stdin (-i): hijack, copy the client's bytes to the program (their end is its
+    stdin's end, as dockerd closes an exec's stdin), run it. With a TTY the detach keys end the exec as dockerd
+    ends it: its stdin closes, its exit code is 126 and the stream says why (None, None: nothing else to send)."""
+    feed, keys = stdinfeed.StdinFeed(), stdinfeed.detach_sequence(ex.detach_keys) if tty else b""
+    holder = SimpleNamespace(stdin_feed=feed)
+    h.hijack()
+    detached, result = threading.Event(), {}
+
+    def copy() -> None:
+        how = stdinfeed.copy_stdin(h.rfile, feed, keys, once=True)
+        if how == "detach":
+            detached.set()
+        if how != "eof":
+            feed.ended.set()
+
+    def run() -> None:
+        out = ex.run(h.engine, stdin=holder)
+        if detached.is_set():
+            ex.exit_code = 126
+        result["out"] = out
+
+    threading.Thread(target=copy, daemon=True, name=f"sim-exec-stdin-{ex.id[:12]}").start()
+    runner = threading.Thread(target=run, daemon=True, name=f"sim-exec-{ex.id[:12]}")
+    runner.start()
+    while runner.is_alive() and not h.server.closing.is_set():
+        runner.join(POLL)
+    if detached.is_set():
+        h.wfile.write(DETACHED_EXEC)
+        h.wfile.flush()
+        return None, None
+    return result.get("out", (b"", b""))
 
 
 def exec_inspect(h: Exchange, eid: str) -> None:

@@ -140,6 +140,8 @@ class SimContainer:
     restart_delay: float = 0.0  # the last wait before a restart (the back-off grows from it)
     restart_timer: threading.Timer | None = None  # the pending restart, while the container is "restarting"
     stopped_by_hand: bool = False  # docker stop / kill / rm -f: the policy does not start it again
+    echoed_host: dict = field(default_factory=dict)  # HostConfig fields accepted at create and shown by inspect
+    stdin_feed: object = None  # stdinfeed.StdinFeed: what a client attached with stdin writes to the program
 
     @property
     def running(self) -> bool:

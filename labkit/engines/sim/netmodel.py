@@ -6,7 +6,9 @@ Each container's network namespace is modelled by two real loopback addresses on
 - its *interfaces* (eth0 on every network it joined), e.g. 127.78.0.5.
 
 A server that binds 127.0.0.1 really listens on the first, one that binds 0.0.0.0 on the second;
-real TCP then carries the bytes. Which container may reach which, and what a name resolves to,
+real TCP then carries the bytes. On a machine with one loopback address (a Mac's lo0 holds only 127.0.0.1)
+these addresses are modelled only, and each modelled (address, port) is carried on a port of 127.0.0.1
+instead (sim.carrier, ports mode). Which container may reach which, and what a name resolves to,
 is read from the topology file the engine rewrites on every change and decided by Docker's rules,
 which live in labkit.netrules (shared with the request-path explanation).
 """

@@ -9,18 +9,46 @@ import json
 import os
 
 from labkit.engines import readiness
-from labkit.engines.sim import sockets
+from labkit.engines.sim import carrier, sockets
 from labkit.engines.sim.model import (
     SimContainer,
     _read,
 )
-from labkit.engines.sim.netmodel import HOST_LOOPBACK, v6only_address
+from labkit.engines.sim.netmodel import HOST_LOOPBACK, real_addresses, v6only_address
 from labkit.engines.sim.procs import families, family
+from labkit.errors import engine_error
 from labkit.netrules import accepts, binds_all
 
 
 class Probes:
     """Readiness, listeners and what programs inside a container see. Mixed into SimEngine."""
+
+    @property
+    def carrier(self) -> carrier.Carrier:
+        """How this engine carries its modelled addresses (sim.carrier: real loopback addresses, or ports of
+        127.0.0.1 on a machine with one loopback address), chosen once, on first use."""
+        found = self.__dict__.get("_carrier")
+        if found is None:
+            found = carrier.choose(real_addresses(self.block, 0)[0], os.path.join(self.dir, "ports"))
+            self.__dict__["_carrier"] = found
+        return found
+
+    def check_addressing(self) -> None:
+        """Refuse, in one line, to start a program this machine cannot put on the lab's addresses (never a later
+        'could not resolve host' from a server that silently failed to bind)."""
+        if self.carrier.problem:
+            raise engine_error(500, self.carrier.problem)
+        if self.carrier.mode != "ports":
+            return
+        if getattr(self, "confine", False):  # its programs could not write the carrier's registry
+            raise engine_error(500, "labkit's embedded engine cannot confine a grading lab's programs on this machine: "
+                               "it has one loopback address (ports mode), and confinement needs addresses mode")
+        host = getattr(self, "host_address", None)
+        why = host and carrier.can_bind(host)
+        if why:
+            raise engine_error(500, f"labkit's embedded engine cannot bind {host} on this machine: {why} (a private "
+                               "host address for published ports needs a loopback holding 127.0.0.0/8; set "
+                               "LABKIT_PRIVATE_HOST=0)")
 
     def wait_ready(self, cid: str, deadline_s: float = readiness.DEFAULT_DEADLINE) -> None:
         """Return when the program listens on a served port (the shim reports listen()), exits, or is no server."""
@@ -110,8 +138,7 @@ class Probes:
         pids = self._pids(owner)
         if not pids:
             return set()
-        inodes = sockets.holders(pids)
-        return {(s.ip, s.port) for s in sockets.listening() if s.inode in inodes}
+        return {self.carrier.name(s.ip, s.port) for s, _ in _held_listening(pids)}
 
     def refuse_foreign_listeners(self) -> list[str]:
         """Stop every container process that listens on an address not its container's (another container's, the
@@ -123,20 +150,17 @@ class Probes:
         if not any(roots.values()):
             return []
         by_pid = {pid: owners[cid] for pid, cid in families(roots).items()}
-        inodes = sockets.holders(by_pid)
         refused = []
-        for sock in sockets.listening():
-            pid = inodes.get(sock.inode)
-            if pid is None:
-                continue
+        for sock, pid in _held_listening(by_pid):
             owner = by_pid[pid]
-            if not self._foreign(owner, sock.ip):
+            ip, port = self.carrier.name(sock.ip, sock.port)
+            if not self._foreign(owner, ip):
                 continue
             try:
                 os.kill(pid, 9)
             except (ProcessLookupError, PermissionError):
                 continue
-            what = (f"labkit sim: process {pid} was stopped: it listened on {sock.ip}:{sock.port}, which is not an "
+            what = (f"labkit sim: process {pid} was stopped: it listened on {ip}:{port}, which is not an "
                     f"address of {owner.name}'s network namespace (a container's programs can listen only on its "
                     "own addresses)\n")
             refused.append(what)
@@ -163,7 +187,7 @@ class Probes:
         return {"LABKIT_SIM_TOPOLOGY": self.topology_file, "LABKIT_SIM_CID": c.id,
                 "LABKIT_SIM_LISTEN": owner.listen_path, "LABKIT_SIM_ROOT": os.path.join(c.root, "rootfs"),
                 "HOSTNAME": c.config["Hostname"],
-                "PYTHONPATH": here, "PYTHONDONTWRITEBYTECODE": "1"}
+                "PYTHONPATH": here, "PYTHONDONTWRITEBYTECODE": "1", **self.carrier.env()}
 
     def container_view(self, cid: str) -> dict:
         """Hostname, addresses and real loopback mapping of a container, for the tools."""
@@ -265,6 +289,14 @@ def _route_table(engine: Probes, c: SimContainer) -> str:
         rows.append(f"{dev}\t{_hex_ip(str(network.network_address))}\t00000000\t0001\t0\t0\t0\t"
                     f"{_hex_ip(str(network.netmask))}\t0\t0\t0")
     return "".join(r.ljust(127) + "\n" for r in rows)
+
+
+def _held_listening(pids) -> list[tuple[sockets.Socket, int]]:
+    """The listening sockets pids hold (sim.sockets); a machine that cannot tell is refused in one line."""
+    try:
+        return sockets.held_listening(pids)
+    except sockets.Unobservable as err:
+        raise engine_error(500, str(err)) from None
 
 
 def _host_nameserver() -> str:

@@ -24,6 +24,7 @@ from labkit.engines.sim.netmodel import (  # HOST_LOOPBACK: where published-port
 )
 from labkit.engines.sim.procs import handles as _handles
 from labkit.engines.sim.procs import process_table
+from labkit.engines.sim.stdinfeed import FedCtx
 from labkit.engines.sim.tools import files
 from labkit.errors import EngineError, engine_error
 
@@ -53,6 +54,7 @@ class Runtime:
             raise engine_error(400, "failed to create shim task: OCI runtime create failed: runc create failed: "
                                 f'unable to start container process: exec: "{argv[0]}": executable file not '
                                 "found in $PATH: unknown")
+        self.check_addressing()  # issue 27 (helper-C): one line when this machine cannot carry the lab's addresses
         try:
             users.resolve(c.config.get("User") or "", "curl" in c.image.tools)
         except users.UnknownAccount as err:  # dockerd's start fails so, and leaves its reason in State
@@ -78,6 +80,8 @@ class Runtime:
         c.exit_code = 0
         c.stop_event = threading.Event()
         c.done = threading.Event()
+        if c.stdin_feed is not None and c.stdin_feed.read:
+            c.stdin_feed = None  # a past run read it to its end: this run waits for a client of its own
         open(c.listen_path, "w").close()
         self._write_topology()
         c.settled = threading.Event()
@@ -130,9 +134,10 @@ class Runtime:
 
     def _main(self, c: SimContainer) -> None:
         env = self._program_env(c)
-        ctx = tools.Ctx(self, c.id, self._cwd(c), env, c.image.tools, stop=c.stop_event,
-                        stdin_open=bool(c.config.get("OpenStdin")), on_process=c.procs.append,
-                        logs=(c.stdout_path, c.stderr_path), settled=c.settled, tty=bool(c.config.get("Tty")))
+        ctx = FedCtx(self, c.id, self._cwd(c), env, c.image.tools, stop=c.stop_event,
+                     stdin_open=bool(c.config.get("OpenStdin")), on_process=c.procs.append,
+                     logs=(c.stdout_path, c.stderr_path), settled=c.settled, tty=bool(c.config.get("Tty")),
+                     container=c)
         try:
             code = tools.run(ctx, c.argv)
         except tools.NotFound as err:
@@ -247,9 +252,10 @@ class Runtime:
         self.start(cid)
 
     def exec_run(self, cid: str, cmd: list[str], tty: bool, env: list[str], detach: bool = False, user: str = "",
-                 workdir: str = "") -> tuple[int, str, str]:
+                 workdir: str = "", stdin=None) -> tuple[int, str, str]:
         """Run cmd in the container (as user, in workdir: exec's -u and -w): its exit code, stdout and stderr. A
-        user the image lacks, a relative or missing workdir fail as runc fails them (126, its words on stdout)."""
+        user the image lacks, a relative or missing workdir fail as runc fails them (126, its words on stdout).
+        stdin: what holds the exec's stdin feed (`stdin_feed`, stdinfeed) when the client attached its stdin."""
         c = self._ctr(cid)
         if not c.running:
             raise engine_error(409, f"Container {c.id} is not running")
@@ -262,8 +268,12 @@ class Runtime:
             problem = self._workdir_problem(c, env_now, workdir)
             if problem:
                 return 126, problem + "\r\n", ""
-        ctx = tools.Ctx(self, c.id, self._cwd(c, workdir), env_now, c.image.tools, stop=c.stop_event,
-                        on_process=c.procs.append, tty=tty)
+        if stdin is None:
+            ctx = tools.Ctx(self, c.id, self._cwd(c, workdir), env_now, c.image.tools, stop=c.stop_event,
+                            on_process=c.procs.append, tty=tty)
+        else:
+            ctx = FedCtx(self, c.id, self._cwd(c, workdir), env_now, c.image.tools, stop=c.stop_event,
+                         on_process=c.procs.append, tty=tty, stdin_open=True, container=stdin)
         try:
             code = tools.run(ctx, cmd)
         except tools.NotFound as err:
@@ -385,8 +395,9 @@ class _Forwarder:
         self.engine.refuse_foreign_listeners()  # the port leads to this container's programs, nobody else's
         up = socket.socket()
         try:
-            up.bind((HOST_LOOPBACK, 0))
-            up.connect((iface, self.port))
+            carrier = self.engine.carrier  # issue 27 (helper-C): real addresses, or ports of 127.0.0.1
+            carrier.bind(HOST_LOOPBACK, 0, lambda ip, p: (up.bind((ip, p)), up.getsockname()[1])[1])
+            up.connect(carrier.target(iface, self.port))
         except OSError:
             # Docker's proxy accepts, cannot reach the app, and drops the connection. Wait for the client's first
             # bytes (or a second) before the reset: a reset that beats the client's own check of its connect

@@ -137,11 +137,31 @@ def as_user(ids: str) -> None:
     os.getgroups = lambda: [int(gid)]
 
 
+def watch_parent() -> None:
+    """Where the kernel cannot end a child with its parent (PR_SET_PDEATHSIG, tools/programs.py, is Linux's): end
+    this program's process group once the engine that started it is gone, so no orphan keeps the lab's ports."""
+    if sys.platform.startswith("linux"):
+        return
+    import signal
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os.killpg(os.getpgrp(), signal.SIGKILL)
+
+    threading.Thread(target=watch, daemon=True, name="labkit-parent-watch").start()
+
+
 def main() -> None:
     """Entry point: `python -m labkit.engines.sim.shim -- python3 ARGS…`."""
     argv = sys.argv[1:]
     if argv and argv[0] == "--":
         argv = argv[1:]
+    watch_parent()
     install()
     as_user(os.environ.get("LABKIT_SIM_IDS", ""))
     labkit_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # as probes sets it

@@ -30,6 +30,7 @@ import os
 import socket as _socket
 import time
 
+from labkit.engines.sim.carrier import LoopbackUnavailable, from_env
 from labkit.engines.sim.netmodel import Topology, serves_loopback_from_iface, v6only_address
 from labkit.netrules import IPV6_LOOPBACK_NAMES, binds_all
 
@@ -39,6 +40,7 @@ CID = os.environ.get("LABKIT_SIM_CID", "")
 TOPOLOGY = os.environ.get("LABKIT_SIM_TOPOLOGY", "")
 LISTEN_LOG = os.environ.get("LABKIT_SIM_LISTEN", "")
 HOSTNAME = os.environ.get("HOSTNAME", "")
+CARRIER = from_env()  # how modelled addresses are carried here: real loopback addresses, or ports of 127.0.0.1
 
 # glibc's getaddrinfo errors, as Python raises them
 EAI_NONAME = (_socket.EAI_NONAME, "Name or service not known")
@@ -109,16 +111,17 @@ def _no_name() -> tuple[int, str]:
 
 
 def _held(real: str, port: int) -> bool:
-    """Whether a listening socket already holds real:port (a probe bind, released at once)."""
-    probe = _RealSocket(_socket.AF_INET, _socket.SOCK_STREAM)
-    try:
-        probe.setsockopt(_socket.SOL_SOCKET, _socket.SO_REUSEADDR, 1)
-        probe.bind((real, port))
-        return False
-    except OSError as err:
-        return err.errno == errno.EADDRINUSE
-    finally:
-        probe.close()
+    """Whether a listening socket already holds the modelled real:port (carrier.holds)."""
+    return CARRIER.holds(real, port)
+
+
+def _say(err: LoopbackUnavailable) -> LoopbackUnavailable:
+    """Tell the container's log, in one line, that the engine could not carry an address (never a silent failure)."""
+    import sys
+
+    sys.stderr.write(err.strerror + "\n")
+    sys.stderr.flush()
+    return err
 
 
 def _listen_records() -> list[dict]:
@@ -142,6 +145,7 @@ class SimSocket(_RealSocket):
     _sim_host = None
     _sim_peer = None  # (address, port) it connected to, as the container sees it
     _v6only = False
+    _registered = None  # the real port this socket registered with the carrier (ports mode)
 
     def _inet(self) -> bool:
         return self.family in (_socket.AF_INET, _socket.AF_INET6)
@@ -189,7 +193,35 @@ class SimSocket(_RealSocket):
                 self.setsockopt(_socket.IPPROTO_IPV6, _socket.IPV6_V6ONLY, 0)
             except OSError:
                 pass
-        return super().bind(self._real(real, port, address[2:]))
+        self._carry(real, port, address[2:])
+
+    def _carry(self, real: str, port: int, extra=()) -> None:
+        """Bind the real socket for the modelled real:port through the carrier (ports mode: a port of 127.0.0.1)."""
+        def do_bind(ip: str, p: int) -> int:
+            super(SimSocket, self).bind(self._real(ip, p, extra))
+            return super(SimSocket, self).getsockname()[1]
+
+        try:
+            got = CARRIER.bind(real, port, do_bind, stream=self.type == _socket.SOCK_STREAM)
+        except LoopbackUnavailable as err:
+            raise _say(err) from None
+        if CARRIER.mode == "ports" and got:
+            self._registered = got
+
+    def _modelled(self, addr):
+        """A real socket address as the model names it (ports mode: 127.0.0.1:P back to its modelled pair)."""
+        if not self._inet() or not isinstance(addr, tuple):
+            return addr
+        ip, port = CARRIER.name(_unmap(addr[0]), addr[1])
+        if self.family == _socket.AF_INET6:
+            return ("::ffff:" + ip if "." in ip else ip, port, *addr[2:])
+        return (ip, port)
+
+    def close(self):
+        if self._registered:
+            CARRIER.release(self._registered)
+            self._registered = None
+        super().close()
 
     def _conflicts(self, me, real: str, plain: str, v6only: bool, port: int) -> bool:
         """Linux's port sharing across the namespace's addresses (the same real address conflicts by itself)."""
@@ -209,7 +241,7 @@ class SimSocket(_RealSocket):
     def listen(self, *args):
         super().listen(*args)
         if self._inet() and LISTEN_LOG:
-            port = super().getsockname()[1]
+            port = self._modelled(super().getsockname())[1]
             record = {"addr": _unmap(self._sim_host or ("0.0.0.0" if self.family == _socket.AF_INET else "::")),
                       "port": port, "family": 6 if self.family == _socket.AF_INET6 else 4}
             if self._v6only:
@@ -248,10 +280,13 @@ class SimSocket(_RealSocket):
                                                                                                         port):
             target = me.iface  # a wildcard listener really listens on the interfaces' address only
         try:
-            super().bind(self._real(source, 0))
+            self._carry(source, 0)
+        except LoopbackUnavailable:
+            raise
         except OSError:
-            pass
-        return super().connect(self._real(target, port))
+            pass  # already bound by the program: it leaves from where it bound
+        ip, real_port = CARRIER.target(target, port)
+        return super().connect(self._real(ip, real_port))
 
     def connect_ex(self, address):
         try:
@@ -266,25 +301,33 @@ class SimSocket(_RealSocket):
         conn, addr = super().accept()
         return conn, self._translate(addr)
 
+    def recvfrom(self, *args):
+        data, addr = super().recvfrom(*args)
+        return data, self._translate(addr)
+
+    def recvfrom_into(self, *args):
+        n, addr = super().recvfrom_into(*args)
+        return n, self._translate(addr)
+
     def getpeername(self):
         addr = super().getpeername()
         if self._sim_peer is not None and self._inet():
-            return self._shown(self._sim_peer[0], addr)
+            return self._shown(self._sim_peer[0], self._modelled(addr))
         return self._translate(addr)
 
     def getsockname(self):
         addr = super().getsockname()
         if self._sim_host is not None and self._inet():
-            return (self._sim_host, *addr[1:])
+            return (self._sim_host, *self._modelled(addr)[1:])
         if self._inet() and self._over_loopback():
-            return self._shown("127.0.0.1", addr)  # carried to a wildcard listener, but it arrived on 127.0.0.1
+            return self._shown("127.0.0.1", self._modelled(addr))  # carried to a wildcard listener, arrived on 127.0.0.1
         return self._translate(addr)
 
     def _over_loopback(self) -> bool:
         """A connected socket whose other end is this namespace's loopback: both ends are 127.0.0.1 inside."""
         me = _topo().peer(CID)
         try:
-            return me is not None and _unmap(super().getpeername()[0]) == me.loopback
+            return me is not None and _unmap(self._modelled(super().getpeername())[0]) == me.loopback
         except OSError:
             return False
 
@@ -296,6 +339,7 @@ class SimSocket(_RealSocket):
     def _translate(self, addr):
         if not self._inet() or not isinstance(addr, tuple):
             return addr
+        addr = self._modelled(addr)
         sim = _topo().sim_address_of(CID, _unmap(addr[0]))
         if self.family == _socket.AF_INET6:
             return ("::ffff:" + sim, *addr[1:])

@@ -1,5 +1,6 @@
 """What listens where, as the kernel says: the listening TCP sockets of this network namespace (/proc/net/tcp
-and tcp6) and which processes hold them (/proc/PID/fd).
+and tcp6) and which processes hold them (/proc/PID/fd); where there is no /proc (macOS), the kernel's per-process
+socket list through psutil (`held_listening`), which needs no privilege for one's own processes.
 
 The embedded engine believes a container's programs listen somewhere only when the kernel shows a socket there
 held by one of that container's processes: what a program writes about itself (the shim's listen reports) only
@@ -77,3 +78,44 @@ def holders(pids: Iterable[int], proc: str = "/proc") -> dict[int, int]:
                 except ValueError:
                     continue
     return out
+
+
+class Unobservable(RuntimeError):
+    """This machine offers no way to see which process holds which listening socket."""
+
+
+def held_listening(pids: Iterable[int], proc: str = "/proc") -> list[tuple[Socket, int]]:
+    """(listening socket, pid holding it) for the processes pids: from /proc (Linux), else from psutil (macOS,
+    BSDs: the kernel's own per-process answer). Unobservable when neither is there (never an empty answer that
+    would read as "nothing listens")."""
+    pids = list(pids)
+    if os.path.exists(f"{proc}/net/tcp"):
+        inodes = holders(pids, proc)
+        return [(s, inodes[s.inode]) for s in listening(proc) if s.inode in inodes]
+    try:
+        import psutil
+    except ImportError:
+        raise Unobservable("labkit's embedded engine cannot see what listens on this machine: it has no /proc and "
+                           "psutil is not installed (pip install psutil)") from None
+    return _held_by_psutil(psutil, pids)
+
+
+def _held_by_psutil(psutil, pids: list[int]) -> list[tuple[Socket, int]]:
+    """The listening TCP sockets of pids as psutil reports them (inode: the file descriptor, unique per pid)."""
+    found = []
+    for pid in pids:
+        try:
+            process = psutil.Process(pid)
+            conns = process.net_connections(kind="tcp") if hasattr(process, "net_connections") else \
+                process.connections(kind="tcp")
+        except (psutil.Error, OSError):
+            continue
+        for conn in conns:
+            if conn.status != psutil.CONN_LISTEN or not conn.laddr:
+                continue
+            ip = conn.laddr[0]
+            mapped = ipaddress.ip_address(ip.split("%")[0])
+            if mapped.version == 6 and mapped.ipv4_mapped is not None:
+                ip = str(mapped.ipv4_mapped)
+            found.append((Socket(ip, int(conn.laddr[1]), pid * 100000 + conn.fd), pid))
+    return found

@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import time
 
+from labkit.engines.sim.carrier import LoopbackUnavailable
 from labkit.engines.sim.tools import files
 from labkit.engines.sim.tools.base import Ctx
 from labkit.netrules import IPV6_LOOPBACK_NAMES, is_address, is_loopback
@@ -121,7 +122,7 @@ def ping(ctx: Ctx, argv: list[str]) -> int:
     times = []
     for seq in range(count):
         if kind == "real":
-            t = _round_trip_ms(real)
+            t = _round_trip_ms(real if ctx.engine.carrier.mode == "addresses" else "127.0.0.1")  # ports mode: no such address
             times.append(t)
             received += 1
             ctx.write(f"64 bytes from {ip}: seq={seq} ttl=64 time={t:.3f} ms\n")
@@ -158,6 +159,7 @@ _PING_USAGE = (f"{BUSYBOX}\n\nUsage: ping [OPTIONS] HOST\n\nSend ICMP ECHO_REQUE
 def _round_trip_ms(real: str) -> float:
     """A real round trip to the target's namespace (a TCP probe answered by its kernel), in ms."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(1.0)  # loopback answers at once; never hang a ping on an address this machine does not have
     t0 = time.perf_counter()
     try:
         s.connect((real, 9))
@@ -207,13 +209,41 @@ def _connect(real: str, port: int, source: str, view: dict | None, engine) -> so
     if view is not None and real == view["loopback"] and view["networks"] \
             and engine.serves_loopback(view["id"], port):
         targets.append(view["iface"])  # a 0.0.0.0 listener also serves the container's 127.0.0.1
+    carrier = engine.carrier  # real loopback addresses, or ports of 127.0.0.1 (sim.carrier)
     for target in targets:
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        registered = 0
         try:
-            s.bind((source, 0))
+            registered = carrier.bind(source, 0, lambda ip, p, s=s: _bind(s, ip, p))
             s.settimeout(5)
-            s.connect((target, port))
-            return s
+            s.connect(carrier.target(target, port))
+            return _Released(s, carrier, registered)
+        except LoopbackUnavailable:
+            s.close()
+            raise  # this machine cannot carry the address: said in one line, never "connection refused"
         except OSError:
+            if carrier.mode == "ports" and registered:
+                carrier.release(registered)
             s.close()
     return None
+
+
+def _bind(s: socket.socket, ip: str, port: int) -> int:
+    s.bind((ip, port))
+    return s.getsockname()[1]
+
+
+class _Released(socket.socket):
+    """A tool's connected socket that forgets its carrier registration (ports mode) when closed."""
+
+    def __init__(self, s: socket.socket, carrier, registered: int):
+        timeout = s.gettimeout()
+        super().__init__(s.family, s.type, s.proto, fileno=s.detach())
+        self.settimeout(timeout)
+        self._carrier, self._registered = carrier, registered
+
+    def close(self) -> None:
+        if self._carrier.mode == "ports" and self._registered:
+            self._carrier.release(self._registered)
+            self._registered = 0
+        super().close()

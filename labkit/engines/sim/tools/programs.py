@@ -75,7 +75,8 @@ def _pid1() -> None:
 
 
 def _die_with_parent() -> None:
-    """In the child: be killed when the engine's process dies (no orphans), Linux only."""
+    """In the child: be killed when the engine's process dies (no orphans), Linux only (elsewhere the shim watches
+    its parent: shim.watch_parent)."""
     try:
         import ctypes
 
