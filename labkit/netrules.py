@@ -197,6 +197,19 @@ class Lab:
                         found.append((box, att))
         return Lookup(tuple(a.ip for _, a in found), "dns", tuple(found))
 
+    def reverse(self, asker: Box, ip: str) -> str | None:
+        """The name Docker's embedded DNS gives `asker` for an address (a PTR query): NAME.NETWORK of the running
+        container holding it on one of the asker's user-defined networks; None (NXDOMAIN) otherwise."""
+        ns = self.namespace(asker)
+        user_nets = {a.network for a in ns.attachments if a.user_defined}
+        for box in self.boxes:
+            if not box.running or box.joins:
+                continue
+            for att in box.attachments:
+                if att.ip == ip and att.network in user_nets:
+                    return f"{box.name}.{att.network}"
+        return None
+
     def holder(self, ip: str) -> tuple[Box, Attachment] | None:
         """The container and attachment that hold a container address, if any."""
         for box in self.boxes:

@@ -109,6 +109,12 @@ def cmd_sim(args: argparse.Namespace) -> int:
     if status.host_address:
         print(f"labkit sim: published ports listen on {status.host_address}, a host address of this lab's own "
               "(`%host curl localhost:PORT` reaches them; a classmate's never)")
+    if status.addressing == "ports":
+        print("labkit sim: each container's addresses are carried on ports of 127.0.0.1 (ports mode: this machine "
+              "has one loopback address, or LABKIT_SIM_ADDRESSING=ports asked for it); only TCP is carried")
+    elif status.addressing:
+        print(f"labkit sim: each container's addresses are loopback addresses of this machine ({status.addressing} "
+              "mode)")
     print("labkit sim: it stops by itself after its idle time (--idle, LABKIT_SIM_IDLE, default 1800 s) with no "
           "request, once no container runs or no other process of yours is left (your kernels, terminals and "
           "JupyterLab): then its containers stop with it")

@@ -119,13 +119,15 @@ def test_a_python_error_is_a_one_line_500_and_the_server_keeps_serving(daemon, m
     assert (res.status, body) == (200, b"OK")
 
 
-def test_info_names_a_private_host_address():
+def test_info_names_a_private_host_address_and_the_addressing_mode():
     folder = tempfile.mkdtemp(prefix="lk-", dir="/tmp")
     engine = SimEngine(private_host=True)
     server = serve(engine, os.path.join(folder, "api.sock"))
     try:
         doc = json.loads(Unix(server.socket_path).ask("GET", "/info")[1])
-        assert doc["Labels"] == [f"labkit.host_address={engine.host_address}"]
+        assert doc["Labels"] == [f"labkit.host_address={engine.host_address}",
+                                 f"labkit.addressing={engine.carrier.mode}"]
+        assert engine.carrier.mode in ("addresses", "ports")
     finally:
         server.close()
         engine.shutdown()

@@ -16,35 +16,14 @@ The CLI side (`docker run -i` with a pipe) is the cli_scenarios/cmd-stdin transc
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
 import sys
-import tempfile
 
 import docker
 import pytest
 
-from labkit.engines.sim.api import serve
-from labkit.engines.sim.engine import SimEngine
-
 IMAGE = "curlimages/curl:8.14.1"
 CTRL_X = b"\x18"
-
-
-@pytest.fixture
-def api():
-    """docker-py's low-level client on a private sim daemon."""
-    folder = tempfile.mkdtemp(prefix="lk-stdin-", dir="/tmp")
-    path = os.path.join(folder, "api.sock")
-    engine = SimEngine()
-    server = serve(engine, path)
-    client = docker.APIClient(base_url="unix://" + path, version="auto", timeout=30)
-    yield client
-    client.close()
-    server.close()
-    engine.shutdown()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def _cat(api, tty: bool, once: bool) -> str:

@@ -7,33 +7,12 @@ dockerd keeps a log message per line and sends each as a frame: docker-py's `log
 
 from __future__ import annotations
 
-import os
-import shutil
 import sys
-import tempfile
 
 import docker
 import pytest
 
-from labkit.engines.sim.api import serve
-from labkit.engines.sim.engine import SimEngine
-
 IMAGE = "curlimages/curl:8.14.1"
-
-
-@pytest.fixture
-def api():
-    """docker-py's low-level client on a private sim daemon."""
-    folder = tempfile.mkdtemp(prefix="lk-logs-", dir="/tmp")
-    path = os.path.join(folder, "api.sock")
-    engine = SimEngine()
-    server = serve(engine, path)
-    client = docker.APIClient(base_url="unix://" + path, version="auto", timeout=30)
-    yield client
-    client.close()
-    server.close()
-    engine.shutdown()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def check_a_frame_per_line_of_a_finished_container(api) -> None:

@@ -247,3 +247,20 @@ def test_a_listener_outside_the_carrier_is_stopped(forged, monkeypatch):
         server.close()
         engine.shutdown()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.parametrize("mode", ["ports", "addresses"])
+def test_sim_status_says_how_the_addresses_are_carried(mode, tmp_path):
+    """`labkit sim status` names ports mode in one line (a learner on a Mac sees why), addresses mode as such."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LABKIT_SIM_ADDRESSING": mode, "LABKIT_SIM_DIR": str(tmp_path / "sim")}
+    cli = [sys.executable, "-m", "labkit", "sim"]
+    try:
+        assert subprocess.run([*cli, "start"], env=env, capture_output=True, timeout=60).returncode == 0
+        out = subprocess.run([*cli, "status"], env=env, capture_output=True, text=True, timeout=60).stdout
+    finally:
+        subprocess.run([*cli, "stop"], env=env, capture_output=True, timeout=60)
+    line = next((x for x in out.splitlines() if "mode" in x), "")
+    assert (f"({mode} mode" in line) and (("127.0.0.1" in line) == (mode == "ports")), out

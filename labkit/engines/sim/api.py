@@ -48,6 +48,7 @@ from labkit.engines.sim import api_copy as copy
 from labkit.engines.sim import api_lifecycle as lifecycle
 from labkit.engines.sim import api_streams as streams
 from labkit.engines.sim import api_swarm as swarm
+from labkit.engines.sim import hostprocs
 from labkit.engines.sim.api_routes import (
     container_create,
     container_inspect,
@@ -397,19 +398,13 @@ def info(h: Handler) -> None:
         "LoggingDriver": "labkit-sim (a file per stream)",
         "Plugins": {"Volume": [], "Network": ["bridge", "null"], "Log": []},
         "Swarm": {"LocalNodeState": "inactive"}, "SecurityOptions": [], "Warnings": None,
-        "Labels": [f"labkit.host_address={host}"] if host else []})
+        "Labels": [*([f"labkit.host_address={host}"] if host else []),
+                   f"labkit.addressing={h.engine.carrier.mode}"]})
 
 
 def _mem_total() -> int:
-    """This machine's memory in bytes (the embedded engine's containers share it), from /proc/meminfo."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemTotal:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
+    """This machine's memory in bytes (the embedded engine's containers share it)."""
+    return hostprocs.memory_total()
 
 
 _ID = "([^/]+)"

@@ -29,6 +29,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from labkit.engines.sim import hostprocs
 from labkit.errors import CommandError
 
 START_TIMEOUT = 20.0
@@ -98,6 +99,7 @@ class Status:
     containers: int = 0
     running_containers: int = 0
     host_address: str | None = None  # where its published ports listen when not this machine's localhost
+    addressing: str | None = None  # how it carries its containers' addresses: "addresses" or "ports" (sim.carrier)
 
     @property
     def docker_host(self) -> str:
@@ -131,9 +133,9 @@ def status(sock: str | None = None) -> Status:
         return Status(False, sock)
     info = json.loads(body or b"{}")
     pid = _read_pid(sock)
-    host = next((str(label).split("=", 1)[1] for label in info.get("Labels") or []
-                 if str(label).startswith("labkit.host_address=")), None)
-    return Status(True, sock, pid, int(info.get("Containers", 0)), int(info.get("ContainersRunning", 0)), host)
+    labels = dict(str(label).split("=", 1) for label in info.get("Labels") or [] if "=" in str(label))
+    return Status(True, sock, pid, int(info.get("Containers", 0)), int(info.get("ContainersRunning", 0)),
+                  labels.get("labkit.host_address"), labels.get("labkit.addressing"))
 
 
 def _read_pid(sock: str) -> int | None:
@@ -159,11 +161,7 @@ def _alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
-            return not f.read().rsplit(")", 1)[-1].strip().startswith("Z")
-    except OSError:
-        return False
+    return hostprocs.has_ended(pid) is not True  # unknown (no /proc, no psutil): os.kill found it
 
 
 def start(sock: str | None = None, private_host: bool | None = None, idle: float | None = None) -> tuple[Status, str]:
@@ -311,14 +309,7 @@ def user_present() -> bool:
     from labkit.engines.sim.procs import family
 
     mine = family([os.getpid()])
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) not in mine:
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == os.getuid():
-                    return True
-            except OSError:
-                continue
-    return False
+    return bool(hostprocs.of_user(os.getuid()) - mine)
 
 
 def _police(engine, done: threading.Event, every: float = 0.05) -> None:

@@ -160,6 +160,12 @@ class Topology:
         box = lab.find(asker)
         return [] if box is None else list(lab.lookup(box, name).addresses)
 
+    def reverse(self, asker: str, ip: str) -> str | None:
+        """The name the embedded DNS gives the asking container for an address (netrules.Lab.reverse)."""
+        lab = self.lab()
+        box = lab.find(asker)
+        return None if box is None else lab.reverse(box, ip)
+
     def dns(self, asker: str, name: str) -> list[str]:
         """Addresses the embedded DNS gives the asking container for a name (no /etc/hosts)."""
         lab = self.lab()

@@ -10,21 +10,15 @@ import os
 import re
 import subprocess
 
-from labkit.engines.sim import users
+from labkit.engines.sim import hostprocs, users
 from labkit.engines.sim.model import SimContainer
 from labkit.errors import engine_error
 
 
-def handles(pid: int, sig: int) -> bool:
-    """True when process pid has a handler for sig (its SigCgt mask in /proc)."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("SigCgt:"):
-                    return bool(int(line.split()[1], 16) >> (sig - 1) & 1)
-    except OSError:
-        pass
-    return False
+def handles(pid: int, sig: int) -> bool | None:
+    """True when process pid has a handler for sig (its SigCgt mask in /proc); None where this machine cannot
+    tell (no /proc: a Mac)."""
+    return hostprocs.catches(pid, sig)
 
 
 def process_table(c: SimContainer, ps_args: list[str], engine_pid: int) -> dict:
@@ -85,17 +79,9 @@ def family(roots: list[int]) -> set[int]:
 
 
 def families(groups: dict) -> dict[int, object]:
-    """pid -> group for the roots of each group and all their descendants, from one reading of /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
+    """pid -> group for the roots of each group and all their descendants, from one look at this machine's
+    processes (hostprocs: /proc, else psutil or ps)."""
+    children = hostprocs.children()
     found: dict[int, object] = {}
     for key, roots in groups.items():
         todo = list(roots)

@@ -316,7 +316,11 @@ class Runtime:
             c.done.wait(10)
             return
         main = next((p for p in c.procs if p.poll() is None), None)
-        if main is not None and (sig in (signal.SIGSTOP, signal.SIGCONT) or _handles(main.pid, sig)):
+        handled = main is not None and (sig in (signal.SIGSTOP, signal.SIGCONT) or _handles(main.pid, sig))
+        if handled is None:  # no /proc (a Mac): whether PID 1 would be spared cannot be known, so not guessed
+            raise engine_error(400, f"labkit's embedded engine cannot tell on this machine whether the container's "
+                                    f"program handles signal {int(sig)}; use docker stop, or docker kill for SIGKILL")
+        if handled:
             try:
                 os.kill(main.pid, sig)
             except ProcessLookupError:

@@ -368,12 +368,53 @@ def gethostbyname(name):
     return resolve(name, _socket.AF_INET)[0]
 
 
+def gethostbyaddr(ip):
+    """(name, aliases, addresses) of an address or name, as glibc answers inside the container: /etc/hosts (its
+    localhost and own-hostname lines), then the embedded DNS's PTR record (NAME.NETWORK); herror otherwise."""
+    ip = str(ip)
+    if _version(ip.split("%")[0]) is None:
+        ip = resolve(ip, _socket.AF_INET)[0]
+    if ip in ("127.0.0.1", "::1"):
+        return ("localhost", [], [ip])
+    me = _topo().peer(CID)
+    own = [n.get("ip") for n in me.networks.values()][:1] if me is not None else []
+    if HOSTNAME and ip in own:  # /etc/hosts: the container's first address is its hostname
+        return (HOSTNAME, [], [ip])
+    name = _topo().reverse(CID, ip)
+    if name is None:
+        raise _socket.herror(1, "Unknown host")
+    return (name, [], [ip])
+
+
+def getnameinfo(sockaddr, flags):
+    """(host, service) of a socket address, the host named as gethostbyaddr names it (the address itself when it
+    has no name, unless NI_NAMEREQD); the service from this machine's services table."""
+    host, port = sockaddr[0], sockaddr[1]
+    if flags & _socket.NI_NUMERICSERV:
+        service = str(port)
+    else:
+        try:
+            service = _socket.getservbyport(port, "udp" if flags & _socket.NI_DGRAM else "tcp")
+        except OSError:
+            service = str(port)
+    if flags & _socket.NI_NUMERICHOST:
+        return (host, service)
+    try:
+        return (gethostbyaddr(host)[0], service)
+    except OSError:
+        if flags & _socket.NI_NAMEREQD:
+            raise _socket.gaierror(_socket.EAI_NONAME, "Name or service not known") from None
+        return (host, service)
+
+
 def install() -> None:
     """Replace the socket module's entry points with the container-aware ones."""
     _socket.socket = SimSocket
     _socket.SocketType = SimSocket
     _socket.getaddrinfo = getaddrinfo
     _socket.gethostbyname = gethostbyname
+    _socket.gethostbyaddr = gethostbyaddr
+    _socket.getnameinfo = getnameinfo
     _socket.gethostname = lambda: HOSTNAME
     _uname = os.uname
 

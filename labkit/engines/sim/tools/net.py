@@ -32,12 +32,22 @@ def getent(ctx: Ctx, argv: list[str]) -> int:
         if line is not None:  # found in the container's /etc/hosts: the file's own line (canonical name, aliases)
             ctx.write(line)
             continue
+        if argv[1] == "hosts" and is_address(name):  # an address: its name from the embedded DNS (a PTR query)
+            found = ctx.engine.topology().reverse(ctx.cid, name) if ctx.cid else None
+            if found is None:
+                code = 2
+            else:
+                ctx.write(f"{name:<15} {found}\n")
+            continue
         ips = _resolve_all(ctx, name)
         if not ips:
             code = 2
             continue
-        for ip in ips[:1] if argv[1] == "hosts" else ips:
-            ctx.write(f"{ip:<15} {name}\n")
+        if argv[1] == "hosts":
+            ctx.write(f"{ips[0]:<15} {name}\n")
+            continue
+        for ip in ips:  # glibc's ahosts: one line per socket type, the name on the first
+            ctx.write(f"{ip:<15} STREAM {name}\n{ip:<15} DGRAM  \n{ip:<15} RAW    \n")
     return code
 
 
@@ -72,19 +82,27 @@ def nslookup(ctx: Ctx, argv: list[str]) -> int:
     ctx.write(f"Server:\t\t{server}\nAddress:\t{server}:53\n\n")
     try:
         ip = ipaddress.ip_address(name)
-        ctx.write(f"** server can't find {ip.reverse_pointer}: NXDOMAIN\n\n")
-        return 1
     except ValueError:
-        pass
+        ip = None
+    if ip is not None:  # a PTR query: the container's NAME.NETWORK on the asker's networks
+        found = ctx.engine.topology().reverse(ctx.cid, str(ip)) if ctx.cid else None
+        if found is None:
+            ctx.write(f"** server can't find {ip.reverse_pointer}: NXDOMAIN\n\n")
+            return 1
+        ctx.write(f"Non-authoritative answer:\n{ip.reverse_pointer}\tname = {found}\n\n")
+        return 0
     ips = ctx.engine.topology().dns(ctx.cid, name) if ctx.cid else []
     if not ips:
         once = f"** server can't find {name}: NXDOMAIN\n\n"
-        ctx.write(once if qtype == "a" else once * 2)
+        ctx.write(once if qtype in ("a", "aaaa") else once * 2)
         return 1
-    ctx.write("Non-authoritative answer:\n")
-    for ip in ips:
-        ctx.write(f"Name:\t{name}\nAddress: {ip}\n")
-    ctx.write("\n" if qtype == "a" else "\nNon-authoritative answer:\n\n")
+    if qtype != "aaaa":  # the A answers; the embedded DNS has no AAAA record for a container (empty answer)
+        ctx.write("Non-authoritative answer:\n")
+        for ip in ips:
+            ctx.write(f"Name:\t{name}\nAddress: {ip}\n")
+        ctx.write("\n")
+    if qtype != "a":
+        ctx.write("Non-authoritative answer:\n\n")
     return 0
 
 
