@@ -117,7 +117,8 @@ class ContainerOps:
             if net is None:
                 continue
             ep = net.endpoints.get(c.id)
-            nets[name] = {"IPAMConfig": {} if net.user else None, "Links": None,
+            # dockerd: null for the networks a container was created on, {} for one it was connected to later
+            nets[name] = {"IPAMConfig": {} if net.user and name in c.aliases_by_net else None, "Links": None,
                           "Aliases": (ep or {}).get("aliases") if net.user else None,
                           "NetworkID": net.id, "EndpointID": (ep or {}).get("endpoint", ""),
                           "Gateway": net.gateway if ep else "", "IPAddress": (ep or {}).get("ip", ""),
