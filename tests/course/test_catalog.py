@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import labkit
-from labkit import session
 from labkit.course import catalog, lessons
 from labkit.course.state import snapshot
 
@@ -64,20 +63,10 @@ def lesson16(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def me(tmp_path, monkeypatch):
-    """The test session with no answers, no hints shown, and a progress file of its own."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+def me(fresh_session, tmp_path, monkeypatch):
+    """The test session with no answers, no hints shown, and a progress file of its own, in a folder of its own."""
     monkeypatch.chdir(tmp_path)
-    s = session.current()
-    saved = (dict(s.answers), dict(s.attempts), s.lesson)
-    s.answers.clear()
-    s.attempts.clear()
-    yield s
-    s.answers.clear()
-    s.answers.update(saved[0])
-    s.attempts.clear()
-    s.attempts.update(saved[1])
-    s.lesson = saved[2]
+    return fresh_session
 
 
 def test_every_lesson_module_has_one_notebook_and_every_notebook_a_lesson():

@@ -11,7 +11,6 @@ words come out on both engines. 09-fix has its own file (test_exercise_solutions
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -21,34 +20,10 @@ from labkit import session
 from labkit.course import checks
 from labkit.course.catalog import EXERCISES, QUESTIONS
 from labkit.course.vocabulary import Context
+from tests.course.lessonlab import CURL
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-CURL = "curlimages/curl:8.14.1"
 engine = pytest.mark.engine
 
-# the notebooks' own commands before each exercise cell that the exercise builds on
-PRELUDE = {
-    "03": ["network create day8-network", f"run -d --name client --network day8-network {CURL} sleep infinity"],
-    "13": ["run -d --name user-1 --network day8-net --network-alias user-service day8",
-           "run -d --name user-2 --network day8-net --network-alias user-service day8"],
-}
-
-
-@pytest.fixture
-def course(lab, tmp_path, monkeypatch):
-    """A learner's notebooks folder; `course("04")` sets up lesson 04's lab (and its prelude) and returns the lab."""
-    shutil.copytree(NOTEBOOKS / "assets", tmp_path / "assets")
-    monkeypatch.chdir(tmp_path)
-
-    def at(step: str):
-        from labkit.course.start import lesson
-
-        lesson(step, quiet=True)
-        for line in PRELUDE.get(step, []):
-            lab.ok("docker " + line)
-        return lab
-
-    return at
 
 
 def _view(lab, name: str):

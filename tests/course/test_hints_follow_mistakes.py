@@ -19,28 +19,9 @@ from labkit import session
 from labkit.course import checks, nearmiss
 from labkit.course.catalog import EXERCISES, QUESTIONS, for_lesson
 from labkit.course.vocabulary import Context
-from tests.course.test_exercise_variants import NOTEBOOKS, PRELUDE, do
+from tests.course.test_exercise_variants import do
 
 engine = pytest.mark.engine
-
-
-@pytest.fixture
-def course(lab, tmp_path, monkeypatch):
-    """A learner's notebooks folder; `course("04")` sets up lesson 04's lab (and its prelude) and returns the lab."""
-    import shutil
-
-    from labkit.course.start import lesson
-
-    shutil.copytree(NOTEBOOKS / "assets", tmp_path / "assets")
-    monkeypatch.chdir(tmp_path)
-
-    def at(step: str):
-        lesson(step, quiet=True)
-        for line in PRELUDE.get(step, []):
-            lab.ok("docker " + line)
-        return lab
-
-    return at
 
 
 class NoEngine:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from labkit import session
 from labkit.course import catalog, progress
 from labkit.course.catalog import QUESTIONS
 
@@ -13,19 +12,9 @@ pytestmark = pytest.mark.engine
 
 
 @pytest.fixture
-def me(lab, tmp_path, monkeypatch):
-    """The test session with no answers, no hints shown, and a progress file of its own."""
-    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
-    s = session.current()
-    saved = (dict(s.answers), dict(s.attempts), s.lesson)
-    s.answers.clear()
-    s.attempts.clear()
-    yield s
-    s.answers.clear()
-    s.answers.update(saved[0])
-    s.attempts.clear()
-    s.attempts.update(saved[1])
-    s.lesson = saved[2]
+def me(lab, fresh_session):
+    """The test session with no answers, no hints shown, and a progress file of its own, on a lab."""
+    return fresh_session
 
 
 def test_a_lessons_score_is_one_table_with_a_total_and_spends_no_hint(me, capsys):
